@@ -1,0 +1,5 @@
+"""`python -m famille_tui`."""
+
+from famille_tui.cli import main
+
+raise SystemExit(main())

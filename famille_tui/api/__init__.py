@@ -1,0 +1,105 @@
+"""The Famille API (v1) contract: pydantic models shared by the client and the portal.
+
+This package imports nothing of the project. Base URL of one town:
+`{origin}/{commune}/`; the API lives under `{base}api/v1/`.
+
+| method and path (under `{base}api/v1/`)  | request            | answer                        |
+|------------------------------------------|--------------------|-------------------------------|
+| POST   session                           | LoginRequest       | SessionCreated (201)          |
+| DELETE session                           |                    | 204                           |
+| POST   activation                        | ActivationRequest  | Accepted                      |
+| POST   password-reset                    | PasswordResetRequest | Accepted (202, any login)   |
+| POST   password-reset/confirm            | PasswordResetConfirm | Accepted                    |
+| GET    password-policy                   |                    | PasswordPolicy                |
+| GET    family                            |                    | Family                        |
+| GET    entourage                         |                    | list[Contact]                 |
+| POST   entourage                         | ContactCreate      | Contact (201)                 |
+| PATCH  entourage/{id}                    | ContactUpdate      | Contact                       |
+| DELETE entourage/{id}                    |                    | 204                           |
+| GET    dashboard                         |                    | Dashboard                     |
+| POST   messages/{id}/read                |                    | Message                       |
+| GET    profile                           |                    | Profile                       |
+| PUT    profile                           | ProfileUpdate      | Profile                       |
+| GET    invoices?status=unpaid|paid|all   |                    | InvoiceList                   |
+| GET    invoices/{id}                     |                    | Invoice                       |
+| GET    invoices/{id}/pdf                 |                    | application/pdf               |
+| POST   payments  (Idempotency-Key)       | PaymentCreate      | Payment (201; 200 on replay)  |
+| GET    payments/{id}?wait=N (N ≤ 30)     |                    | Payment                       |
+| GET    help                              |                    | HelpContact                   |
+| GET    demo/outbox (demo portal only)    |                    | list[OutboxMessage]           |
+
+At the origin: `GET /communes` → list[Commune], `GET /openapi.json`.
+Every error: an HTTP status and ErrorResponse.
+"""
+
+from famille_tui.api.accounts import (
+    Accepted,
+    Account,
+    ActivationRequest,
+    LoginRequest,
+    PasswordPolicy,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    SessionCreated,
+)
+from famille_tui.api.base import check_email, check_refdet, normalize_phone
+from famille_tui.api.dashboard import Dashboard, Event, Message, NewsItem, RequestItem
+from famille_tui.api.errors import ErrorBody, ErrorCode, ErrorResponse
+from famille_tui.api.family import (
+    Adult,
+    Child,
+    Contact,
+    ContactCreate,
+    ContactUpdate,
+    Family,
+    HelpContact,
+    Profile,
+    ProfileUpdate,
+)
+from famille_tui.api.invoices import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
+from famille_tui.api.payments import MAX_WAIT_SECONDS, Payment, PaymentCreate, PaymentStatus
+from famille_tui.api.portal import Commune, OutboxMessage
+
+API_PREFIX = "api/v1/"
+
+__all__ = [
+    "API_PREFIX",
+    "MAX_WAIT_SECONDS",
+    "Accepted",
+    "Account",
+    "ActivationRequest",
+    "Adult",
+    "Child",
+    "Commune",
+    "Contact",
+    "ContactCreate",
+    "ContactUpdate",
+    "Dashboard",
+    "ErrorBody",
+    "ErrorCode",
+    "ErrorResponse",
+    "Event",
+    "Family",
+    "HelpContact",
+    "Invoice",
+    "InvoiceFilter",
+    "InvoiceList",
+    "InvoiceStatus",
+    "LoginRequest",
+    "Message",
+    "NewsItem",
+    "OutboxMessage",
+    "PasswordPolicy",
+    "PasswordResetConfirm",
+    "PasswordResetRequest",
+    "Payment",
+    "PaymentCreate",
+    "PaymentStatus",
+    "Profile",
+    "ProfileUpdate",
+    "RequestItem",
+    "SessionCreated",
+    "check_email",
+    "check_refdet",
+    "normalize_phone",
+]

@@ -1,0 +1,54 @@
+"""« Mes factures »."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from famille_tui.api.base import Cents, Response
+
+
+class InvoiceStatus(StrEnum):
+    A_PAYER = "a_payer"
+    EN_COURS = "en_cours"  # a payment is pending for it
+    REGLEE = "reglee"
+
+
+class InvoiceFilter(StrEnum):
+    """`GET invoices?status=`."""
+
+    UNPAID = "unpaid"  # a_payer and en_cours
+    PAID = "paid"
+    ALL = "all"
+
+
+class Invoice(Response):
+    id: int
+    #: The refdet: 6–30 letters and digits, e.g. « 2026100042 ».
+    number: str
+    #: « Crèche Les Pirouettes – octobre 2026 »
+    label: str
+    #: « Crèche », « Restauration scolaire »
+    service: str
+    #: Children's first names.
+    children: list[str]
+    period_start: date
+    period_end: date
+    issue_date: date
+    due_date: date
+    amount_cents: Cents
+    paid_cents: Cents
+    #: « Reste à payer »
+    remaining_cents: Cents
+    status: InvoiceStatus
+    payable_online: bool
+    #: Why it cannot be paid online, in French, when payable_online is false.
+    not_payable_reason: str | None = None
+    #: The pending payment, when status is en_cours.
+    pending_payment_id: str | None = None
+
+
+class InvoiceList(Response):
+    invoices: list[Invoice]
+    #: Sum of remaining_cents over all the family's invoices, whatever the filter.
+    total_remaining_cents: Cents

@@ -1,0 +1,124 @@
+"""Entry point `famille-tui`: parses the command line and hands over to the right face.
+
+    famille-tui [options]            the TUI (or, with --screen-reader, the linear interface)
+    famille-tui demo [options]       the embedded portal on loopback, then the TUI on it
+    famille-tui serve [...]          the embedded reference portal alone
+    famille-tui COMMAND [...]        scriptable commands (see `famille-tui --help`)
+
+Heavy imports (Textual, the portal's FastAPI) happen only in the branch that needs them,
+so that a scriptable command or `--help` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from famille_tui import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _add_face_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--screen-reader",
+        action="store_true",
+        default=None,
+        help="interface linéaire pour lecteur d'écran (aussi FAMILLE_TUI_SCREEN_READER=1)",
+    )
+    parser.add_argument(
+        "--kiosk", action="store_true", default=None, help="mode borne d'accueil (poste partagé)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="famille-tui",
+        description="L'Espace famille de votre commune dans le terminal.",
+        epilog="Exemple : famille-tui demo",
+    )
+    parser.add_argument("--version", action="version", version=f"famille-tui {__version__}")
+    parser.add_argument("--portal", metavar="URL", help="adresse du portail pour cette exécution")
+    parser.add_argument("--commune", metavar="NOM", help="une commune configurée, par son nom")
+    parser.add_argument("--login", metavar="ID", help="identifiant de connexion")
+    parser.add_argument("--debug", action="store_true", help="affiche les détails des erreurs")
+    _add_face_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
+
+    demo = sub.add_parser(
+        "demo",
+        help="lance le portail de démonstration puis l'application",
+        description="Lance le portail de démonstration intégré sur cette machine, "
+        "enregistre ses communes, puis ouvre l'application.",
+        epilog="Exemple : famille-tui demo --screen-reader",
+    )
+    _add_face_options(demo)
+    demo.add_argument("--stop", action="store_true", help="arrête le portail de démonstration")
+
+    serve = sub.add_parser(
+        "serve",
+        help="lance le portail de référence intégré",
+        description="Lance le portail de référence (API Famille et bac à sable PayFiP/TIPI).",
+        epilog="Exemple : famille-tui serve --port 8765 --data /tmp/portail.sqlite3",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (0 : un port libre)")
+    serve.add_argument("--data", metavar="FICHIER", help="fichier SQLite des données")
+    serve.add_argument(
+        "--payment-ttl", type=int, default=900, metavar="SECONDES",
+        help="durée de validité d'un paiement en attente (défaut : 900)",
+    )
+    return parser
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "oui")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        from famille_tui.portal.server import serve
+
+        return serve(host=args.host, port=args.port, data=args.data, payment_ttl=args.payment_ttl)
+
+    from famille_tui.client.config import LaunchOptions, load_settings, normalize_portal_url
+    from famille_tui.client.errors import FamilleError
+
+    try:
+        settings = load_settings()
+        if args.command == "demo":
+            from famille_tui.portal.launcher import ensure_demo_portal, stop_demo_portal
+
+            if args.stop:
+                return stop_demo_portal()
+            settings = ensure_demo_portal(settings)
+        options = LaunchOptions(
+            settings=settings,
+            portal_url=normalize_portal_url(args.portal) if args.portal else None,
+            commune=args.commune,
+            login=args.login,
+            kiosk=bool(args.kiosk or settings.kiosk),
+            screen_reader=bool(
+                args.screen_reader or settings.screen_reader or _env_flag("FAMILLE_TUI_SCREEN_READER")
+            ),
+            demo=args.command == "demo" or settings.demo,
+            debug=args.debug,
+        )
+    except FamilleError as error:
+        print(f"famille-tui : {error.message}", file=sys.stderr)
+        return EXIT_ERROR
+
+    if options.screen_reader:
+        from famille_tui.plain import run as run_plain
+
+        return run_plain(options)
+    from famille_tui.tui import run as run_tui
+
+    return run_tui(options)

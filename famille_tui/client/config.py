@@ -1,0 +1,201 @@
+"""Settings: the config file (TOML in the user's config directory) and the user's directories.
+
+    # ~/.config/famille-tui/config.toml
+    theme = "default"            # or "high-contrast"
+    animations = true
+    screen_reader = false
+    still_waiting_interval = 60  # screen-reader mode: seconds between « toujours en attente »
+    kiosk = false                # a config file the staff controls
+    kiosk_idle_seconds = 120
+    kiosk_warning_seconds = 30
+    kiosk_staff_code_hash = "scrypt$..."   # `famille-tui kiosk-code` makes it
+
+    [[portals]]
+    name = "Le Chambon-Feugerolles"
+    url = "https://www.espace-citoyens.net/lechambonfeugerolles/"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from famille_tui.client.errors import ConfigError, InsecurePortalError
+
+APP_NAME = "famille-tui"
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_portal_url(url: str) -> str:
+    """A commune's base URL, ending with « / »; https required unless the host is loopback."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"Adresse de portail invalide : « {url} ».")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise InsecurePortalError()
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"Adresse de portail invalide : « {url} ».")
+    return url if url.endswith("/") else url + "/"
+
+
+class PortalProfile(BaseModel):
+    """One commune's portal: a name for people and a base URL for the client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        try:
+            return normalize_portal_url(value)
+        except ConfigError as error:
+            raise ValueError(error.message) from error
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    portals: list[PortalProfile] = Field(default_factory=list)
+    theme: Literal["default", "high-contrast"] = "default"
+    animations: bool = True
+    screen_reader: bool = False
+    still_waiting_interval: int = Field(default=60, ge=0, le=3600)
+    kiosk: bool = False
+    kiosk_idle_seconds: int = Field(default=120, ge=5, le=3600)
+    kiosk_warning_seconds: int = Field(default=30, ge=20, le=600)
+    kiosk_staff_code_hash: str | None = None
+    #: Demo mode: the embedded sandbox is an allowed payment host.
+    demo: bool = False
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("FAMILLE_TUI_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """Where payments in progress are journaled."""
+    return Path(os.environ.get("FAMILLE_TUI_STATE_DIR") or platformdirs.user_state_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """Where the embedded portal keeps its SQLite file by default."""
+    return Path(os.environ.get("FAMILLE_TUI_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+
+
+def download_dir() -> Path:
+    return Path(os.environ.get("FAMILLE_TUI_DOWNLOAD_DIR") or platformdirs.user_downloads_dir())
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file; a missing file gives the defaults, a broken one a ConfigError."""
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as error:
+        raise ConfigError(f"Lecture impossible de {path} : {error.strerror}.") from error
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+        return Settings.model_validate(data)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"Le fichier {path} n'est pas un TOML valide : {error}.") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"Le fichier {path} est invalide ({where} : {first['msg']}).") from error
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def dump_settings(settings: Settings) -> str:
+    lines: list[str] = []
+    for key, value in settings.model_dump(exclude={"portals"}, exclude_defaults=True).items():
+        if value is not None:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for portal in settings.portals:
+        lines += ["", "[[portals]]", f"name = {_toml_value(portal.name)}"]
+        lines.append(f"url = {_toml_value(portal.url)}")
+    return "\n".join(lines) + "\n"
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the config file atomically (a crash never leaves half a file)."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(dump_settings(settings), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class LaunchOptions(BaseModel):
+    """What the command line asked for, handed to the TUI, the plain interface and the commands."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    settings: Settings = Field(default_factory=Settings)
+    #: `--portal URL`: one portal for this run (already normalised).
+    portal_url: str | None = None
+    #: `--commune NAME`: a configured portal by slug or name.
+    commune: str | None = None
+    #: `--login ID`
+    login: str | None = None
+    kiosk: bool = False
+    screen_reader: bool = False
+    demo: bool = False
+    debug: bool = False
+
+
+def commune_slug(url: str) -> str:
+    """`http://127.0.0.1:8765/le-chambon-feugerolles/` → `le-chambon-feugerolles`."""
+    return urlsplit(url).path.strip("/").rsplit("/", 1)[-1]
+
+
+def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
+    """The portals this run may use: `--portal`, else `--commune` among the configured ones,
+    else all configured ones (the UI lets the user pick when there are several)."""
+    if options.portal_url:
+        return [PortalProfile(name=commune_slug(options.portal_url) or options.portal_url,
+                              url=options.portal_url)]
+    portals = options.settings.portals
+    if options.commune:
+        wanted = options.commune.strip().lower()
+        chosen = [p for p in portals if wanted in (p.name.lower(), commune_slug(p.url).lower())]
+        if not chosen:
+            known = ", ".join(commune_slug(p.url) for p in portals) or "aucune"
+            raise ConfigError(
+                f"Commune inconnue : « {options.commune} ». Communes configurées : {known}."
+            )
+        return chosen
+    return list(portals)
