@@ -1,0 +1,72 @@
+"""The client layer: everything a face (TUI, plain, commands) needs to talk to a portal.
+
+Faces import from here; see docs/architecture.md for the contract."""
+
+from famille_tui.client.credentials import CredentialStore
+from famille_tui.client.errors import (
+    AccountLocked,
+    AccountNotActivated,
+    ApiError,
+    AuthError,
+    ConfigError,
+    CredentialStoreUnavailable,
+    FamilleError,
+    InsecurePortalError,
+    InvalidCredentials,
+    NotFound,
+    PaymentHostNotAllowed,
+    PaymentRejected,
+    PortalProtocolError,
+    PortalTimeout,
+    PortalUnreachable,
+    SessionExpired,
+    TransportError,
+    ValidationFailed,
+)
+from famille_tui.client.payments import (
+    JournalEntry,
+    PaymentJournal,
+    ResumedPayment,
+    WaitEvent,
+    check_payment_url,
+    new_idempotency_key,
+    outcome_message,
+    resume_journal,
+    start_payment,
+    wait_for_payment,
+)
+from famille_tui.client.portal_client import PortalClient, list_communes
+
+__all__ = [
+    "AccountLocked",
+    "AccountNotActivated",
+    "ApiError",
+    "AuthError",
+    "ConfigError",
+    "CredentialStore",
+    "CredentialStoreUnavailable",
+    "FamilleError",
+    "InsecurePortalError",
+    "InvalidCredentials",
+    "JournalEntry",
+    "NotFound",
+    "PaymentHostNotAllowed",
+    "PaymentJournal",
+    "PaymentRejected",
+    "PortalClient",
+    "PortalProtocolError",
+    "PortalTimeout",
+    "PortalUnreachable",
+    "ResumedPayment",
+    "SessionExpired",
+    "TransportError",
+    "ValidationFailed",
+    "WaitEvent",
+    "check_payment_url",
+    "list_communes",
+    "new_idempotency_key",
+    "outcome_message",
+    "resume_journal",
+    "start_payment",
+    "wait_for_payment",
+]

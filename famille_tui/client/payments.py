@@ -1,0 +1,638 @@
+"""Paying invoices: what every face (TUI, plain, commands) does, written once.
+
+    key = new_idempotency_key()                 # once per summary: a double press reuses it
+    payment = await start_payment(client, invoices, email, journal=journal,
+                                  idempotency_key=key, demo=demo)
+    open_in_browser(payment.payment_url)        # the face's job; the URL is already checked
+    final = await wait_for_payment(client, payment.id, on_event=show, journal=journal)
+    show(outcome_message(final))
+
+and at start, after login:
+
+    for resumed in await resume_journal(client, journal):
+        if resumed.final: notify(resumed.message)
+        else: await wait_for_payment(client, resumed.entry.payment_id, ..., journal=journal)
+
+The journal (`PaymentJournal`) keeps every payment in progress in the user's state
+directory, one small JSON file per payment, written atomically and readable only by the
+user, with no token, no password and no e-mail in it. `PaymentJournal(None)` keeps it in
+memory only (kiosk: nothing of one parent left on the shared machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import inspect
+import logging
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from famille_tui.api import Invoice, InvoiceStatus, Payment, PaymentStatus
+from famille_tui.api.money import format_euros
+from famille_tui.client.config import is_loopback_host, normalize_portal_url, state_dir
+from famille_tui.client.errors import (
+    ApiError,
+    ConfigError,
+    FamilleError,
+    NotFound,
+    PaymentHostNotAllowed,
+    PaymentRejected,
+    SessionExpired,
+    TransportError,
+)
+from famille_tui.client.portal_client import PortalClient, clean_message
+
+__all__ = [
+    "ALLOWED_PAYMENT_HOSTS",
+    "POLL_WAIT_SECONDS",
+    "JournalEntry",
+    "PaymentJournal",
+    "ResumedPayment",
+    "WaitEvent",
+    "check_payment_url",
+    "default_journal_dir",
+    "new_idempotency_key",
+    "outcome_message",
+    "resume_journal",
+    "start_payment",
+    "wait_for_payment",
+]
+
+log = logging.getLogger(__name__)
+
+#: The DGFiP's payment sites (PayFiP, and TIPI's older address).
+ALLOWED_PAYMENT_HOSTS = frozenset({"www.payfip.gouv.fr", "www.tipi.budget.gouv.fr"})
+#: Seconds each long poll asks the portal to wait.
+POLL_WAIT_SECONDS = 25
+#: Longest pause between two tries while the portal cannot be reached.
+BACKOFF_CAP_SECONDS = 30.0
+MAX_PAYMENT_URL_LENGTH = 4096
+#: Query parameters of a payment URL that carry the payer's e-mail (PayFiP's `mel`):
+#: they are left out of the journal.
+_EMAIL_PARAMETERS = frozenset({"mel", "email", "mail"})
+
+
+# --- the payment page's address ----------------------------------------------------------
+
+
+def _refuse(url: str, why: str) -> PaymentHostNotAllowed:
+    log.warning("payment URL refused (%s)", why)
+    host = ""
+    with contextlib.suppress(ValueError):
+        host = clean_message(urlsplit(url).hostname or "") or ""
+    if host and len(host) <= 100:
+        return PaymentHostNotAllowed(
+            f"Le portail a proposé une page de paiement sur un site inconnu ({host}) : "
+            "elle n'a pas été ouverte, par sécurité. Aucun paiement n'a été fait ; "
+            "contactez la mairie si cela se reproduit."
+        )
+    return PaymentHostNotAllowed(
+        "Le portail a proposé une adresse de paiement invalide : elle n'a pas été "
+        "ouverte, par sécurité. Aucun paiement n'a été fait ; contactez la mairie si "
+        "cela se reproduit."
+    )
+
+
+def _origin(scheme: str, host: str, port: int | None) -> tuple[str, str, int]:
+    return scheme, host, port if port is not None else (443 if scheme == "https" else 80)
+
+
+def check_payment_url(url: str, *, portal_url: str, demo: bool) -> str:
+    """The payment page's URL if it may be opened, else PaymentHostNotAllowed.
+
+    Allowed: https on www.payfip.gouv.fr or www.tipi.budget.gouv.fr (default port), or
+    on the portal's own origin; in demo mode also the portal's own origin over http when
+    it is loopback (the embedded sandbox). Refused: any other scheme (javascript:, file:,
+    data:…), user:password@ tricks, other hosts or ports, control characters,
+    backslashes and whitespace (which browsers "repair" into another address)."""
+    if not isinstance(url, str) or not url or len(url) > MAX_PAYMENT_URL_LENGTH:
+        raise _refuse("", "empty or too long")
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F or c == "\\" for c in url) or not url.isascii():
+        raise _refuse("", "control character, space, backslash or non-ASCII")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise _refuse("", "unparsable") from None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if "@" in parts.netloc or parts.username is not None or parts.password is not None:
+        raise _refuse(url, "userinfo")
+    if scheme not in ("https", "http") or not host:
+        raise _refuse(url, f"scheme {scheme!r}")
+
+    try:
+        portal = urlsplit(normalize_portal_url(portal_url))
+    except ConfigError:
+        raise _refuse(url, "portal URL invalid") from None
+    portal_host = (portal.hostname or "").lower()
+    same_origin = _origin(scheme, host, port) == _origin(
+        portal.scheme.lower(), portal_host, portal.port
+    )
+
+    if scheme == "https":
+        if host in ALLOWED_PAYMENT_HOSTS and port in (None, 443):
+            return url
+        if same_origin:
+            return url
+        raise _refuse(url, "host not allowed")
+    # http: only the embedded sandbox, in demo mode, on this machine.
+    if demo and same_origin and is_loopback_host(host):
+        return url
+    raise _refuse(url, "plain http")
+
+
+def new_idempotency_key() -> str:
+    """A fresh Idempotency-Key: make one per summary screen, reuse it on every retry."""
+    return str(uuid.uuid4())
+
+
+# --- the journal -------------------------------------------------------------------------
+
+
+class JournalEntry(BaseModel):
+    """A payment in progress, as the journal keeps it: no token, no password, no e-mail."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    payment_id: str = Field(min_length=1, max_length=200)
+    portal_url: str
+    login: str
+    invoice_ids: list[int]
+    invoice_numbers: list[str]
+    amount_cents: int = Field(ge=0)
+    #: The payment page without the payer's e-mail (a fresh one comes from the portal).
+    payment_url: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def redact_payment_url(url: str) -> str:
+    """The URL without the query parameters that carry the payer's e-mail."""
+    try:
+        parts = urlsplit(url)
+        query = [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in _EMAIL_PARAMETERS and "@" not in v
+        ]
+        return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+    except ValueError:
+        return ""
+
+
+def default_journal_dir() -> Path:
+    """`{state_dir}/payments`."""
+    return state_dir() / "payments"
+
+
+class PaymentJournal:
+    """Payments in progress, kept so that closing the program loses none.
+
+    One file per payment, `{directory}/{hash of the id}.json`, 0600, written through a
+    temporary file, fsync and os.replace (a crash leaves the old file or the new one,
+    never half of one). A damaged file is skipped with a warning, never a crash.
+    `directory=None`: memory only (kiosk). Failing disk writes are logged and the entry is
+    kept in memory for this run (`record` then returns False)."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self._directory = directory
+        self._memory: dict[str, JournalEntry] = {}
+
+    @classmethod
+    def for_user(cls, *, kiosk: bool = False) -> PaymentJournal:
+        """The journal of the user's state directory, or a memory-only one in kiosk mode."""
+        return cls(None if kiosk else default_journal_dir())
+
+    @property
+    def directory(self) -> Path | None:
+        return self._directory
+
+    def _path(self, payment_id: str) -> Path:
+        assert self._directory is not None
+        # Hashed: a payment id comes from the portal and must not choose a file name.
+        digest = hashlib.sha256(payment_id.encode("utf-8")).hexdigest()[:32]
+        return self._directory / f"{digest}.json"
+
+    def record(self, entry: JournalEntry) -> bool:
+        """Keep the entry (replacing one of the same payment). True when it is on disk
+        (or the journal is memory-only by design)."""
+        self._memory[entry.payment_id] = entry
+        if self._directory is None:
+            return True
+        try:
+            self._write(self._path(entry.payment_id), entry.model_dump_json(indent=2))
+            return True
+        except OSError as error:
+            log.warning("payment journal not written: %s", error.strerror or error)
+            return False
+
+    def _write(self, path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+        try:
+            # mkstemp already creates the file 0600; chmod in case of an odd umask/FS.
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(tmp_name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        # The rename itself must reach the disk too.
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def _read_disk(self) -> dict[str, JournalEntry]:
+        found: dict[str, JournalEntry] = {}
+        if self._directory is None:
+            return found
+        try:
+            paths = sorted(self._directory.glob("*.json"))
+        except OSError:
+            return found
+        for path in paths:
+            if path.name.startswith("."):
+                continue  # a temporary file left by a crash
+            try:
+                entry = JournalEntry.model_validate_json(path.read_bytes())
+            except (OSError, ValidationError, ValueError) as error:
+                log.warning("payment journal: %s ignored (%s)", path.name, type(error).__name__)
+                continue
+            found[entry.payment_id] = entry
+        return found
+
+    def entries(
+        self, *, portal_url: str | None = None, login: str | None = None
+    ) -> list[JournalEntry]:
+        """The payments in progress, oldest first; optionally those of one portal/login."""
+        merged = self._read_disk()
+        merged.update(self._memory)
+        wanted_portal = _normalized(portal_url) if portal_url is not None else None
+        result = [
+            e
+            for e in merged.values()
+            if (wanted_portal is None or _normalized(e.portal_url) == wanted_portal)
+            and (login is None or e.login == login)
+        ]
+        return sorted(result, key=lambda e: e.created_at)
+
+    def get(self, payment_id: str) -> JournalEntry | None:
+        if payment_id in self._memory:
+            return self._memory[payment_id]
+        if self._directory is None:
+            return None
+        path = self._path(payment_id)
+        try:
+            entry = JournalEntry.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValidationError, ValueError) as error:
+            log.warning("payment journal: %s ignored (%s)", path.name, type(error).__name__)
+            return None
+        return entry if entry.payment_id == payment_id else None
+
+    def remove(self, payment_id: str) -> None:
+        """Forget a payment (it ended). Removing an unknown one is fine."""
+        self._memory.pop(payment_id, None)
+        if self._directory is None:
+            return
+        try:
+            self._path(payment_id).unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("payment journal: entry not removed (%s)", error.strerror or error)
+
+
+def _normalized(url: str) -> str:
+    try:
+        return normalize_portal_url(url)
+    except ConfigError:
+        return url
+
+
+# --- starting a payment ------------------------------------------------------------------
+
+
+def _check_payable(invoices: Sequence[Invoice]) -> None:
+    if not invoices:
+        raise PaymentRejected("Choisissez au moins une facture à payer.")
+    for invoice in invoices:
+        if invoice.status is InvoiceStatus.REGLEE or invoice.remaining_cents <= 0:
+            raise PaymentRejected(f"La facture {invoice.number} est déjà réglée.")
+        if invoice.status is InvoiceStatus.EN_COURS:
+            raise PaymentRejected(
+                f"Un paiement est déjà en cours pour la facture {invoice.number} : "
+                "attendez son résultat avant de payer à nouveau."
+            )
+        if not invoice.payable_online:
+            why = (
+                clean_message(invoice.not_payable_reason)
+                or "elle ne peut pas être payée en ligne"
+            )
+            raise PaymentRejected(f"Facture {invoice.number} : {why}")
+
+
+async def start_payment(
+    client: PortalClient,
+    invoices: Sequence[Invoice],
+    email: str,
+    *,
+    journal: PaymentJournal,
+    idempotency_key: str,
+    demo: bool,
+) -> Payment:
+    """Create the payment of these invoices and journal it, then check its page's address.
+
+    The same `idempotency_key` always gives the same payment (a double key press, a retry
+    after a timeout). The journal is written BEFORE this returns, and even when the
+    address is refused (PaymentHostNotAllowed), so that the payment is followed to its
+    end either way. Raises the client's errors (PaymentRejected, ValidationFailed…)."""
+    _check_payable(invoices)
+    payment = await client.create_payment([i.id for i in invoices], email, idempotency_key)
+    numbers = {i.id: i.number for i in invoices}
+    entry = JournalEntry(
+        payment_id=payment.id,
+        portal_url=client.base_url,
+        login=client.account.login if client.account else "",
+        invoice_ids=list(payment.invoice_ids),
+        invoice_numbers=[numbers.get(i, str(i)) for i in payment.invoice_ids],
+        amount_cents=payment.amount_cents,
+        payment_url=redact_payment_url(payment.payment_url),
+        created_at=payment.created_at,
+        expires_at=payment.expires_at,
+    )
+    journal.record(entry)
+    check_payment_url(payment.payment_url, portal_url=client.base_url, demo=demo)
+    return payment
+
+
+# --- waiting for the outcome -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitEvent:
+    """What `wait_for_payment` reports to the face while it waits.
+
+    kind: "waiting" (a long poll begins; `payment` is the last known state, if any),
+    "retrying" (the portal could not be reached: try number `attempt` in `delay` s,
+    `error` says why), "recovered" (the portal answers again), "outcome" (final)."""
+
+    kind: Literal["waiting", "retrying", "recovered", "outcome"]
+    attempt: int = 0
+    delay: float = 0.0
+    error: FamilleError | None = None
+    payment: Payment | None = None
+    #: Seconds since wait_for_payment began.
+    elapsed: float = 0.0
+
+    @property
+    def message(self) -> str:
+        """One French line for the screen (or the screen reader)."""
+        if self.kind == "waiting":
+            return "En attente du paiement… Terminez le paiement dans le navigateur."
+        if self.kind == "retrying":
+            why = self.error.message if self.error else "Le portail ne répond pas."
+            return (
+                f"{why} Nouvel essai dans {round(self.delay)} s (essai {self.attempt}). "
+                "Le paiement reste suivi."
+            )
+        if self.kind == "recovered":
+            return "Connexion au portail rétablie. En attente du paiement…"
+        return outcome_message(self.payment) if self.payment else ""
+
+
+EventHandler = Callable[[WaitEvent], object]
+
+
+async def _emit(on_event: EventHandler | None, event: WaitEvent) -> None:
+    if on_event is None:
+        return
+    result = on_event(event)
+    if inspect.isawaitable(result):
+        await result
+
+
+def _retryable(error: FamilleError) -> bool:
+    """Worth trying again later: the network, an overloaded or restarting portal."""
+    if isinstance(error, TransportError):
+        return True
+    return isinstance(error, ApiError) and (error.status >= 500 or error.status == 429)
+
+
+async def wait_for_payment(
+    client: PortalClient,
+    payment_id: str,
+    *,
+    on_event: EventHandler | None = None,
+    max_seconds: float | None = None,
+    journal: PaymentJournal | None = None,
+    poll_wait: int = POLL_WAIT_SECONDS,
+    backoff_base: float = 1.0,
+    backoff_cap: float = BACKOFF_CAP_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Payment:
+    """Long-poll the payment until it is final, or until `max_seconds` have passed (then
+    the last known, still pending, state is returned).
+
+    Network failures (and 5xx/429 answers) never end the wait: it tries again after
+    1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`.
+    SessionExpired and NotFound are raised to the caller (the face asks the password
+    again and calls this again). When `journal` is given, a final payment is removed from
+    it. `on_event` may be a plain function or a coroutine function."""
+    start = time.monotonic()
+    deadline = None if max_seconds is None else start + max(0.0, max_seconds)
+    last: Payment | None = None
+    failures = 0
+    last_error: FamilleError | None = None
+
+    def remaining() -> float | None:
+        return None if deadline is None else deadline - time.monotonic()
+
+    await _emit(on_event, WaitEvent("waiting", elapsed=0.0))
+    while True:
+        left = remaining()
+        wait = poll_wait if left is None else max(0, min(poll_wait, int(left)))
+        try:
+            payment = await client.payment(payment_id, wait=wait)
+        except FamilleError as error:
+            if not _retryable(error):
+                raise
+            failures += 1
+            last_error = error
+            delay = min(backoff_cap, backoff_base * 2 ** (failures - 1))
+            retry_after = getattr(error, "retry_after_seconds", None)
+            if isinstance(retry_after, int) and retry_after > 0:
+                delay = min(backoff_cap, max(delay, float(retry_after)))
+            left = remaining()
+            if left is not None and left <= 0:
+                break
+            if left is not None:
+                delay = min(delay, left)
+            await _emit(
+                on_event,
+                WaitEvent(
+                    "retrying",
+                    attempt=failures,
+                    delay=delay,
+                    error=error,
+                    payment=last,
+                    elapsed=time.monotonic() - start,
+                ),
+            )
+            await sleep(delay)
+            continue
+        if failures:
+            failures = 0
+            await _emit(
+                on_event,
+                WaitEvent("recovered", payment=payment, elapsed=time.monotonic() - start),
+            )
+        last = payment
+        if payment.status.is_final:
+            if journal is not None:
+                journal.remove(payment.id)
+            await _emit(
+                on_event,
+                WaitEvent("outcome", payment=payment, elapsed=time.monotonic() - start),
+            )
+            return payment
+        left = remaining()
+        if left is not None and left <= 0:
+            break
+        await _emit(
+            on_event, WaitEvent("waiting", payment=payment, elapsed=time.monotonic() - start)
+        )
+    if last is not None:
+        return last
+    assert last_error is not None
+    raise last_error
+
+
+# --- what happened, in words -------------------------------------------------------------
+
+
+def outcome_message(payment: Payment) -> str:
+    """What happened to the payment and what the parent can do next, in French."""
+    amount = format_euros(payment.amount_cents)
+    count = len(payment.invoice_ids)
+    invoices = "la facture" if count == 1 else f"les {count} factures"
+    status = payment.status
+    if status is PaymentStatus.PAID:
+        auth = (
+            f" (autorisation n° {clean_message(payment.authorization_number)})"
+            if payment.authorization_number
+            else ""
+        )
+        return (
+            f"Réglée : le paiement de {amount} est accepté{auth}. "
+            f"{invoices.capitalize()} {'est réglée' if count == 1 else 'sont réglées'}. "
+            "Un justificatif vous a été envoyé par e-mail ; vous n'avez rien d'autre à faire."
+        )
+    if status is PaymentStatus.REFUSED:
+        return (
+            f"Paiement refusé par la banque : les {amount} n'ont pas été débités. "
+            f"Vous pouvez réessayer avec une autre carte, ou payer {invoices} "
+            "auprès de la structure."
+        )
+    if status is PaymentStatus.CANCELLED:
+        return (
+            f"Paiement abandonné : rien n'a été débité. {invoices.capitalize()} "
+            f"{'reste' if count == 1 else 'restent'} à payer ; "
+            "vous pouvez relancer le paiement quand vous voulez."
+        )
+    if status is PaymentStatus.EXPIRED:
+        return (
+            "Délai dépassé : la page de paiement a expiré avant la fin du paiement, "
+            f"rien n'a été débité. {invoices.capitalize()} "
+            f"{'reste' if count == 1 else 'restent'} à payer ; relancez le paiement "
+            "pour obtenir une nouvelle page."
+        )
+    return (
+        f"En attente du paiement de {amount}… Terminez-le dans le navigateur (ou avec "
+        "le QR code sur votre téléphone) ; le résultat s'affichera ici."
+    )
+
+
+# --- at start: the payments left in the journal ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResumedPayment:
+    """One journaled payment, checked at start."""
+
+    entry: JournalEntry
+    #: The portal's current state; None when it could not be checked (see `error`).
+    payment: Payment | None = None
+    error: FamilleError | None = None
+
+    @property
+    def final(self) -> bool:
+        """Ended (and removed from the journal): only `message` is left to show."""
+        return self.payment is not None and self.payment.status.is_final
+
+    @property
+    def pending(self) -> bool:
+        """Still waiting for the parent: hand it to wait_for_payment."""
+        return self.payment is not None and not self.payment.status.is_final
+
+    @property
+    def message(self) -> str:
+        numbers = ", ".join(self.entry.invoice_numbers)
+        label = "Facture" if len(self.entry.invoice_numbers) == 1 else "Factures"
+        if self.payment is not None:
+            return f"{label} {numbers} : {outcome_message(self.payment)}"
+        if isinstance(self.error, NotFound):
+            return (
+                f"{label} {numbers} : le portail ne connaît plus ce paiement. "
+                "Vérifiez l'état de vos factures dans « Mes factures »."
+            )
+        why = self.error.message if self.error else ""
+        return (
+            f"{label} {numbers} : un paiement commencé n'a pas pu être vérifié. {why} "
+            "Il sera vérifié à nouveau au prochain démarrage."
+        )
+
+
+async def resume_journal(client: PortalClient, journal: PaymentJournal) -> list[ResumedPayment]:
+    """Check every journaled payment of this client's portal and account (call it right
+    after login). A final one is removed from the journal and reported with its outcome;
+    a pending one is handed back (`.pending`) for `wait_for_payment`; one the portal no
+    longer knows is removed; one that cannot be checked (network) stays for next time.
+    SessionExpired is raised to the caller."""
+    login = client.account.login if client.account else None
+    results: list[ResumedPayment] = []
+    for entry in journal.entries(portal_url=client.base_url, login=login):
+        try:
+            payment = await client.payment(entry.payment_id)
+        except NotFound as error:
+            journal.remove(entry.payment_id)
+            results.append(ResumedPayment(entry, error=error))
+            continue
+        except SessionExpired:
+            raise
+        except FamilleError as error:
+            results.append(ResumedPayment(entry, error=error))
+            continue
+        if payment.status.is_final:
+            journal.remove(entry.payment_id)
+        results.append(ResumedPayment(entry, payment=payment))
+    return results

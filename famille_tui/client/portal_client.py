@@ -1,0 +1,596 @@
+"""`PortalClient`: the Famille API over HTTP, for every face (TUI, plain, commands).
+
+One `httpx.AsyncClient` per portal (connections are reused), an explicit timeout on
+every call, https required for any host that is not loopback, certificates verified,
+no redirect followed to another origin, and a size limit on every answer (a hostile or
+broken portal cannot make the program swallow gigabytes).
+
+Every answer is parsed with the `famille_tui.api` models; every failure comes out as
+one of the typed errors of `famille_tui.client.errors`, never as an httpx or pydantic
+exception. The session token lives in this object's memory only and is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from famille_tui.api import (
+    API_PREFIX,
+    MAX_WAIT_SECONDS,
+    Accepted,
+    Account,
+    ActivationRequest,
+    Commune,
+    Contact,
+    ContactCreate,
+    ContactUpdate,
+    Dashboard,
+    ErrorCode,
+    ErrorResponse,
+    Family,
+    HelpContact,
+    Invoice,
+    InvoiceFilter,
+    InvoiceList,
+    LoginRequest,
+    Message,
+    OutboxMessage,
+    PasswordPolicy,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    Payment,
+    PaymentCreate,
+    Profile,
+    ProfileUpdate,
+    SessionCreated,
+)
+from famille_tui.client.config import commune_slug, normalize_portal_url
+from famille_tui.client.errors import (
+    AccountLocked,
+    AccountNotActivated,
+    ApiError,
+    FamilleError,
+    InvalidCredentials,
+    NotFound,
+    PaymentRejected,
+    PortalProtocolError,
+    PortalTimeout,
+    PortalUnreachable,
+    SessionExpired,
+    ValidationFailed,
+)
+
+__all__ = ["MAX_JSON_BYTES", "MAX_PDF_BYTES", "PortalClient", "list_communes"]
+
+log = logging.getLogger(__name__)
+
+#: Largest JSON answer accepted: the biggest real document is a few hundred kilobytes.
+MAX_JSON_BYTES = 5 * 1024 * 1024
+#: Largest invoice PDF accepted.
+MAX_PDF_BYTES = 20 * 1024 * 1024
+#: Extra read time granted to a long poll beyond the wait the portal was asked for.
+LONG_POLL_MARGIN_SECONDS = 10.0
+#: Same-origin redirects followed (GET only) before giving up.
+MAX_REDIRECTS = 3
+#: A portal's French message is shown as it is, but never longer than this.
+MAX_MESSAGE_CHARS = 500
+
+USER_AGENT = "famille-tui/0.1"
+
+M = TypeVar("M", bound=BaseModel)
+
+_CONTACTS = TypeAdapter(list[Contact])
+_COMMUNES = TypeAdapter(list[Commune])
+_OUTBOX = TypeAdapter(list[OutboxMessage])
+
+_TOO_BIG = (
+    "Le portail a envoyé une réponse anormalement volumineuse : elle a été ignorée. "
+    "Réessayez plus tard ou contactez la mairie."
+)
+_NOT_THE_API = (
+    "Le portail a envoyé une réponse incompréhensible (ce n'est pas l'API Famille). "
+    "Il est peut-être en maintenance : réessayez plus tard."
+)
+_CERTIFICATE = (
+    "Le certificat de sécurité du portail n'est pas valide : la connexion a été refusée. "
+    "Vérifiez l'adresse du portail."
+)
+
+
+def clean_message(text: object) -> str | None:
+    """A portal's sentence made safe for a terminal: no control characters (no escape
+    sequences injected into the screen), whitespace collapsed, bounded length."""
+    if not isinstance(text, str):
+        return None
+    kept = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
+    )
+    kept = " ".join(kept.split())
+    if len(kept) > MAX_MESSAGE_CHARS:
+        kept = kept[: MAX_MESSAGE_CHARS - 1] + "…"
+    return kept or None
+
+
+def _map_transport_error(error: Exception) -> FamilleError:
+    """httpx's (and the OS's) failures → PortalTimeout / PortalUnreachable / PortalProtocolError."""
+    if isinstance(error, httpx.TimeoutException):
+        return PortalTimeout()
+    if isinstance(error, httpx.DecodingError | httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return PortalProtocolError(_NOT_THE_API)
+    if "CERTIFICATE_VERIFY_FAILED" in str(error) or "certificate verify failed" in str(error):
+        return PortalUnreachable(_CERTIFICATE)
+    # ConnectError, ReadError, WriteError, RemoteProtocolError (a cut answer), CloseError,
+    # ProxyError, and OSError from below: the portal could not be reached or hung up.
+    return PortalUnreachable()
+
+
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+class _Answer:
+    """A fully read, size-checked HTTP answer."""
+
+    __slots__ = ("body", "content_type", "headers", "status")
+
+    def __init__(self, status: int, headers: httpx.Headers, body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _fetch(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    timeout: httpx.Timeout,
+    max_bytes: int,
+    json: Any = None,
+    params: Mapping[str, str | int] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> _Answer:
+    """One request, streamed and cut at `max_bytes`; same-origin GET redirects followed.
+
+    Raises only FamilleError subclasses."""
+    try:
+        request = http.build_request(
+            method, url, json=json, params=params, headers=headers, timeout=timeout
+        )
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await http.send(request, stream=True)
+            try:
+                if response.is_redirect:
+                    location = response.headers.get("location", "")
+                    target = request.url.join(location)
+                    if method != "GET" or not _same_origin(target, request.url):
+                        log.warning("redirect refused: %s %s → other origin", method, request.url)
+                        raise PortalProtocolError(
+                            "Le portail a tenté de rediriger vers un autre site : "
+                            "la demande a été arrêtée, par sécurité."
+                        )
+                    request = http.build_request(
+                        "GET", target, headers=headers, timeout=timeout
+                    )
+                    continue
+                declared = response.headers.get("content-length")
+                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                    raise PortalProtocolError(_TOO_BIG)
+                chunks: list[bytes] = []
+                size = 0
+                # aiter_bytes decodes gzip/deflate: the limit applies to what is decoded,
+                # so a compressed bomb is cut as well.
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise PortalProtocolError(_TOO_BIG)
+                    chunks.append(chunk)
+                log.debug("%s %s → %s (%d bytes)", method, request.url.path, response.status_code,
+                          size)
+                return _Answer(response.status_code, response.headers, b"".join(chunks))
+            finally:
+                await response.aclose()
+        raise PortalProtocolError("Le portail redirige sans fin : la demande a été arrêtée.")
+    except FamilleError:
+        raise
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
+        log.info("%s %s failed: %s", method, url, type(error).__name__)
+        raise _map_transport_error(error) from None
+
+
+def _parse(answer: _Answer, model: type[M] | TypeAdapter[Any]) -> Any:
+    """The JSON body validated against an api model; anything else is PortalProtocolError.
+
+    pydantic's own JSON parser is used: it refuses invalid UTF-8 and absurd nesting
+    with a ValidationError instead of a RecursionError."""
+    if answer.content_type and "json" not in answer.content_type:
+        raise PortalProtocolError(_NOT_THE_API)
+    try:
+        if isinstance(model, TypeAdapter):
+            return model.validate_json(answer.body)
+        return model.model_validate_json(answer.body)
+    except (ValidationError, ValueError, RecursionError):
+        log.info("answer does not match %s", getattr(model, "__name__", "the expected type"))
+        raise PortalProtocolError(_NOT_THE_API) from None
+
+
+def _error_from_answer(answer: _Answer, *, logged_in: bool, at_login: bool) -> FamilleError:
+    """An error status → the typed error of errors.py, with the portal's French message."""
+    try:
+        body = ErrorResponse.model_validate_json(answer.body).error
+    except (ValidationError, ValueError, RecursionError):
+        # An HTML error page, a proxy's 502, JSON of another shape: not the Famille API.
+        log.info("error answer %d is not an ErrorResponse", answer.status)
+        if answer.status in (502, 503, 504):
+            return PortalUnreachable(
+                "Le portail est momentanément indisponible. Réessayez dans quelques minutes."
+            )
+        return PortalProtocolError()
+    status = answer.status
+    code = body.code
+    message = clean_message(body.message)
+    field_errors = {
+        str(clean_message(k) or k): clean_message(v) or "valeur invalide"
+        for k, v in (body.field_errors or {}).items()
+    }
+    retry_after = body.retry_after_seconds
+    if retry_after is None:
+        header = answer.headers.get("retry-after", "")
+        retry_after = int(header) if header.isdigit() else None
+
+    if code == ErrorCode.INVALID_CREDENTIALS or (status == 401 and at_login):
+        return InvalidCredentials(message)
+    if code == ErrorCode.NOT_ACTIVATED:
+        return AccountNotActivated(message)
+    if code == ErrorCode.ACCOUNT_LOCKED:
+        return AccountLocked(message, retry_after_seconds=retry_after)
+    if code in (ErrorCode.SESSION_EXPIRED, ErrorCode.UNAUTHENTICATED) or status == 401:
+        if not logged_in:
+            return SessionExpired("Vous n'êtes pas connecté : saisissez votre mot de passe.")
+        return SessionExpired(message)
+    if code == ErrorCode.NOT_FOUND or status == 404:
+        return NotFound(message, status=status, code=code)
+    if code in (ErrorCode.VALIDATION_ERROR, ErrorCode.WEAK_PASSWORD) or status == 422:
+        return ValidationFailed(message, status=status, code=code, field_errors=field_errors)
+    if code in (ErrorCode.INVOICE_NOT_PAYABLE, ErrorCode.PAYMENT_IN_PROGRESS):
+        return PaymentRejected(message, status=status, code=code)
+    return ApiError(message, status=status, code=code, field_errors=field_errors)
+
+
+def _request_model(model: type[M], **values: Any) -> M:
+    """Build a request document; what the user typed wrong becomes ValidationFailed."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for item in error.errors():
+            name = ".".join(str(p) for p in item["loc"]) or "formulaire"
+            msg = str(item.get("msg", "valeur invalide"))
+            fields.setdefault(name, msg.removeprefix("Value error, "))
+        raise ValidationFailed(status=0, code="validation_error", field_errors=fields) from None
+
+
+class PortalClient:
+    """An async client of one commune's Famille API. Use it within one event loop.
+
+        async with PortalClient("http://127.0.0.1:8765/le-chambon-feugerolles/") as client:
+            await client.login("martin", "demo-martin")
+            invoices = await client.invoices()
+
+    After `SessionExpired`, `account` is kept so that the face can ask the password
+    again and call `relogin(password)` (or `login(client.account.login, password)`).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        # Raises ConfigError / InsecurePortalError before any connection is made.
+        self._base_url = normalize_portal_url(base_url)
+        self._api_url = self._base_url + API_PREFIX
+        self._timeout_seconds = float(timeout)
+        self._timeout = httpx.Timeout(self._timeout_seconds)
+        self._token: str | None = None
+        self._account: Account | None = None
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=self._timeout,
+            verify=True,
+            follow_redirects=False,
+            trust_env=True,
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        )
+
+    # --- lifecycle and state -------------------------------------------------------------
+
+    async def __aenter__(self) -> PortalClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections. Forgets the token (it stays valid on the portal until
+        it expires: call `logout()` first to end the session)."""
+        self._token = None
+        await self._http.aclose()
+
+    @property
+    def base_url(self) -> str:
+        """The commune's base URL, normalised (ends with « / »)."""
+        return self._base_url
+
+    @property
+    def commune(self) -> str:
+        """The commune's slug, e.g. `le-chambon-feugerolles`."""
+        return commune_slug(self._base_url)
+
+    @property
+    def account(self) -> Account | None:
+        """The account of the last login; kept after SessionExpired, cleared by logout."""
+        return self._account
+
+    @property
+    def logged_in(self) -> bool:
+        return self._token is not None
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"PortalClient({self._base_url!r}, logged_in={self.logged_in})"
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None = None,
+        exclude_unset: bool = False,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        max_bytes: int = MAX_JSON_BYTES,
+        at_login: bool = False,
+        expected: Sequence[int] = (200, 201, 202, 204),
+    ) -> _Answer:
+        all_headers = dict(headers or {})
+        if self._token is not None and not at_login:
+            all_headers["Authorization"] = f"Bearer {self._token}"
+        json = None
+        if body is not None:
+            json = body.model_dump(mode="json", exclude_unset=exclude_unset)
+        answer = await _fetch(
+            self._http,
+            method,
+            self._api_url + path,
+            timeout=timeout or self._timeout,
+            max_bytes=max_bytes,
+            json=json,
+            params=params,
+            headers=all_headers,
+        )
+        if answer.status in expected:
+            return answer
+        if answer.status < 400:
+            # A 1xx/3xx left over or a 2xx this call does not expect.
+            raise PortalProtocolError(_NOT_THE_API)
+        error = _error_from_answer(answer, logged_in=self.logged_in, at_login=at_login)
+        if isinstance(error, SessionExpired):
+            # The token is dead; the account is kept for relogin.
+            self._token = None
+        raise error
+
+    async def _get(self, path: str, model: type[M]) -> M:
+        answer = await self._call("GET", path)
+        result: M = _parse(answer, model)
+        return result
+
+    # --- session -------------------------------------------------------------------------
+
+    async def login(self, login: str, password: str) -> SessionCreated:
+        """Open a session; the token is kept in memory only."""
+        request = _request_model(LoginRequest, login=login, password=password)
+        answer = await self._call("POST", "session", body=request, at_login=True,
+                                  expected=(200, 201))
+        session: SessionCreated = _parse(answer, SessionCreated)
+        self._token = session.token
+        self._account = session.account
+        return session
+
+    async def relogin(self, password: str) -> SessionCreated:
+        """After SessionExpired: log in again as the same account."""
+        if self._account is None:
+            raise SessionExpired("Vous n'êtes pas connecté : saisissez votre identifiant.")
+        return await self.login(self._account.login, password)
+
+    async def logout(self) -> None:
+        """End the session. Never raises: on network loss the token simply expires."""
+        if self._token is not None:
+            try:
+                await self._call("DELETE", "session", timeout=httpx.Timeout(
+                    min(self._timeout_seconds, 5.0)))
+            except FamilleError as error:
+                log.info("logout: %s", type(error).__name__)
+        self._token = None
+        self._account = None
+
+    async def activate(
+        self, login: str, temporary_password: str, new_password: str
+    ) -> Accepted:
+        request = _request_model(
+            ActivationRequest,
+            login=login,
+            temporary_password=temporary_password,
+            new_password=new_password,
+        )
+        answer = await self._call("POST", "activation", body=request)
+        result: Accepted = _parse(answer, Accepted)
+        return result
+
+    async def request_password_reset(self, login: str) -> Accepted:
+        request = _request_model(PasswordResetRequest, login=login)
+        answer = await self._call("POST", "password-reset", body=request)
+        result: Accepted = _parse(answer, Accepted)
+        return result
+
+    async def confirm_password_reset(self, login: str, code: str, new_password: str) -> Accepted:
+        request = _request_model(
+            PasswordResetConfirm, login=login, code=code, new_password=new_password
+        )
+        answer = await self._call("POST", "password-reset/confirm", body=request)
+        result: Accepted = _parse(answer, Accepted)
+        return result
+
+    async def password_policy(self) -> PasswordPolicy:
+        return await self._get("password-policy", PasswordPolicy)
+
+    # --- family space --------------------------------------------------------------------
+
+    async def family(self) -> Family:
+        return await self._get("family", Family)
+
+    async def entourage(self) -> list[Contact]:
+        answer = await self._call("GET", "entourage")
+        result: list[Contact] = _parse(answer, _CONTACTS)
+        return result
+
+    async def add_contact(self, contact: ContactCreate) -> Contact:
+        answer = await self._call("POST", "entourage", body=contact, expected=(200, 201))
+        result: Contact = _parse(answer, Contact)
+        return result
+
+    async def update_contact(self, contact_id: int, changes: ContactUpdate) -> Contact:
+        # PATCH: only the fields the caller set are sent (an explicit None clears a field).
+        answer = await self._call(
+            "PATCH", f"entourage/{int(contact_id)}", body=changes, exclude_unset=True
+        )
+        result: Contact = _parse(answer, Contact)
+        return result
+
+    async def remove_contact(self, contact_id: int) -> None:
+        await self._call("DELETE", f"entourage/{int(contact_id)}", expected=(200, 204))
+
+    async def dashboard(self) -> Dashboard:
+        return await self._get("dashboard", Dashboard)
+
+    async def mark_message_read(self, message_id: int) -> Message:
+        answer = await self._call("POST", f"messages/{int(message_id)}/read")
+        result: Message = _parse(answer, Message)
+        return result
+
+    async def profile(self) -> Profile:
+        return await self._get("profile", Profile)
+
+    async def update_profile(self, profile: ProfileUpdate) -> Profile:
+        answer = await self._call("PUT", "profile", body=profile)
+        result: Profile = _parse(answer, Profile)
+        return result
+
+    async def help(self) -> HelpContact:
+        return await self._get("help", HelpContact)
+
+    async def outbox(self) -> list[OutboxMessage]:
+        """The e-mails the demo portal sent (activation, reset codes, receipts)."""
+        answer = await self._call("GET", "demo/outbox")
+        result: list[OutboxMessage] = _parse(answer, _OUTBOX)
+        return result
+
+    # --- invoices and payments -----------------------------------------------------------
+
+    async def invoices(self, status: InvoiceFilter = InvoiceFilter.ALL) -> InvoiceList:
+        answer = await self._call("GET", "invoices", params={"status": InvoiceFilter(status).value})
+        result: InvoiceList = _parse(answer, InvoiceList)
+        return result
+
+    async def invoice(self, invoice_id: int) -> Invoice:
+        return await self._get(f"invoices/{int(invoice_id)}", Invoice)
+
+    async def invoice_pdf(self, invoice_id: int) -> bytes:
+        """The invoice's PDF (at most MAX_PDF_BYTES)."""
+        answer = await self._call(
+            "GET",
+            f"invoices/{int(invoice_id)}/pdf",
+            headers={"Accept": "application/pdf"},
+            max_bytes=MAX_PDF_BYTES,
+            expected=(200,),
+        )
+        if not answer.body.startswith(b"%PDF-"):
+            raise PortalProtocolError(
+                "Le portail n'a pas envoyé un document PDF. Réessayez plus tard."
+            )
+        return answer.body
+
+    async def create_payment(
+        self, invoice_ids: Sequence[int], email: str, idempotency_key: str
+    ) -> Payment:
+        """Create (or, with the same key, find again) the payment of these invoices."""
+        request = _request_model(PaymentCreate, invoice_ids=list(invoice_ids), email=email)
+        answer = await self._call(
+            "POST",
+            "payments",
+            body=request,
+            headers={"Idempotency-Key": idempotency_key},
+            expected=(200, 201),
+        )
+        result: Payment = _parse(answer, Payment)
+        return result
+
+    async def payment(self, payment_id: str, wait: int = 0) -> Payment:
+        """The payment's state; with `wait` > 0, a long poll that answers as soon as the
+        payment leaves `pending`, or after `wait` seconds (at most MAX_WAIT_SECONDS)."""
+        wait = max(0, min(int(wait), MAX_WAIT_SECONDS))
+        timeout = self._timeout
+        if wait:
+            timeout = httpx.Timeout(self._timeout_seconds, read=wait + LONG_POLL_MARGIN_SECONDS)
+        answer = await self._call(
+            "GET",
+            f"payments/{quote(payment_id, safe='')}",
+            params={"wait": wait} if wait else None,
+            timeout=timeout,
+        )
+        result: Payment = _parse(answer, Payment)
+        return result
+
+
+async def list_communes(
+    origin: str,
+    *,
+    timeout: float = 10.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[Commune]:
+    """`GET {origin}/communes`: the communes a portal serves (https unless loopback)."""
+    normalized = normalize_portal_url(origin)
+    parts = urlsplit(normalized)
+    url = urljoin(f"{parts.scheme}://{parts.netloc}/", "communes")
+    async with httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(timeout),
+        verify=True,
+        follow_redirects=False,
+        headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+    ) as http:
+        answer = await _fetch(
+            http, "GET", url, timeout=httpx.Timeout(timeout), max_bytes=MAX_JSON_BYTES
+        )
+        if answer.status != 200:
+            if answer.status >= 400:
+                raise _error_from_answer(answer, logged_in=False, at_login=False)
+            raise PortalProtocolError(_NOT_THE_API)
+        result: list[Commune] = _parse(answer, _COMMUNES)
+        return result
