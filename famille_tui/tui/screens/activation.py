@@ -1,0 +1,138 @@
+"""« Première connexion »: activate the account with the temporary password from the e-mail.
+
+The portal's password rules are on screen before the parent types; a confirmation that does
+not match is said as soon as it is typed, beside the field.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from famille_tui.client.errors import ApiError, FamilleError
+from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.screens.password_rules import PasswordRules
+from famille_tui.tui.validation import apply_errors, clear_errors
+from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.notice import Notice
+
+MISMATCH = "Les deux mots de passe ne sont pas identiques."
+
+
+def check_new_password(root: Screen[object], rules: PasswordRules) -> bool:
+    """Check the « nouveau mot de passe » pair; errors beside the fields. True when fine."""
+    new = root.query_one("#field-new_password", FormField)
+    confirm = root.query_one("#field-confirm_password", FormField)
+    ok = True
+    problem = rules.problem(new.value) if new.value else "Choisissez un nouveau mot de passe."
+    new.set_error(problem)
+    if problem:
+        ok = False
+    if confirm.value != new.value:
+        confirm.set_error(MISMATCH)
+        ok = False
+    else:
+        confirm.set_error(None)
+    return ok
+
+
+class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
+    """Dismisses with (login, message) once the account is activated."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Retour"),
+    ]
+
+    def __init__(self, login: str = "") -> None:
+        super().__init__()
+        self.initial_login = login
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="page"):
+            yield Static(f"Première connexion — {self.famille.commune_name}", classes="title")
+            yield Static("Saisissez l'identifiant et le mot de passe provisoire reçus par "
+                         "e-mail, puis choisissez votre mot de passe.", classes="explanation")
+            yield PasswordRules()
+            yield FormField("Identifiant", "login", value=self.initial_login)
+            yield FormField("Mot de passe provisoire (reçu par e-mail)", "temporary_password",
+                            password=True)
+            yield FormField("Nouveau mot de passe", "new_password", password=True)
+            yield FormField("Nouveau mot de passe, une seconde fois", "confirm_password",
+                            password=True)
+            yield Notice()
+            with Horizontal(classes="buttons"):
+                yield Button("Activer mon compte", id="submit", variant="primary")
+                yield Button("Retour", id="back")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        target = "#field-temporary_password" if self.initial_login else "#field-login"
+        self.query_one(target, FormField).input.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Changed, "#confirm_password-input")
+    def _live_mismatch(self, event: Input.Changed) -> None:
+        new = self.query_one("#field-new_password", FormField).value
+        confirm = self.query_one("#field-confirm_password", FormField)
+        if event.value and not new.startswith(event.value):
+            confirm.set_error(MISMATCH)
+        else:
+            confirm.set_error(None)
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        if event.input.id == "confirm_password-input":
+            self._submit()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#submit")
+    def _submit(self) -> None:
+        clear_errors(self)
+        login = self.query_one("#field-login", FormField)
+        temporary = self.query_one("#field-temporary_password", FormField)
+        ok = check_new_password(self, self.query_one(PasswordRules))
+        if not temporary.value:
+            temporary.set_error("Saisissez le mot de passe provisoire de l'e-mail.")
+            ok = False
+        if not login.value.strip():
+            login.set_error("Saisissez votre identifiant.")
+            ok = False
+        if not ok:
+            first = next((f for f in self.query(FormField) if f.has_class("-invalid")), None)
+            if first is not None:
+                first.input.focus()
+            return
+        self._activate(login.value.strip(), temporary.value,
+                       self.query_one("#field-new_password", FormField).value)
+
+    @work(exclusive=True)
+    async def _activate(self, login: str, temporary: str, new: str) -> None:
+        notice = self.query_one(Notice)
+        page = self.query_one(".page")
+        page.loading = True
+        try:
+            accepted = await self.famille.client.activate(login, temporary, new)
+        except ApiError as error:
+            rest = apply_errors(self, error.field_errors)
+            notice.show(" ".join([error.message, *rest]))
+            return
+        except FamilleError as error:
+            notice.show(error.message)
+            return
+        finally:
+            page.loading = False
+        self.dismiss((login, accepted.message or "Compte activé : connectez-vous avec votre "
+                      "nouveau mot de passe."))

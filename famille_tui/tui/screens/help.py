@@ -1,0 +1,65 @@
+"""« Aide »: who to call, as the leaflets give it (structure, address, phone, e-mail, hours)."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from famille_tui.api import HelpContact
+from famille_tui.client.errors import FamilleError
+from famille_tui.tui.screens.base import FamilySpaceScreen
+
+KEYS_HELP = (
+    "Touches : 1 Famille · 2 Entourage · 3 Tableau de bord · 4 Mes factures · "
+    "5 Coordonnées · 6 Aide · q Quitter · Ctrl+P palette de commandes · "
+    "Tab / Maj+Tab pour passer d'un champ à l'autre."
+)
+
+
+class HelpScreen(FamilySpaceScreen):
+    """Key 6."""
+
+    SECTION = "Aide"
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(classes="page", id="help-page"):
+            yield Static("Besoin d'aide ?", classes="title")
+            yield Static("", id="help-contact")
+            yield Static("Horaires d'ouverture", classes="section-title")
+            yield Static("", id="help-hours")
+            yield Static(KEYS_HELP, id="help-keys", classes="explanation")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True)
+    async def _load(self) -> None:
+        page = self.query_one("#help-page")
+        page.loading = True
+        try:
+            contact = await self.famille.run_with_session(self.famille.client.help)
+        except FamilleError as error:
+            self.famille.report_error(error)
+            return
+        finally:
+            page.loading = False
+        self.show(contact)
+
+    def show(self, contact: HelpContact) -> None:
+        lines = [
+            "La direction de la structure reste à votre disposition pour tout renseignement.",
+            "",
+            contact.structure,
+            contact.address,
+            f"{contact.postal_code} {contact.city}",
+            f"Tél. : {contact.phone}",
+            f"E-mail : {contact.email}",
+        ]
+        self.query_one("#help-contact", Static).update("\n".join(lines))
+        hours = "\n".join(f"• {line}" for line in contact.opening_hours) or "—"
+        self.query_one("#help-hours", Static).update(hours)

@@ -1,0 +1,247 @@
+"""« Se connecter »: identifiant, mot de passe, « Se souvenir de moi » (OS keyring).
+
+A login remembered in the keyring is offered first, as one button that Enter presses:
+« Se connecter en tant que martin ». Where no keyring exists, the box says so and is disabled:
+nothing is ever written anywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Static
+
+from famille_tui.client.errors import (
+    AccountLocked,
+    AccountNotActivated,
+    CredentialStoreUnavailable,
+    FamilleError,
+    InvalidCredentials,
+)
+from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.notice import Notice
+
+REMEMBER_LABEL = "Se souvenir de moi (mot de passe gardé dans le trousseau du système)"
+NO_KEYRING_LABEL = "Se souvenir de moi : impossible, aucun trousseau de mots de passe ici"
+
+
+def locked_message(error: AccountLocked) -> str:
+    """« Compte bloqué … Réessayez dans 15 minutes. »: when, not only that."""
+    seconds = error.retry_after_seconds
+    if not seconds:
+        return error.message
+    minutes = max(1, -(-seconds // 60))
+    when = "dans 1 minute" if minutes == 1 else f"dans {minutes} minutes"
+    base = error.message.rstrip(".")
+    if "réessayez" in base.lower():
+        return f"{error.message} (possible {when}.)"
+    return f"{base}. Réessayez {when}, ou utilisez « Mot de passe oublié »."
+
+
+class LoginScreen(FamilleScreenMixin, Screen[None]):
+    """The commune's login screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+a", "activation", "Première connexion"),
+        Binding("ctrl+r", "reset", "Mot de passe oublié"),
+        Binding("ctrl+q", "app.quit", "Quitter", priority=True),
+    ]
+
+    def __init__(self, login: str | None = None) -> None:
+        super().__init__()
+        self.initial_login = login or ""
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _remembered(self) -> list[str]:
+        store = self.famille.credential_store
+        if self.famille.kiosk or not store.available or self.famille.portal is None:
+            return []
+        try:
+            logins = store.remembered_logins(self.famille.portal.url)
+        except FamilleError:
+            return []
+        if self.initial_login:
+            logins = [login for login in logins if login == self.initial_login]
+        return logins[:3]
+
+    def compose(self) -> ComposeResult:
+        remembered = self._remembered()
+        with VerticalScroll(classes="page"):
+            yield Static(f"Espace famille — {self.famille.commune_name}", classes="title")
+            with Vertical(id="remembered", classes="" if remembered else "hidden"):
+                for login in remembered:
+                    yield Button(f"Se connecter en tant que {login}", id=f"as-{login}",
+                                 name=login, classes="remembered-login", variant="primary")
+                with Horizontal(classes="buttons"):
+                    yield Button("Oublier ce compte", id="forget")
+                    yield Button("Autre compte", id="other-account")
+            with Vertical(id="login-form", classes="hidden" if remembered else ""):
+                yield FormField("Identifiant", "login", value=self.initial_login,
+                                placeholder="votre identifiant")
+                yield FormField("Mot de passe", "password", password=True,
+                                placeholder="votre mot de passe")
+                if not self.famille.kiosk:
+                    available = self.famille.credential_store.available
+                    yield Checkbox(REMEMBER_LABEL if available else NO_KEYRING_LABEL,
+                                   id="remember", disabled=not available)
+                with Horizontal(classes="buttons"):
+                    yield Button("Se connecter", id="submit", variant="primary")
+                    yield Button("Première connexion", id="activation")
+                    yield Button("Mot de passe oublié", id="reset")
+            yield Notice(id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._focus_first()
+
+    def on_screen_resume(self) -> None:
+        # Back here after a logout: the password typed before must not still be there.
+        if self.is_mounted:
+            self.query_one("#field-password", FormField).value = ""
+
+    def _focus_first(self) -> None:
+        buttons = list(self.query(".remembered-login").results(Button))
+        if buttons and not self.query_one("#remembered").has_class("hidden"):
+            buttons[0].focus()
+        elif not self.query_one("#field-login", FormField).value:
+            self.query_one("#field-login", FormField).input.focus()
+        else:
+            self.query_one("#field-password", FormField).input.focus()
+
+    def _show_form(self) -> None:
+        self.query_one("#remembered").add_class("hidden")
+        self.query_one("#login-form").remove_class("hidden")
+        self._focus_first()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#other-account")
+    def _other_account(self) -> None:
+        self._show_form()
+
+    @on(Button.Pressed, "#forget")
+    def _forget(self) -> None:
+        portal = self.famille.portal
+        if portal is None:
+            return
+        for button in self.query(".remembered-login").results(Button):
+            if button.name:
+                self.famille.credential_store.forget(portal.url, button.name)
+        self.notify("Ce compte est oublié : son mot de passe a été retiré du trousseau.",
+                    title="Se souvenir de moi")
+        self._show_form()
+
+    @on(Button.Pressed, ".remembered-login")
+    def _login_remembered(self, event: Button.Pressed) -> None:
+        login = event.button.name or ""
+        portal = self.famille.portal
+        password = self.famille.credential_store.get(portal.url, login) if portal else None
+        if not password:
+            self.query_one("#field-login", FormField).value = login
+            self._show_form()
+            self.query_one(Notice).show("Mot de passe introuvable dans le trousseau : "
+                                        "saisissez-le.", "info")
+            return
+        self._login(login, password, remember=False, remembered=True)
+
+    @on(Input.Submitted, "#login-input")
+    def _next_field(self) -> None:
+        self.query_one("#field-password", FormField).input.focus()
+
+    @on(Input.Submitted, "#password-input")
+    @on(Button.Pressed, "#submit")
+    def _submit(self) -> None:
+        login_field = self.query_one("#field-login", FormField)
+        password_field = self.query_one("#field-password", FormField)
+        login = login_field.value.strip()
+        password = password_field.value
+        login_field.set_error(None if login else "Saisissez votre identifiant.")
+        password_field.set_error(None if password else "Saisissez votre mot de passe.")
+        if not login:
+            login_field.input.focus()
+            return
+        if not password:
+            password_field.input.focus()
+            return
+        remember = bool(self.query("#remember")) and self.query_one("#remember", Checkbox).value
+        self._login(login, password, remember=remember, remembered=False)
+
+    @on(Button.Pressed, "#activation")
+    def action_activation(self) -> None:
+        from famille_tui.tui.screens.activation import ActivationScreen
+
+        login = self.query_one("#field-login", FormField).value.strip()
+        self.app.push_screen(ActivationScreen(login), callback=self._after_account_change)
+
+    @on(Button.Pressed, "#reset")
+    def action_reset(self) -> None:
+        from famille_tui.tui.screens.password_reset import PasswordResetScreen
+
+        login = self.query_one("#field-login", FormField).value.strip()
+        self.app.push_screen(PasswordResetScreen(login), callback=self._after_account_change)
+
+    def _after_account_change(self, result: tuple[str, str] | None) -> None:
+        """Back from activation or reset: the login filled in, the password to type."""
+        if not result:
+            return
+        login, message = result
+        self._show_form()
+        self.query_one("#field-login", FormField).value = login
+        self.query_one("#field-password", FormField).value = ""
+        self.query_one("#field-password", FormField).input.focus()
+        self.query_one(Notice).show(message, "success")
+
+    # -- the network part, in a worker -----------------------------------------------------
+
+    @work(exclusive=True, group="login")
+    async def _login(self, login: str, password: str, *, remember: bool,
+                     remembered: bool) -> None:
+        notice = self.query_one(Notice)
+        notice.show(f"Connexion de {login} en cours…", "info")
+        page = self.query_one(".page")
+        page.loading = True
+        try:
+            await self.famille.login(login, password)
+        except AccountLocked as error:
+            notice.show(locked_message(error))
+            return
+        except AccountNotActivated as error:
+            notice.show(error.message)
+            self._show_form()
+            self.query_one("#activation", Button).focus()
+            return
+        except InvalidCredentials as error:
+            if remembered:
+                # The password was changed elsewhere: the remembered one is useless now.
+                portal = self.famille.portal
+                if portal is not None:
+                    self.famille.credential_store.forget(portal.url, login)
+                self.query_one("#field-login", FormField).value = login
+                self._show_form()
+                notice.show("Le mot de passe retenu n'est plus le bon (il a peut-être été "
+                            "changé) : saisissez-le à nouveau.")
+            else:
+                notice.show(f"{error.message} Vérifiez-les, ou utilisez « Mot de passe "
+                            "oublié ».")
+                self.query_one("#field-password", FormField).input.focus()
+            return
+        except FamilleError as error:
+            notice.show(error.message)
+            return
+        finally:
+            page.loading = False
+        notice.clear()
+        self.query_one("#field-password", FormField).value = ""
+        if remember and self.famille.portal is not None:
+            try:
+                self.famille.credential_store.save(self.famille.portal.url, login, password)
+            except CredentialStoreUnavailable as error:
+                self.notify(error.message, title="Se souvenir de moi", severity="warning")
+        await self.famille.enter_family_space()

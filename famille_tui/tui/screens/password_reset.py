@@ -1,0 +1,149 @@
+"""« Mot de passe oublié »: ask for a code by e-mail, then code + new password."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from famille_tui.client.errors import ApiError, FamilleError
+from famille_tui.tui.screens.activation import MISMATCH, check_new_password
+from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.screens.password_rules import PasswordRules
+from famille_tui.tui.validation import apply_errors, clear_errors
+from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.notice import Notice
+
+
+class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
+    """Two steps on one page; dismisses with (login, message) once the password is changed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Retour"),
+    ]
+
+    def __init__(self, login: str = "") -> None:
+        super().__init__()
+        self.initial_login = login
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="page"):
+            yield Static(f"Mot de passe oublié — {self.famille.commune_name}", classes="title")
+            with Vertical(id="step-ask"):
+                yield Static("1. Saisissez votre identifiant : un code vous sera envoyé par "
+                             "e-mail.", classes="explanation")
+                yield FormField("Identifiant", "login", value=self.initial_login)
+                with Horizontal(classes="buttons"):
+                    yield Button("Recevoir un code par e-mail", id="ask", variant="primary")
+                    yield Button("J'ai déjà un code", id="have-code")
+                    yield Button("Retour", id="back")
+            with Vertical(id="step-confirm", classes="hidden"):
+                yield Static("2. Saisissez le code reçu et votre nouveau mot de passe.",
+                             classes="explanation")
+                yield PasswordRules()
+                yield FormField("Code reçu par e-mail", "code")
+                yield FormField("Nouveau mot de passe", "new_password", password=True)
+                yield FormField("Nouveau mot de passe, une seconde fois", "confirm_password",
+                                password=True)
+                with Horizontal(classes="buttons"):
+                    yield Button("Changer le mot de passe", id="confirm", variant="primary")
+                    yield Button("Retour", id="back-2")
+            yield Notice()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#field-login", FormField).input.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#back, #back-2")
+    def _back(self) -> None:
+        self.dismiss(None)
+
+    def _login(self) -> str | None:
+        field = self.query_one("#field-login", FormField)
+        login = field.value.strip()
+        field.set_error(None if login else "Saisissez votre identifiant.")
+        if not login:
+            field.input.focus()
+            return None
+        return login
+
+    def _show_step_two(self) -> None:
+        self.query_one("#step-confirm").remove_class("hidden")
+        self.query_one("#field-code", FormField).input.focus()
+
+    @on(Button.Pressed, "#have-code")
+    def _have_code(self) -> None:
+        if self._login():
+            self._show_step_two()
+
+    @on(Input.Submitted, "#login-input")
+    @on(Button.Pressed, "#ask")
+    def _ask(self) -> None:
+        login = self._login()
+        if login:
+            self._request(login)
+
+    @on(Input.Changed, "#confirm_password-input")
+    def _live_mismatch(self, event: Input.Changed) -> None:
+        new = self.query_one("#field-new_password", FormField).value
+        confirm = self.query_one("#field-confirm_password", FormField)
+        confirm.set_error(MISMATCH if event.value and not new.startswith(event.value) else None)
+
+    @on(Input.Submitted, "#code-input, #new_password-input")
+    def _next(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#confirm_password-input")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        clear_errors(self)
+        login = self._login()
+        code = self.query_one("#field-code", FormField)
+        ok = check_new_password(self, self.query_one(PasswordRules))
+        if not code.value.strip():
+            code.set_error("Saisissez le code reçu par e-mail.")
+            ok = False
+        if login and ok:
+            self._change(login, code.value.strip(),
+                         self.query_one("#field-new_password", FormField).value)
+
+    @work(exclusive=True)
+    async def _request(self, login: str) -> None:
+        notice = self.query_one(Notice)
+        page = self.query_one(".page")
+        page.loading = True
+        try:
+            accepted = await self.famille.client.request_password_reset(login)
+        except FamilleError as error:
+            notice.show(error.message)
+            return
+        finally:
+            page.loading = False
+        notice.show(accepted.message, "success")
+        self._show_step_two()
+
+    @work(exclusive=True)
+    async def _change(self, login: str, code: str, new: str) -> None:
+        notice = self.query_one(Notice)
+        page = self.query_one(".page")
+        page.loading = True
+        try:
+            accepted = await self.famille.client.confirm_password_reset(login, code, new)
+        except ApiError as error:
+            rest = apply_errors(self, error.field_errors)
+            notice.show(" ".join([error.message, *rest]))
+            return
+        except FamilleError as error:
+            notice.show(error.message)
+            return
+        finally:
+            page.loading = False
+        self.dismiss((login, accepted.message or "Mot de passe changé : connectez-vous."))

@@ -1,0 +1,80 @@
+"""A labelled form field: a visible label, the input, and its error beside it (below it).
+
+Every input of the app goes through this widget, so that none is without a visible label and
+every validation error lands next to the field it is about.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Static
+
+
+class FormField(Vertical):
+    """Label, input, error. `field` is the API field name the errors are keyed by."""
+
+    DEFAULT_CSS = """
+    FormField { height: auto; margin: 0 0 0 0; }
+    FormField > .field-label { padding: 0 1; text-style: bold; }
+    FormField > .field-hint { padding: 0 1; color: $text-muted; }
+    FormField > .field-error { display: none; padding: 0 1; color: $text-error; text-style: bold; }
+    FormField.-invalid > .field-error { display: block; }
+    FormField.-invalid > Input { border: tall $error; }
+    FormField.-invalid > Input:focus { border: heavy $error; }
+    """
+
+    def __init__(
+        self,
+        label: str,
+        field: str,
+        *,
+        value: str = "",
+        password: bool = False,
+        placeholder: str = "",
+        hint: str | None = None,
+        max_length: int = 0,
+    ) -> None:
+        super().__init__(id=f"field-{field}")
+        self.label = label
+        self.field = field
+        self._value = value
+        self._password = password
+        self._placeholder = placeholder
+        self._hint = hint
+        self._max_length = max_length
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.label, classes="field-label")
+        if self._hint:
+            yield Static(self._hint, classes="field-hint")
+        yield Input(
+            self._value,
+            placeholder=self._placeholder,
+            password=self._password,
+            max_length=self._max_length,
+            id=f"{self.field}-input",
+            tooltip=self.label,
+        )
+        yield Static("", classes="field-error")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.input.value = text
+
+    def set_error(self, message: str | None) -> None:
+        error = self.query_one(".field-error", Static)
+        if message:
+            error.update("✗ " + message)
+            self.add_class("-invalid")
+        else:
+            error.update("")
+            self.remove_class("-invalid")
