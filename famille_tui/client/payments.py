@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import inspect
 import logging
+import math
 import os
 import tempfile
 import time
@@ -470,7 +471,8 @@ async def wait_for_payment(
     await _emit(on_event, WaitEvent("waiting", elapsed=0.0))
     while True:
         left = remaining()
-        wait = poll_wait if left is None else max(0, min(poll_wait, int(left)))
+        # Round up: a sub-second remainder must not turn into a busy loop of wait=0 polls.
+        wait = poll_wait if left is None else max(0, min(poll_wait, math.ceil(left)))
         try:
             payment = await client.payment(payment_id, wait=wait)
         except FamilleError as error:
