@@ -1,0 +1,150 @@
+"""« Mon tableau de bord »: messages to read, requests history, upcoming events, news.
+
+Opening a message shows it whole and marks it read on the portal (`mark_message_read`).
+Every status is a word with a symbol, never a colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from famille_tui.api import Dashboard, Message
+from famille_tui.client.errors import FamilleError
+from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.screens.family import french_date
+
+UNREAD = "● Non lu"
+READ = "✓ Lu"
+
+
+def request_status(status: str) -> str:
+    """« Acceptée » → « ✓ Acceptée »: a symbol beside the word, for a quick scan."""
+    lowered = status.lower()
+    if lowered.startswith("accept") or lowered.startswith("valid"):
+        return f"✓ {status}"
+    if lowered.startswith("refus"):
+        return f"✗ {status}"
+    return f"… {status}"
+
+
+def messages_label(unread: int) -> str:
+    return f"Échanges à lire ({unread})" if unread else "Échanges à lire"
+
+
+class DashboardScreen(FamilySpaceScreen):
+    """Key 3."""
+
+    SECTION = "Tableau de bord"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "tab('messages')", "Échanges", show=False),
+        Binding("h", "tab('requests')", "Demandes", show=False),
+        Binding("v", "tab('events')", "Évènements", show=False),
+        Binding("n", "tab('news')", "Actualités", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dashboard: Dashboard | None = None
+        self.messages: list[Message] = []
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="dashboard-tabs", initial="messages"):
+            with TabPane("Échanges à lire", id="messages"):
+                yield DataTable(id="messages-table", cursor_type="row", zebra_stripes=True)
+                yield Static("Entrée : lire le message (il sera marqué comme lu).",
+                             classes="hint")
+            with TabPane("Demandes", id="requests"):
+                yield DataTable(id="requests-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Évènements", id="events"):
+                yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Actualités", id="news"), VerticalScroll(id="news-list"):
+                yield Static("", id="news-body")
+
+    def on_mount(self) -> None:
+        self.query_one("#messages-table", DataTable).add_columns("État", "Date", "De", "Objet")
+        self.query_one("#requests-table", DataTable).add_columns("Date", "Demande", "État")
+        self.query_one("#events-table", DataTable).add_columns("Date", "Évènement", "Lieu")
+        self.reload()
+
+    def action_tab(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="dashboard")
+    async def _load(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.loading = True
+        try:
+            dashboard = await self.famille.run_with_session(self.famille.client.dashboard)
+        except FamilleError as error:
+            self.famille.report_error(error)
+            return
+        finally:
+            tabs.loading = False
+        self.show(dashboard)
+
+    def show(self, dashboard: Dashboard) -> None:
+        self.dashboard = dashboard
+        self.messages = list(dashboard.messages)
+        self._show_messages()
+        requests = self.query_one("#requests-table", DataTable)
+        requests.clear()
+        for item in dashboard.requests:
+            requests.add_row(french_date(item.date), item.label, request_status(item.status))
+        events = self.query_one("#events-table", DataTable)
+        events.clear()
+        for event in dashboard.events:
+            events.add_row(french_date(event.date), event.title, event.place or "—")
+        news = "\n\n".join(
+            f"[b]{item.title}[/b] — {french_date(item.published)}\n{item.body}"
+            for item in dashboard.news
+        ) or "Aucune actualité."
+        self.query_one("#news-body", Static).update(news)
+        if self.query_one(TabbedContent).active == "messages":
+            self.query_one("#messages-table", DataTable).focus()
+
+    def _show_messages(self) -> None:
+        table = self.query_one("#messages-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for message in self.messages:
+            table.add_row(READ if message.read else UNREAD,
+                          french_date(message.sent_at.date()), message.sender, message.subject,
+                          key=str(message.id))
+        if self.messages:
+            table.move_cursor(row=max(0, min(row, len(self.messages) - 1)))
+        unread = sum(1 for m in self.messages if not m.read)
+        self.query_one(TabbedContent).get_tab("messages").label = messages_label(unread)
+
+    @on(DataTable.RowSelected, "#messages-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from famille_tui.tui.screens.message import MessageScreen
+
+        index = event.cursor_row
+        if not 0 <= index < len(self.messages):
+            return
+        message = self.messages[index]
+        self.app.push_screen(MessageScreen(message))
+        if not message.read:
+            self._mark_read(message)
+
+    @work(group="mark-read")
+    async def _mark_read(self, message: Message) -> None:
+        client = self.famille.client
+        try:
+            updated = await self.famille.run_with_session(
+                lambda: client.mark_message_read(message.id))
+        except FamilleError as error:
+            self.famille.report_error(error)
+            return
+        self.messages = [updated if m.id == updated.id else m for m in self.messages]
+        self._show_messages()
