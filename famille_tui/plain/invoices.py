@@ -1,0 +1,178 @@
+"""« Mes factures »: the list (with its count and the total « Reste à payer »), one invoice's
+detail and PDF, and the choice of the invoices to pay (paying itself is in paying.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
+from famille_tui.client.config import download_dir
+from famille_tui.plain.paying import pay
+from famille_tui.plain.prompts import GoBack, ask_selection, choose
+from famille_tui.plain.session import Failed, Session
+from famille_tui.plain.speech import (
+    INVOICE_STATUS_WORDS,
+    amount_words,
+    count_words,
+    date_words,
+    period_words,
+    spoken_text,
+)
+
+
+def invoice_label(invoice: Invoice) -> str:
+    """« Crèche Les Pirouettes, octobre 2026 »: the label, with the period only when the label
+    does not already say it (nothing is read twice)."""
+    label = spoken_text(invoice.label)
+    period = period_words(invoice.period_start, invoice.period_end)
+    if period.lower() not in label.lower():
+        label = f"{label}, {period}"
+    return label
+
+
+def is_open(invoice: Invoice) -> bool:
+    return invoice.status is not InvoiceStatus.REGLEE
+
+
+def can_pay(invoice: Invoice) -> bool:
+    return (
+        invoice.status is InvoiceStatus.A_PAYER
+        and invoice.payable_online
+        and invoice.remaining_cents > 0
+    )
+
+
+def invoice_words(invoice: Invoice, today: date | None = None) -> str:
+    """One sentence per invoice: « Facture 2026100042 : Crèche Les Pirouettes, octobre 2026,
+    312 euros 40, à payer, échéance le 15 novembre 2026 »."""
+    today = today or date.today()
+    parts = [f"Facture {invoice.number} : {invoice_label(invoice)}"]
+    parts.append(amount_words(invoice.amount_cents))
+    if is_open(invoice) and 0 < invoice.remaining_cents < invoice.amount_cents:
+        parts.append(f"reste à payer {amount_words(invoice.remaining_cents)}")
+    parts.append(INVOICE_STATUS_WORDS[invoice.status])
+    if is_open(invoice):
+        if invoice.due_date < today:
+            parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")
+        else:
+            parts.append(f"échéance le {date_words(invoice.due_date)}")
+    return ", ".join(parts)
+
+
+def ordered(invoices: list[Invoice]) -> list[Invoice]:
+    """Invoices still to pay first, by due date; then paid ones, newest first."""
+    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: (i.due_date, i.number))
+    paid = sorted(
+        (i for i in invoices if not is_open(i)), key=lambda i: (i.due_date, i.number),
+        reverse=True,
+    )
+    return unpaid + paid
+
+
+def list_title(listing: InvoiceList) -> str:
+    invoices = listing.invoices
+    to_pay = sum(1 for i in invoices if is_open(i))
+    total = count_words(len(invoices), "facture", "factures", none="aucune facture")
+    if invoices:
+        total += ", dont " + count_words(to_pay, "à payer", "à payer", none="aucune à payer")
+    return (
+        f"Mes factures : {total}. "
+        f"Reste à payer : {amount_words(listing.total_remaining_cents)}"
+    )
+
+
+def show_invoices(session: Session) -> None:
+    while True:
+        listing = session.call(lambda: session.client.invoices(InvoiceFilter.ALL))
+        invoices = ordered(list(listing.invoices))
+        payable = [i for i in invoices if can_pay(i)]
+        entries = [invoice_words(i) for i in invoices]
+        if payable:
+            entries.append(
+                "Payer une ou plusieurs factures : "
+                + count_words(len(payable), "facture payable", "factures payables")
+                + " en ligne"
+            )
+        try:
+            number = choose(session.console, list_title(listing), entries)
+        except GoBack:
+            return
+        try:
+            if number > len(invoices):
+                choose_and_pay(session, payable)
+            else:
+                invoice_menu(session, invoices[number - 1])
+        except (GoBack, Failed):
+            continue
+
+
+def detail_lines(invoice: Invoice) -> list[str]:
+    lines = [f"Facture {invoice.number} : {spoken_text(invoice.label)}."]
+    service = f"Service : {spoken_text(invoice.service)}"
+    if invoice.children:
+        names = " et ".join(
+            [", ".join(invoice.children[:-1]), invoice.children[-1]]
+            if len(invoice.children) > 1 else invoice.children
+        )
+        service += f", pour {names}"
+    lines.append(service + ".")
+    lines.append(
+        f"Période : {period_words(invoice.period_start, invoice.period_end)}. "
+        f"Émise le {date_words(invoice.issue_date)}, échéance le {date_words(invoice.due_date)}."
+    )
+    lines.append(
+        f"Montant : {amount_words(invoice.amount_cents)}. "
+        f"Déjà payé : {amount_words(invoice.paid_cents)}. "
+        f"Reste à payer : {amount_words(invoice.remaining_cents)}."
+    )
+    state = f"État : {INVOICE_STATUS_WORDS[invoice.status]}."
+    if is_open(invoice) and not invoice.payable_online:
+        why = spoken_text(invoice.not_payable_reason or "raison non précisée").rstrip(".")
+        state += f" Paiement en ligne impossible : {why}."
+    lines.append(state)
+    return lines
+
+
+def invoice_menu(session: Session, invoice: Invoice) -> None:
+    session.say(*detail_lines(invoice))
+    actions: list[tuple[str, str]] = []
+    if can_pay(invoice):
+        actions.append(("Payer cette facture", "pay"))
+    actions.append(("Enregistrer le PDF dans le dossier des téléchargements", "pdf"))
+    number = choose(session.console, None, [label for label, _ in actions])
+    if actions[number - 1][1] == "pay":
+        pay(session, [invoice])
+    else:
+        save_pdf(session, invoice)
+
+
+def save_pdf(session: Session, invoice: Invoice) -> None:
+    pdf = session.call(lambda: session.client.invoice_pdf(invoice.id))
+    folder = download_dir()
+    path = folder / f"facture-{invoice.number}.pdf"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+    except OSError as error:
+        session.say(f"Erreur : le PDF n'a pas pu être enregistré dans {folder} ({error.strerror}).")
+        return
+    session.say(f"PDF enregistré : {path}.")
+
+
+def choose_and_pay(session: Session, payable: list[Invoice]) -> None:
+    """Tick one or several invoices by their numbers, then pay them."""
+    console = session.console
+    session.say(
+        capital(count_words(len(payable), "facture payable", "factures payables")) + " en ligne."
+    )
+    for number, invoice in enumerate(payable, start=1):
+        session.say(
+            f"{number} : Facture {invoice.number}, {invoice_label(invoice)}, "
+            f"{amount_words(invoice.remaining_cents)}."
+        )
+    picked = ask_selection(console, "Factures à payer", len(payable))
+    pay(session, [payable[n - 1] for n in picked])
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,268 @@
+"""Paying one or several invoices, waiting for the outcome, and the payments left in the
+journal by an earlier run. The logic (idempotency, journal, allowed hosts, long poll with
+retries) is the client layer's (`famille_tui.client.payments`); this module only says it
+in lines: one when the wait starts, one per change, an optional « toujours en attente »
+every `settings.still_waiting_interval` seconds — never a spinner or a repainting timer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from famille_tui.api import Invoice, InvoiceFilter, Payment, PaymentStatus, check_email
+from famille_tui.client import (
+    FamilleError,
+    PaymentHostNotAllowed,
+    ResumedPayment,
+    SessionExpired,
+    TransportError,
+    WaitEvent,
+    check_payment_url,
+    new_idempotency_key,
+    outcome_message,
+    resume_journal,
+    start_payment,
+    wait_for_payment,
+)
+from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
+from famille_tui.plain.session import Failed, Session
+from famille_tui.plain.speech import (
+    amount_words,
+    count_words,
+    datetime_words,
+    speakable,
+    spoken_text,
+)
+
+STOP_HINT = "Contrôle C arrête l'attente ; le paiement reste suivi."
+
+
+def pay(session: Session, invoices: Sequence[Invoice]) -> None:
+    """Summary, e-mail for the receipt, confirmation, then the payment page and the wait."""
+    console = session.console
+    total = sum(i.remaining_cents for i in invoices)
+    session.say(
+        f"Récapitulatif : {count_words(len(invoices), 'facture', 'factures')}, "
+        f"total {amount_words(total)}."
+    )
+    for invoice in invoices:
+        session.say(
+            f"Facture {invoice.number} : {spoken_text(invoice.label)}, "
+            f"{amount_words(invoice.remaining_cents)}."
+        )
+    try:
+        default_email: str | None = session.call(lambda: session.client.profile()).email
+    except Failed:
+        default_email = None
+    email = ask_text(
+        console,
+        "E-mail pour le justificatif de paiement",
+        hint="exemple : prenom.nom@exemple.fr",
+        default=default_email,
+        check=check_email,
+    )
+    if not ask_yes_no(console, f"Payer {amount_words(total)} par carte bancaire ?"):
+        session.say("Paiement annulé : rien n'a été fait.")
+        return
+    # One key for this summary: a retry after a network error finds the same payment again,
+    # it never makes a second one.
+    key = new_idempotency_key()
+    while True:
+        try:
+            payment = session.run(
+                lambda: start_payment(
+                    session.client, invoices, email, journal=session.journal,
+                    idempotency_key=key, demo=session.options.demo,
+                )
+            )
+            break
+        except SessionExpired as error:
+            session.say(speakable(error.message))
+            session.reauthenticate()
+        except PaymentHostNotAllowed as error:
+            session.error(error)
+            return
+        except TransportError as error:
+            session.error(error)
+            if not ask_yes_no(
+                console, "Réessayer ? Le même paiement sera repris, jamais deux"
+            ):
+                session.say("Paiement non commencé.")
+                return
+        except FamilleError as error:
+            session.error(error)
+            return
+        except KeyboardInterrupt:
+            session.say("Opération interrompue.")
+            return
+    open_payment_page(session, payment.payment_url)
+    follow(session, payment)
+
+
+def open_payment_page(session: Session, url: str) -> None:
+    """The URL as text first (copyable, or for a phone), then the system browser."""
+    session.say("Adresse de la page de paiement, à copier si le navigateur ne s'ouvre pas :")
+    session.say(url)
+    if session.opener(url):
+        session.say(
+            "Page de paiement ouverte dans le navigateur : saisissez-y votre carte bancaire, "
+            "puis revenez ici."
+        )
+    else:
+        session.say(
+            "Aucun navigateur n'a pu être ouvert : ouvrez l'adresse ci-dessus vous-même, "
+            "sur cet ordinateur ou sur un téléphone."
+        )
+
+
+def duration_words(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return count_words(int(seconds), "seconde", "secondes")
+    return count_words(minutes, "minute", "minutes")
+
+
+def follow(session: Session, payment: Payment) -> Payment | None:
+    """Wait for the outcome, saying each change. None when the person stopped waiting."""
+    session.say(
+        f"Attente du résultat du paiement de {amount_words(payment.amount_cents)}. "
+        f"Une ligne sera lue à chaque changement. {STOP_HINT}"
+    )
+    interval = session.options.settings.still_waiting_interval
+    started = time.monotonic()
+
+    def on_event(event: WaitEvent) -> None:
+        if event.kind == "retrying":
+            delay = count_words(max(1, round(event.delay)), "seconde", "secondes")
+            if event.attempt == 1:
+                session.say(
+                    f"Connexion au portail perdue : nouvel essai dans {delay}. "
+                    "Le paiement reste suivi."
+                )
+            else:
+                session.say(f"Essai {event.attempt} sans réponse : nouvel essai dans {delay}.")
+        elif event.kind == "recovered":
+            session.say("Connexion au portail rétablie : l'attente continue.")
+        elif event.kind == "outcome" and event.payment is not None:
+            session.say(speakable(outcome_message(event.payment)))
+
+    async def still_waiting() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            elapsed = duration_words(time.monotonic() - started)
+            session.say(f"Toujours en attente du paiement, depuis {elapsed}.")
+
+    async def wait() -> Payment:
+        ticker = asyncio.create_task(still_waiting()) if interval > 0 else None
+        try:
+            return await wait_for_payment(
+                session.client, payment.id, on_event=on_event, journal=session.journal
+            )
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+
+    try:
+        final = session.call(
+            wait,
+            interrupted="Attente arrêtée. Le paiement reste suivi : son résultat sera donné "
+            "à la prochaine connexion, ou dans « Paiements en cours » du menu principal.",
+        )
+    except Failed:
+        return None
+    if final.status is PaymentStatus.PAID:
+        say_paid_invoices(session, final)
+    return final
+
+
+def say_paid_invoices(session: Session, payment: Payment) -> None:
+    """« Réglée » and « Reste à payer » as the portal now has them."""
+    try:
+        listing = session.call(lambda: session.client.invoices(InvoiceFilter.ALL))
+    except Failed:
+        return
+    for invoice in listing.invoices:
+        if invoice.id in payment.invoice_ids:
+            state = "réglée" if invoice.remaining_cents == 0 else "pas encore réglée"
+            session.say(
+                f"Facture {invoice.number} : {state}, reste à payer "
+                f"{amount_words(invoice.remaining_cents)}."
+            )
+    session.say(f"Reste à payer au total : {amount_words(listing.total_remaining_cents)}.")
+
+
+# --- payments left by an earlier run ------------------------------------------------------
+
+
+def pending_count(session: Session) -> int:
+    return len(session.journal.entries(portal_url=session.client.base_url, login=session.login))
+
+
+def resume(session: Session, *, at_login: bool) -> None:
+    """Check every journaled payment of this account: say the outcome of those that ended,
+    and offer to wait for (or reopen) those still pending."""
+    results: list[ResumedPayment] = session.call(
+        lambda: resume_journal(session.client, session.journal)
+    )
+    if not results:
+        if not at_login:
+            session.say("Aucun paiement en cours.")
+        return
+    session.say(
+        capital(count_words(len(results), "paiement commencé", "paiements commencés"))
+        + " lors d'une session précédente."
+    )
+    for result in results:
+        if not result.pending:
+            session.say(speakable(result.message))
+            continue
+        entry = result.entry
+        assert result.payment is not None
+        label = "facture" if len(entry.invoice_numbers) == 1 else "factures"
+        session.say(
+            f"Paiement en attente : {label} {', '.join(entry.invoice_numbers)}, "
+            f"{amount_words(entry.amount_cents)}, commencé le {datetime_words(entry.created_at)}, "
+            f"valable jusqu'au {datetime_words(entry.expires_at)}."
+        )
+        try:
+            number = choose(
+                session.console,
+                None,
+                ["Attendre son résultat maintenant", "Rouvrir la page de paiement, puis attendre"],
+                back="continuer sans attendre",
+            )
+        except GoBack:
+            session.say("Ce paiement reste suivi.")
+            continue
+        if number == 2:
+            try:
+                url = check_payment_url(
+                    result.payment.payment_url, portal_url=session.client.base_url,
+                    demo=session.options.demo,
+                )
+            except PaymentHostNotAllowed as error:
+                session.error(error)
+                continue
+            open_payment_page(session, url)
+        follow(session, result.payment)
+
+
+def hand_over(session: Session) -> None:
+    """Kiosk, end of a session: nothing of this family stays on the machine; a payment still
+    pending goes on at the portal, and the parent is told how to check it from home."""
+    entries = session.journal.entries(portal_url=session.client.base_url, login=session.login)
+    for entry in entries:
+        session.say(
+            f"Paiement de {amount_words(entry.amount_cents)} encore en attente : s'il est "
+            "terminé, les factures seront « Réglée » dans « Mes factures » de votre Espace "
+            "famille, que vous pouvez consulter depuis chez vous."
+        )
+        session.journal.remove(entry.payment_id)
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+__all__ = ["follow", "hand_over", "open_payment_page", "pay", "pending_count", "resume"]

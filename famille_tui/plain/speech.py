@@ -1,0 +1,172 @@
+"""Words a speech synthesiser reads well: amounts, dates, counts, statuses.
+
+The screen-reader interface never prints « 312,40 € » or « 15/11/2026 »: a synthesiser reads
+the first as « trois cent douze virgule quarante » and the second digit by digit. Everything
+here writes what a person would say instead (« 312 euros 40 », « 15 novembre 2026 »), still
+in digits so that braille displays stay short and espeak-ng, NVDA and VoiceOver read the
+numbers in French.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+
+from famille_tui.api import InvoiceStatus, PaymentStatus
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def _grouped(number: int) -> str:
+    """`1234567` → « 1 234 567 »: synthesisers read French digit groups as one number."""
+    return f"{number:,}".replace(",", " ")
+
+
+def amount_words(cents: int) -> str:
+    """`31240` → « 312 euros 40 », `100` → « 1 euro », `0` → « 0 euro », `50` → « 50 centimes »,
+    `105` → « 1 euro 05 », `123456` → « 1 234 euros 56 », negative → « moins … »."""
+    if cents < 0:
+        return "moins " + amount_words(-cents)
+    euros, rest = divmod(cents, 100)
+    if euros == 0 and rest:
+        return f"{rest} centime" + ("s" if rest > 1 else "")
+    # French: « 0 euro », « 1 euro », « 2 euros » (the plural starts at 2).
+    unit = "euros" if euros >= 2 else "euro"
+    words = f"{_grouped(euros)} {unit}"
+    if rest:
+        words += f" {rest:02d}"
+    return words
+
+
+def date_words(day: date) -> str:
+    """`2026-11-15` → « 15 novembre 2026 »; the first of the month is « 1er »."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS[day.month - 1]} {day.year}"
+
+
+def time_words(moment: datetime) -> str:
+    """« 14 heures 30 », « 9 heures », « 0 heure 05 » (« 14 h 30 » is read « 14 hache 30 »)."""
+    unit = "heures" if moment.hour >= 2 else "heure"
+    words = f"{moment.hour} {unit}"
+    if moment.minute:
+        words += f" {moment.minute:02d}"
+    return words
+
+
+def datetime_words(moment: datetime) -> str:
+    """« 15 novembre 2026 à 14 heures 30 », in local time when the moment is aware."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return f"{date_words(moment.date())} à {time_words(moment)}"
+
+
+def period_words(start: date, end: date) -> str:
+    """« octobre 2026 » for a whole month, else « du 3 au 21 octobre 2026 » and so on."""
+    whole_month = (
+        start.day == 1
+        and (start.year, start.month) == (end.year, end.month)
+        and end.day == calendar.monthrange(end.year, end.month)[1]
+    )
+    if whole_month:
+        return f"{MONTHS[start.month - 1]} {start.year}"
+    if start == end:
+        return f"le {date_words(start)}"
+    if start.year == end.year and start.month == end.month:
+        first = "1er" if start.day == 1 else str(start.day)
+        return f"du {first} au {date_words(end)}"
+    if start.year == end.year:
+        first = "1er" if start.day == 1 else str(start.day)
+        return f"du {first} {MONTHS[start.month - 1]} au {date_words(end)}"
+    return f"du {date_words(start)} au {date_words(end)}"
+
+
+def count_words(count: int, singular: str, plural: str, none: str | None = None) -> str:
+    """`count_words(3, "facture", "factures")` → « 3 factures »; 0 gives `none` if set
+    (« aucune facture ») else « 0 facture » (French: no plural for 0 and 1)."""
+    if count == 0 and none is not None:
+        return none
+    return f"{count} {singular if count < 2 else plural}"
+
+
+def age_words(birth: date, today: date) -> str:
+    """« 2 ans », « 1 an », « 7 mois » for a baby (a crèche's children are often under one)."""
+    months = (today.year - birth.year) * 12 + today.month - birth.month
+    if today.day < birth.day:
+        months -= 1
+    months = max(months, 0)
+    if months < 24:
+        if months < 12:
+            return f"{months} mois"
+        return "1 an"
+    years = months // 12
+    return f"{years} ans"
+
+
+INVOICE_STATUS_WORDS: dict[InvoiceStatus, str] = {
+    InvoiceStatus.A_PAYER: "à payer",
+    InvoiceStatus.EN_COURS: "paiement en cours",
+    InvoiceStatus.REGLEE: "réglée",
+}
+
+PAYMENT_STATUS_WORDS: dict[PaymentStatus, str] = {
+    PaymentStatus.PENDING: "en attente",
+    PaymentStatus.PAID: "réglé",
+    PaymentStatus.REFUSED: "refusé",
+    PaymentStatus.CANCELLED: "abandonné",
+    PaymentStatus.EXPIRED: "expiré",
+}
+
+
+def sentence(text: str) -> str:
+    """End a line with a full stop (unless it already ends a sentence), so that a synthesiser
+    makes a pause and the next line is not run into this one."""
+    text = text.strip()
+    if not text or text[-1] in ".!?:…":
+        return text
+    return text + "."
+
+
+def spoken_text(text: str) -> str:
+    """Text from the portal, made linear: lines joined, dashes used as separators become
+    commas (« Crèche Les Pirouettes – octobre 2026 » → « Crèche Les Pirouettes, octobre 2026 »),
+    and no character a synthesiser would spell out."""
+    text = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    for dash in (" – ", " — ", " - "):
+        text = text.replace(dash, ", ")
+    return text
+
+
+def capitalized(text: str) -> str:
+    """First letter upper case, the rest untouched (« aucune facture » → « Aucune facture »)."""
+    return text[:1].upper() + text[1:]
+
+
+_EUROS = re.compile(r"(-?)(\d{1,3}(?:[\u00a0\u202f ]\d{3})*),(\d{2})[\u00a0\u202f ]?€")
+
+
+def speakable(text: str) -> str:
+    """A message of the client layer made fit for a synthesiser: « 1 234,56 € » becomes
+    « 1 234 euros 56 » (read « virgule » otherwise), « … » a full stop, « n° » « numéro »."""
+
+    def words(match: re.Match[str]) -> str:
+        euros = int(re.sub(r"\D", "", match.group(2)))
+        cents = euros * 100 + int(match.group(3))
+        return amount_words(-cents if match.group(1) else cents)
+
+    text = _EUROS.sub(words, text)
+    text = text.replace("…", ".").replace("n° ", "numéro ")
+    return text.replace("..", ".")
