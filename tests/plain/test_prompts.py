@@ -1,0 +1,116 @@
+"""Menus and prompts: every wrong answer gets one line saying why, then the same prompt;
+0 goes back; end of input ends cleanly."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from famille_tui.api import check_email
+from famille_tui.plain.console import Console, EndOfInput
+from famille_tui.plain.prompts import (
+    GoBack,
+    ask_secret,
+    ask_selection,
+    ask_text,
+    ask_yes_no,
+    choose,
+)
+
+
+def console_with(*answers: str) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    text = "".join(a + "\n" for a in answers)
+    return Console(stdin=io.StringIO(text), stdout=out), out
+
+
+def lines(out: io.StringIO) -> list[str]:
+    return out.getvalue().splitlines()
+
+
+PROMPT = "Votre choix (un nombre de 1 à 3, 0 pour revenir) : "
+
+
+def test_choose_reads_the_menu_once_and_refuses_bad_answers_one_line_each() -> None:
+    console, out = console_with("", "abc", "9", "2")
+    assert choose(console, "Menu principal", ["Famille", "Entourage", "Aide"]) == 2
+    assert lines(out) == [
+        "Menu principal.",
+        "1 : Famille.",
+        "2 : Entourage.",
+        "3 : Aide.",
+        PROMPT,
+        "Saisie refusée : réponse vide.",
+        PROMPT,
+        "Saisie refusée : « abc » n'est pas un nombre.",
+        PROMPT,
+        "Saisie refusée : il n'y a pas de choix 9.",
+        PROMPT,
+    ]
+
+
+def test_choose_zero_goes_back_and_eof_ends() -> None:
+    console, _ = console_with("0")
+    with pytest.raises(GoBack):
+        choose(console, "Menu", ["A", "B", "C"])
+    console, _ = console_with()
+    with pytest.raises(EndOfInput):
+        choose(console, "Menu", ["A", "B", "C"])
+
+
+def test_ask_text_default_hint_and_check() -> None:
+    console, out = console_with("pas-un-mail", "", )
+    value = ask_text(console, "E-mail", default="julie@exemple.fr", check=check_email)
+    assert value == "julie@exemple.fr"
+    prompt = "E-mail (Entrée pour garder « julie@exemple.fr », 0 pour revenir) : "
+    assert lines(out) == [
+        prompt,
+        "Saisie refusée : adresse électronique invalide (exemple : prenom.nom@exemple.fr).",
+        prompt,
+    ]
+
+
+def test_ask_text_required_refuses_empty() -> None:
+    console, out = console_with("", "  Jeanne ")
+    assert ask_text(console, "Prénom") == "Jeanne"
+    assert lines(out)[1] == "Saisie refusée : réponse vide."
+
+
+def test_ask_text_optional_and_clearable() -> None:
+    console, _ = console_with("")
+    assert ask_text(console, "E-mail", required=False) == ""
+    console, _ = console_with("-")
+    assert ask_text(console, "Fixe", default="04 77 06 20 10", required=False,
+                    clearable=True) == ""
+
+
+def test_ask_yes_no() -> None:
+    console, out = console_with("", "peut-être", "OUI")
+    assert ask_yes_no(console, "Retirer Jeanne ?") is True
+    assert lines(out)[1] == "Saisie refusée : réponse vide."
+    assert lines(out)[3] == "Saisie refusée : « peut-être » n'est ni oui ni non."
+    console, _ = console_with("n")
+    assert ask_yes_no(console, "Retirer Jeanne ?") is False
+    console, _ = console_with("0")
+    with pytest.raises(GoBack):
+        ask_yes_no(console, "Retirer Jeanne ?")
+
+
+def test_ask_selection_numbers_ranges_and_all() -> None:
+    console, out = console_with("", "1 x", "1 7", "3,1")
+    assert ask_selection(console, "Factures à payer", 3) == [1, 3]
+    said = lines(out)
+    assert said[1] == "Saisie refusée : réponse vide."
+    assert said[3] == "Saisie refusée : « x » n'est pas un numéro."
+    assert said[5] == "Saisie refusée : il n'y a pas de facture 7."
+    console, _ = console_with("tout")
+    assert ask_selection(console, "Factures", 3) == [1, 2, 3]
+    console, _ = console_with("1-2")
+    assert ask_selection(console, "Factures", 3) == [1, 2]
+
+
+def test_secret_never_echoed_in_messages() -> None:
+    console, out = console_with("", "s3cret-value")
+    assert ask_secret(console, "Mot de passe") == "s3cret-value"
+    assert "s3cret-value" not in out.getvalue()

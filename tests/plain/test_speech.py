@@ -1,0 +1,111 @@
+"""speech.py: amounts, dates and counts written as a French speech synthesiser reads them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from famille_tui.api.money import format_euros
+from famille_tui.plain.speech import (
+    age_words,
+    amount_words,
+    count_words,
+    date_words,
+    datetime_words,
+    period_words,
+    sentence,
+    speakable,
+    spoken_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("cents", "words"),
+    [
+        (31240, "312 euros 40"),
+        (100, "1 euro"),
+        (0, "0 euro"),
+        (199, "1 euro 99"),
+        (200, "2 euros"),
+        (105, "1 euro 05"),
+        (50, "50 centimes"),
+        (1, "1 centime"),
+        (123456, "1 234 euros 56"),
+        (10_000_000, "100 000 euros"),
+        (-2500, "moins 25 euros"),
+    ],
+)
+def test_amount_words(cents: int, words: str) -> None:
+    assert amount_words(cents) == words
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (date(2026, 11, 15), "15 novembre 2026"),
+        (date(2026, 12, 1), "1er décembre 2026"),
+        (date(2027, 2, 28), "28 février 2027"),
+        (date(2026, 8, 2), "2 août 2026"),
+    ],
+)
+def test_date_words(day: date, words: str) -> None:
+    assert date_words(day) == words
+
+
+def test_datetime_words_uses_hours_in_words_and_local_time() -> None:
+    local = datetime(2026, 11, 15, 14, 30)
+    assert datetime_words(local) == "15 novembre 2026 à 14 heures 30"
+    assert datetime_words(datetime(2026, 11, 15, 9, 0)) == "15 novembre 2026 à 9 heures"
+    assert datetime_words(datetime(2026, 11, 15, 1, 5)) == "15 novembre 2026 à 1 heure 05"
+    aware = datetime(2026, 11, 15, 13, 30, tzinfo=timezone(timedelta(hours=-1)))
+    expected = aware.astimezone()
+    assert datetime_words(aware) == datetime_words(expected.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        (date(2026, 10, 1), date(2026, 10, 31), "octobre 2026"),
+        (date(2026, 2, 1), date(2026, 2, 28), "février 2026"),
+        (date(2026, 10, 1), date(2026, 10, 15), "du 1er au 15 octobre 2026"),
+        (date(2026, 9, 3), date(2026, 10, 15), "du 3 septembre au 15 octobre 2026"),
+        (date(2025, 12, 15), date(2026, 1, 15), "du 15 décembre 2025 au 15 janvier 2026"),
+        (date(2026, 10, 7), date(2026, 10, 7), "le 7 octobre 2026"),
+    ],
+)
+def test_period_words(start: date, end: date, words: str) -> None:
+    assert period_words(start, end) == words
+
+
+def test_count_words_french_plural_and_none() -> None:
+    assert count_words(3, "facture", "factures") == "3 factures"
+    assert count_words(1, "facture", "factures") == "1 facture"
+    assert count_words(0, "facture", "factures") == "0 facture"
+    assert count_words(0, "facture", "factures", none="aucune facture") == "aucune facture"
+
+
+def test_age_words() -> None:
+    today = date(2026, 11, 15)
+    assert age_words(date(2026, 4, 20), today) == "6 mois"
+    assert age_words(date(2025, 11, 15), today) == "1 an"
+    assert age_words(date(2023, 11, 16), today) == "2 ans"
+    assert age_words(date(2022, 11, 15), today) == "4 ans"
+
+
+def test_sentence_and_spoken_text() -> None:
+    assert sentence("Famille") == "Famille."
+    assert sentence("Adresse :") == "Adresse :"
+    assert sentence("Fini.") == "Fini."
+    assert spoken_text("Crèche Les Pirouettes – octobre 2026") == (
+        "Crèche Les Pirouettes, octobre 2026"
+    )
+    assert spoken_text("ligne une\n\n  ligne deux ") == "ligne une ligne deux"
+
+
+def test_speakable_rewrites_client_amounts() -> None:
+    message = f"Réglée : le paiement de {format_euros(123456)} est accepté (autorisation n° 42)…"
+    assert speakable(message) == (
+        "Réglée : le paiement de 1 234 euros 56 est accepté (autorisation numéro 42)."
+    )
+    assert speakable(f"Total {format_euros(100)}.") == "Total 1 euro."
