@@ -1,0 +1,341 @@
+"""« Mes factures »: the family's invoices, the selection to pay, and the way to pay it.
+
+Steps 2–3 of the Chambon leaflet and section 2 of the Chaponost one, made shorter: the table
+shows what is left to pay and why an invoice cannot be paid online; Space ticks, « c » ticks
+every invoice that can be paid, « p » opens the summary (`PaymentSummaryScreen`), which starts
+the payment; the waiting screen (`PaymentWaitScreen`) follows it. The invoices are loaded once
+(all of them) and filtered here, so that switching filter costs no network round trip.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.widgets import DataTable, Static
+
+from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, Payment
+from famille_tui.api.money import format_euros
+from famille_tui.client import config
+from famille_tui.client.errors import FamilleError
+from famille_tui.tui.payment_watch import Watched, payment_watch
+from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.widgets.invoice_detail import InvoiceDetail
+from famille_tui.tui.widgets.invoice_rows import (
+    is_tickable,
+    selection_line,
+    selection_total,
+    sort_by_due_date,
+    tick_refusal,
+)
+from famille_tui.tui.widgets.invoice_table import InvoiceTable
+
+#: The filters, in the order « f » goes through them, with their words on screen.
+FILTERS: tuple[tuple[InvoiceFilter, str], ...] = (
+    (InvoiceFilter.UNPAID, "À payer"),
+    (InvoiceFilter.PAID, "Réglées"),
+    (InvoiceFilter.ALL, "Toutes"),
+)
+#: From this width on, the detail is a column beside the table.
+WIDE_COLUMNS = 118
+
+
+def matches(invoice: Invoice, wanted: InvoiceFilter) -> bool:
+    """The portal's meaning of `?status=`: unpaid is « à payer » and « en cours »."""
+    if wanted is InvoiceFilter.UNPAID:
+        return invoice.status is not InvoiceStatus.REGLEE
+    if wanted is InvoiceFilter.PAID:
+        return invoice.status is InvoiceStatus.REGLEE
+    return True
+
+
+def save_pdf(directory: Path, number: str, content: bytes) -> Path:
+    """Write the PDF atomically into `directory` as « facture-NUMBER.pdf »."""
+    directory.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c for c in number if c.isalnum()) or "facture"
+    path = directory / f"facture-{safe}.pdf"
+    fd, tmp = tempfile.mkstemp(prefix=".facture-", suffix=".pdf", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+class InvoicesScreen(FamilySpaceScreen):
+    """« Mes factures »: table, filters, detail, selection, PDF, and « Payer »."""
+
+    SECTION = "Mes factures"
+    CSS_PATH = "invoices.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "next_filter", "Filtre", tooltip="À payer, Réglées ou Toutes"),
+        Binding("c", "tick_all", "Cocher tout", tooltip="Cocher toutes les factures à payer"),
+        Binding("p", "pay", "Payer", tooltip="Payer les factures cochées par carte bancaire"),
+        Binding("d", "download", "PDF", tooltip="Enregistrer la facture en PDF"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.invoices: list[Invoice] = []
+        self.total_remaining_cents: int | None = None
+        self.ticked: set[int] = set()
+        self.filter = InvoiceFilter.UNPAID
+        self._loaded = False
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="invoices-body"):
+            with Horizontal(id="invoices-top"):
+                yield Static("Reste à payer : …", id="invoices-total")
+                yield Static(self._filter_words(), id="invoices-filter")
+            with Horizontal(id="invoices-main"):
+                with Vertical(id="invoices-list"):
+                    yield InvoiceTable(id="invoice-table")
+                    yield Static(selection_line(0, 0), id="invoices-selection")
+                yield InvoiceDetail(id="invoice-detail")
+
+    def on_mount(self) -> None:
+        watch = payment_watch(self.famille)
+        watch.listeners.append(self._on_payment_change)
+        self.query_one(InvoiceTable).focus()
+        self.reload()
+
+    def on_unmount(self) -> None:
+        watch = payment_watch(self.famille)
+        if self._on_payment_change in watch.listeners:
+            watch.listeners.remove(self._on_payment_change)
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
+        self._show_detail()
+
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
+
+    # -- data ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Load every invoice of the family again (the filter is applied here)."""
+        self.run_worker(self._load(), group="invoices-load", exclusive=True, exit_on_error=False)
+
+    async def _load(self) -> None:
+        app = self.famille
+        table = self.query_one(InvoiceTable)
+        if not self._loaded:
+            table.loading = True
+        try:
+            result = await app.run_with_session(lambda: app.client.invoices(InvoiceFilter.ALL))
+        except FamilleError as error:
+            app.report_error(error, title="Mes factures")
+            if not self._loaded:
+                self.query_one("#invoices-selection", Static).update(
+                    f"✗ {error.message} Touche r pour réessayer."
+                )
+            return
+        finally:
+            table.loading = False
+        self._loaded = True
+        self.invoices = sort_by_due_date(self._with_local_state(result.invoices))
+        self.total_remaining_cents = result.total_remaining_cents
+        # The header shows the same total: keep them equal.
+        app.remaining_cents = result.total_remaining_cents
+        payable = {i.id for i in self.invoices if is_tickable(i)}
+        self.ticked &= payable
+        self._show()
+
+    def _with_local_state(self, invoices: list[Invoice]) -> list[Invoice]:
+        """An invoice of a payment this app is still following is « en cours » even if the
+        list was read a moment before the portal knew it: it must not be paid twice."""
+        following = payment_watch(self.famille).invoices_in_progress()
+        return [
+            i.model_copy(update={"status": InvoiceStatus.EN_COURS})
+            if i.id in following and i.status is InvoiceStatus.A_PAYER
+            else i
+            for i in invoices
+        ]
+
+    def _on_payment_change(self, watched: Watched | None) -> None:
+        if watched is None or watched.stopped:
+            self.reload()
+
+    # -- view ------------------------------------------------------------------------------
+
+    def shown_invoices(self) -> list[Invoice]:
+        return [i for i in self.invoices if matches(i, self.filter)]
+
+    def _filter_words(self) -> str:
+        words = [f"[{label}]" if kind is self.filter else label for kind, label in FILTERS]
+        return "Afficher (f) : " + " · ".join(words)
+
+    def _show(self) -> None:
+        if self.total_remaining_cents is not None:
+            self.query_one("#invoices-total", Static).update(
+                f"Reste à payer : {format_euros(self.total_remaining_cents)}"
+            )
+        self.query_one("#invoices-filter", Static).update(self._filter_words())
+        table = self.query_one(InvoiceTable)
+        table.show(self.shown_invoices(), self.ticked, self.famille.today())
+        self._show_selection()
+        self._show_detail()
+
+    def _show_selection(self) -> None:
+        total = selection_total(self.invoices, self.ticked)
+        self.query_one("#invoices-selection", Static).update(
+            selection_line(len(self.ticked), total)
+        )
+
+    def current(self) -> Invoice | None:
+        invoice_id = self.query_one(InvoiceTable).current_id()
+        return self._by_id(invoice_id)
+
+    def _by_id(self, invoice_id: int | None) -> Invoice | None:
+        return next((i for i in self.invoices if i.id == invoice_id), None)
+
+    def _show_detail(self) -> None:
+        if not self.is_mounted or not self._loaded:
+            return
+        self.query_one(InvoiceDetail).show(self.current(), self.famille.today(), wide=self.wide)
+
+    @on(DataTable.RowHighlighted, "#invoice-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    # -- selection -------------------------------------------------------------------------
+
+    @on(InvoiceTable.ToggleTick)
+    def _toggle_from_key(self, event: InvoiceTable.ToggleTick) -> None:
+        self.toggle(event.invoice_id)
+
+    @on(DataTable.RowSelected, "#invoice-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        invoice = self._by_id(int(event.row_key.value)) if event.row_key.value else None
+        if invoice is None:
+            return
+        if invoice.status is InvoiceStatus.EN_COURS:
+            self.follow(invoice)
+        else:
+            self.toggle(invoice.id)
+
+    def toggle(self, invoice_id: int | None) -> None:
+        """Tick or untick one invoice; say why when it cannot be ticked."""
+        invoice = self._by_id(invoice_id)
+        if invoice is None:
+            return
+        refusal = tick_refusal(invoice)
+        if refusal is not None:
+            self.notify(refusal, title="Cette facture ne peut pas être cochée",
+                        severity="warning", timeout=8)
+            return
+        if invoice.id in self.ticked:
+            self.ticked.discard(invoice.id)
+        else:
+            self.ticked.add(invoice.id)
+        self.query_one(InvoiceTable).set_tick(invoice, self.ticked)
+        self._show_selection()
+
+    def action_tick_all(self) -> None:
+        """Tick every invoice that can be paid online; untick all when they already are."""
+        payable = {i.id for i in self.invoices if is_tickable(i)}
+        if not payable:
+            self.notify("Aucune facture à payer en ligne.", title="Cocher tout", timeout=6)
+            return
+        self.ticked = set() if payable <= self.ticked else payable
+        self._show()
+
+    def action_next_filter(self) -> None:
+        kinds = [kind for kind, _ in FILTERS]
+        self.filter = kinds[(kinds.index(self.filter) + 1) % len(kinds)]
+        self._show()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_download(self) -> None:
+        invoice = self.current()
+        if invoice is None:
+            self.notify("Choisissez d'abord une facture.", severity="warning")
+            return
+        self.run_worker(self._download(invoice), group="invoice-pdf", exit_on_error=False)
+
+    async def _download(self, invoice: Invoice) -> None:
+        app = self.famille
+        try:
+            content = await app.run_with_session(lambda: app.client.invoice_pdf(invoice.id))
+        except FamilleError as error:
+            app.report_error(error, title="PDF")
+            return
+        try:
+            path = save_pdf(config.download_dir(), invoice.number, content)
+        except OSError as error:
+            self.notify(
+                f"Le PDF n'a pas pu être enregistré dans {config.download_dir()} : "
+                f"{error.strerror or error}.",
+                title="PDF", severity="error", timeout=12,
+            )
+            return
+        self.notify(f"Facture {invoice.number} enregistrée : {path}", title="PDF", timeout=10)
+
+    def action_pay(self) -> None:
+        """Open the summary of the ticked invoices (or of the one under the cursor)."""
+        from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
+
+        chosen = [i for i in self.invoices if i.id in self.ticked]
+        if not chosen:
+            invoice = self.current()
+            refusal = tick_refusal(invoice) if invoice is not None else None
+            if invoice is None or refusal is not None:
+                self.notify(
+                    refusal or "Cochez d'abord les factures à payer (Espace, ou c pour toutes).",
+                    title="Payer", severity="warning", timeout=8,
+                )
+                return
+            chosen = [invoice]
+        self.app.push_screen(PaymentSummaryScreen(chosen), callback=self._summary_closed)
+
+    def _summary_closed(self, payment: Payment | None) -> None:
+        if payment is None:
+            return
+        from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
+
+        watched = payment_watch(self.famille).get(payment.id)
+        self.ticked.clear()
+        self.reload()
+        if watched is not None:
+            self.app.push_screen(PaymentWaitScreen(watched, open_browser=True))
+
+    def follow(self, invoice: Invoice) -> None:
+        """Enter on an invoice « Paiement en cours »: its waiting screen."""
+        self.run_worker(self._follow(invoice), group="invoice-follow", exit_on_error=False)
+
+    async def _follow(self, invoice: Invoice) -> None:
+        from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
+
+        app = self.famille
+        watch = payment_watch(app)
+        watched = next((w for w in watch.active() if invoice.id in w.invoice_ids), None)
+        if watched is None and invoice.pending_payment_id:
+            payment_id = invoice.pending_payment_id
+            try:
+                payment = await app.run_with_session(lambda: app.client.payment(payment_id))
+            except FamilleError as error:
+                app.report_error(error, title="Paiement en cours")
+                return
+            numbers = [i.number for i in self.invoices if i.id in payment.invoice_ids]
+            watched = watch.watch(payment, invoice_numbers=numbers)
+        if watched is None:
+            self.notify("Ce paiement n'est plus en cours.", title="Paiement", timeout=6)
+            self.reload()
+            return
+        await app.push_screen(PaymentWaitScreen(watched, open_browser=False))

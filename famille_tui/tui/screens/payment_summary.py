@@ -1,0 +1,204 @@
+"""The summary before paying (the Chaponost leaflet's « Règlement » window, made safe).
+
+It lists the invoices and the total, asks for the e-mail the receipt goes to (prefilled from
+the profile, editable, checked here before anything is sent), then « Payer par carte
+bancaire » creates the payment with `start_payment`. The Idempotency-Key is made once per
+summary: a double key press, or a retry after the network failed, finds the same payment on
+the portal instead of making a second one. Dismissed with the created `Payment`, or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from famille_tui.api import Invoice, check_email
+from famille_tui.api.money import format_euros
+from famille_tui.client.errors import (
+    FamilleError,
+    PaymentHostNotAllowed,
+    PaymentRejected,
+    SessionExpired,
+    ValidationFailed,
+)
+from famille_tui.client.payments import new_idempotency_key, start_payment
+from famille_tui.tui.payment_watch import payment_watch
+from famille_tui.tui.screens.base import FamilleModal
+from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.notice import Notice
+
+
+def summary_lines(invoices: Sequence[Invoice]) -> Text:
+    """One line per invoice: number, label, « Reste à payer »."""
+    text = Text()
+    for invoice in invoices:
+        text.append(f"{invoice.number}  ", style="bold")
+        text.append(f"{invoice.label}  ")
+        text.append(format_euros(invoice.remaining_cents), style="bold")
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+class PaymentSummaryScreen(FamilleModal):
+    """« Règlement »: what is paid, how much, where the receipt goes, then pay."""
+
+    CSS_PATH = "payment.tcss"
+
+    def __init__(self, invoices: Sequence[Invoice]) -> None:
+        super().__init__()
+        self.invoices = list(invoices)
+        self.total_cents = sum(i.remaining_cents for i in self.invoices)
+        #: One key for this summary: every press of « Payer » sends the same one.
+        self.idempotency_key = new_idempotency_key()
+        #: A request to create the payment is on its way.
+        self.creating = False
+        #: The portal proposed a page on a host that is not allowed: paying is over here.
+        self.refused = False
+
+    def compose(self) -> ComposeResult:
+        count = len(self.invoices)
+        with Vertical(id="summary-dialog") as dialog:
+            dialog.border_title = "Règlement par carte bancaire"
+            with VerticalScroll(id="summary-invoices"):
+                yield Static(summary_lines(self.invoices), id="summary-lines")
+            yield Static(
+                f"Total : {format_euros(self.total_cents)} "
+                f"({count} facture{'s' if count > 1 else ''})",
+                id="summary-total",
+            )
+            yield FormField(
+                "E-mail pour le justificatif de paiement",
+                "email",
+                placeholder="prenom.nom@exemple.fr",
+                max_length=254,
+            )
+            yield Notice(id="summary-notice")
+            with Horizontal(id="summary-buttons"):
+                yield Button("Payer par carte bancaire", id="summary-pay", variant="primary")
+                yield Button("Annuler", id="summary-cancel")
+            yield Static(
+                "Le paiement se fait dans votre navigateur, sur le site sécurisé de l'État "
+                "(PayFiP). Échap : annuler.",
+                id="summary-help",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#summary-pay", Button).focus()
+        self.run_worker(self._prefill(), group="summary-email", exit_on_error=False)
+
+    async def _prefill(self) -> None:
+        field = self.query_one(FormField)
+        try:
+            email = await self.famille.profile_email()
+        except FamilleError:
+            email = None  # the parent types it; nothing else depends on it
+        if email and not field.value:
+            field.value = email
+        if not field.value:
+            field.input.focus()
+
+    # -- paying ----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#summary-pay")
+    def _pay_pressed(self) -> None:
+        self.action_pay()
+
+    @on(Button.Pressed, "#summary-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_pay()
+
+    def action_cancel(self) -> None:
+        if self.creating:
+            return  # the payment is being created: its answer decides what comes next
+        self.dismiss(None)
+
+    def action_pay(self) -> None:
+        if self.creating or self.refused:
+            return  # a second press while the first is on its way: nothing more to do
+        field = self.query_one(FormField)
+        email = field.value.strip()
+        try:
+            check_email(email)
+        except ValueError as error:
+            field.set_error(str(error))
+            field.input.focus()
+            return
+        field.set_error(None)
+        self.creating = True
+        self._set_buttons(enabled=False)
+        self.query_one(Notice).show("Création du paiement…", "info")
+        self.run_worker(self._pay(email), group="summary-pay", exit_on_error=False)
+
+    def _set_buttons(self, *, enabled: bool) -> None:
+        self.query_one("#summary-pay", Button).disabled = not enabled
+        self.query_one(FormField).input.disabled = not enabled
+
+    async def _pay(self, email: str) -> None:
+        app = self.famille
+        watch = payment_watch(app)
+        notice = self.query_one(Notice)
+        try:
+            payment = await app.run_with_session(
+                lambda: start_payment(
+                    app.client,
+                    self.invoices,
+                    email,
+                    journal=watch.journal,
+                    idempotency_key=self.idempotency_key,
+                    demo=app.demo,
+                )
+            )
+        except PaymentHostNotAllowed as error:
+            # The payment exists (and is journaled): follow it so that its invoices are
+            # freed when it expires, but never open the page.
+            self._follow_refused()
+            notice.show(error.message, "error")
+            self.creating = False
+            self.refused = True  # the same key would give the same refused page
+            cancel = self.query_one("#summary-cancel", Button)
+            cancel.label = "Fermer"
+            cancel.focus()
+            return
+        except ValidationFailed as error:
+            message = error.field_errors.get("email")
+            if message:
+                self.query_one(FormField).set_error(message)
+            notice.show(error.message if not message else "Vérifiez l'adresse e-mail.", "error")
+        except SessionExpired:
+            notice.show("Session terminée : reconnectez-vous pour payer.", "error")
+        except PaymentRejected as error:
+            notice.show(error.message, "error")
+        except FamilleError as error:
+            # The network or the portal failed: pressing again reuses the same key, so if
+            # the payment was made after all, the portal gives that one back.
+            notice.show(f"{error.message} Vous pouvez réessayer sans risque de payer deux "
+                        "fois.", "error")
+        else:
+            numbers = {i.id: i.number for i in self.invoices}
+            watch.watch(payment, invoice_numbers=[numbers.get(i, str(i))
+                                                  for i in payment.invoice_ids])
+            self.dismiss(payment)
+            return
+        self.creating = False
+        self._set_buttons(enabled=True)
+
+    def _follow_refused(self) -> None:
+        """Find the refused payment in the journal (start_payment wrote it) and watch it."""
+        watch = payment_watch(self.famille)
+        wanted = {i.id for i in self.invoices}
+        client = self.famille.client
+        login = client.account.login if client.account else None
+        for entry in reversed(watch.journal.entries(portal_url=client.base_url, login=login)):
+            if set(entry.invoice_ids) == wanted:
+                watch.watch_entry(entry)
+                return

@@ -1,0 +1,256 @@
+"""« En attente du paiement… »: the screen shown while the parent pays in the browser.
+
+It is a view of a payment the app-level watcher (`payment_watch`) follows: Esc leaves it and
+the watch goes on in the background. Because browsers fail to open (blocked windows, remote
+terminals — the Chaponost leaflet spends a page on it), the address of the payment page is
+shown, copied in one key (« c », OSC 52), and drawn as a QR code to pay from a phone. The
+outcome replaces the waiting state as soon as the portal knows it, with what to do next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
+from textual.timer import Timer
+from textual.widgets import Static
+
+from famille_tui.api import PaymentStatus
+from famille_tui.api.money import format_euros
+from famille_tui.client.payments import outcome_message
+from famille_tui.tui.payment_watch import OUTCOME_TITLES, Watched, open_in_browser, payment_watch
+from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.widgets.qr import QRCode
+
+#: Symbol + words of each outcome (never colour alone).
+OUTCOME_SYMBOLS: dict[PaymentStatus, str] = {
+    PaymentStatus.PAID: "✓",
+    PaymentStatus.REFUSED: "✗",
+    PaymentStatus.CANCELLED: "✗",
+    PaymentStatus.EXPIRED: "⧗",
+    PaymentStatus.PENDING: "⧗",
+}
+#: From this size on, the QR code sits beside the text instead of under it.
+WIDE_COLUMNS = 110
+TALL_ROWS = 36
+
+
+def format_elapsed(seconds: float) -> str:
+    """« 1 min 05 s », « 12 s »."""
+    whole = max(0, int(seconds))
+    minutes, secs = divmod(whole, 60)
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+class PaymentWaitScreen(FamilySpaceScreen):
+    """Follows one payment: waiting, retrying, then its outcome."""
+
+    SECTION = "Mes factures"
+    CSS_PATH = "payment.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Retour",
+                tooltip="Revenir aux factures ; le paiement reste suivi"),
+        Binding("c", "copy_url", "Copier l'adresse", tooltip="Copier l'adresse de paiement"),
+        Binding("o", "open_browser", "Ouvrir le navigateur"),
+        Binding("enter", "done", "Terminé", show=False),
+    ]
+
+    #: The clock of the elapsed time (replaced in snapshot tests for a steady picture).
+    now: ClassVar[Callable[[], float]] = time.monotonic
+
+    def __init__(self, watched: Watched, *, open_browser: bool = False) -> None:
+        super().__init__()
+        self.watched = watched
+        self._open_on_mount = open_browser
+        #: What happened when the browser was asked to open (None: not asked yet).
+        self.browser_opened: bool | None = None
+        self._timer: Timer | None = None
+        self._shown_url: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="wait-main"):
+            with VerticalScroll(id="wait-text"):
+                yield Static("", id="wait-title")
+                yield Static("", id="wait-what")
+                yield Static("", id="wait-elapsed")
+                yield Static("", id="wait-network")
+                yield Static("", id="wait-outcome")
+                yield Static("", id="wait-browser")
+                yield Static("", id="wait-url")
+                with Vertical(id="wait-qr-narrow"):
+                    yield Static("Ou scannez ce QR code avec votre téléphone :",
+                                 classes="wait-qr-label")
+            with Vertical(id="wait-qr-wide"):
+                yield Static("Pour payer sur votre téléphone, scannez :",
+                             classes="wait-qr-label")
+
+    def on_mount(self) -> None:
+        watch = payment_watch(self.famille)
+        watch.subscribe(self.watched.payment_id, self._changed)
+        watch.on_screen = self.watched.payment_id
+        self._timer = self.set_interval(1.0, self._tick)
+        self._place_qr()
+        self.show()
+        if self._open_on_mount:
+            self.action_open_browser()
+
+    def on_unmount(self) -> None:
+        watch = payment_watch(self.famille)
+        watch.unsubscribe(self.watched.payment_id, self._changed)
+        if watch.on_screen == self.watched.payment_id:
+            watch.on_screen = None
+
+    def on_screen_suspend(self) -> None:
+        watch = payment_watch(self.famille)
+        if watch.on_screen == self.watched.payment_id:
+            watch.on_screen = None  # another screen is shown: the outcome needs a toast
+
+    def on_screen_resume(self) -> None:
+        payment_watch(self.famille).on_screen = self.watched.payment_id
+        self.show()
+
+    def on_resize(self, event: Resize) -> None:
+        self._place_qr()
+
+    # -- what is shown ---------------------------------------------------------------------
+
+    @property
+    def wide(self) -> bool:
+        return self.size.width >= WIDE_COLUMNS and self.size.height >= TALL_ROWS
+
+    def _place_qr(self) -> None:
+        """The QR code beside the text when there is room, else under it (scrolling)."""
+        url = self.watched.payment_url
+        self.set_class(self.wide, "-wide")
+        if not url or self.watched.stopped:
+            for qr in self.query(QRCode):
+                qr.remove()
+            self._shown_url = None
+            return
+        target = self.query_one("#wait-qr-wide" if self.wide else "#wait-qr-narrow", Vertical)
+        existing = list(self.query(QRCode))
+        if existing and existing[0].parent is target and self._shown_url == url:
+            return
+        for qr in existing:
+            qr.remove()
+        target.mount(QRCode(url, id="wait-qr"))
+        self._shown_url = url
+
+    def _tick(self) -> None:
+        if not self.watched.stopped:
+            self._show_elapsed()
+
+    def _show_elapsed(self) -> None:
+        elapsed = format_elapsed(type(self).now() - self.watched.started)
+        self.query_one("#wait-elapsed", Static).update(f"Temps écoulé : {elapsed}")
+
+    def _changed(self, watched: Watched) -> None:
+        self.show()
+
+    def show(self) -> None:
+        """Redraw from the watcher's state."""
+        watched = self.watched
+        count = len(watched.invoice_numbers)
+        noun = "Facture" if count == 1 else f"{count} factures :"
+        self.query_one("#wait-what", Static).update(
+            f"{noun} {', '.join(watched.invoice_numbers)} — {format_euros(watched.amount_cents)}"
+        )
+        title = self.query_one("#wait-title", Static)
+        outcome = self.query_one("#wait-outcome", Static)
+        network = self.query_one("#wait-network", Static)
+        payment = watched.payment
+        self.set_class(watched.final, "-final")
+        if watched.final and payment is not None:
+            status = payment.status
+            title.update(f"{OUTCOME_SYMBOLS[status]} {OUTCOME_TITLES[status]}")
+            title.set_class(status is PaymentStatus.PAID, "-paid")
+            title.set_class(status is not PaymentStatus.PAID, "-failed")
+            outcome.update(
+                Text(outcome_message(payment) + "\n\nEntrée ou Échap : retour à « Mes factures ».")
+            )
+            network.update("")
+            self.query_one("#wait-elapsed", Static).update("")
+        elif watched.error is not None:
+            title.update("✗ Suivi du paiement interrompu")
+            outcome.update(watched.error)
+            network.update("")
+        else:
+            title.update("⧗ En attente du paiement…")
+            outcome.update(
+                "Terminez le paiement dans le navigateur ; le résultat s'affichera ici "
+                "dès que le portail le connaîtra. Échap : revenir aux factures sans "
+                "annuler (le paiement reste suivi)."
+            )
+            event = watched.event
+            network.update(f"⚠ {event.message}" if watched.retrying and event else "")
+            self._show_elapsed()
+        self._show_browser()
+        self._place_qr()
+
+    def _show_browser(self) -> None:
+        url = self.watched.payment_url
+        browser = self.query_one("#wait-browser", Static)
+        url_box = self.query_one("#wait-url", Static)
+        if self.watched.stopped or not url:
+            browser.update("")
+            url_box.update("")
+            return
+        if self.browser_opened is None:
+            said = "La page de paiement va s'ouvrir dans votre navigateur."
+        elif self.browser_opened:
+            said = ("La page de paiement est ouverte dans votre navigateur. "
+                    "Si elle n'apparaît pas, utilisez l'adresse ci-dessous.")
+        else:
+            said = ("✗ Le navigateur ne s'est pas ouvert : copiez l'adresse (touche c) "
+                    "dans un navigateur, ou scannez le QR code.")
+        browser.update(said)
+        url_box.update(Text.assemble(("Adresse (c pour copier) : ", "bold"), url))
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def action_leave(self) -> None:
+        if not self.watched.stopped:
+            self.notify(
+                "Le paiement reste suivi : son résultat s'affichera ici, même depuis un autre "
+                "écran.",
+                title="En attente du paiement…",
+                timeout=8,
+            )
+        self.dismiss(None)
+
+    def action_done(self) -> None:
+        if self.watched.stopped:
+            self.dismiss(None)
+
+    def action_copy_url(self) -> None:
+        url = self.watched.payment_url
+        if not url or self.watched.stopped:
+            return
+        self.app.copy_to_clipboard(url)
+        self.notify("Adresse de paiement copiée : collez-la dans un navigateur.",
+                    title="Copiée", timeout=6)
+
+    def action_open_browser(self) -> None:
+        url = self.watched.payment_url
+        if not url or self.watched.stopped:
+            return
+        self.run_worker(self._open(url), group="wait-browser", exclusive=True,
+                        exit_on_error=False)
+
+    async def _open(self, url: str) -> None:
+        # webbrowser may block until the browser command returns: never in the UI's loop.
+        self.browser_opened = await asyncio.to_thread(open_in_browser, url)
+        self._show_browser()
+
+    def reload(self) -> None:
+        self.show()
