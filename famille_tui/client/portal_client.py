@@ -52,7 +52,7 @@ from famille_tui.api import (
     ProfileUpdate,
     SessionCreated,
 )
-from famille_tui.client.config import commune_slug, normalize_portal_url
+from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
@@ -308,7 +308,8 @@ class PortalClient:
             timeout=self._timeout,
             verify=True,
             follow_redirects=False,
-            trust_env=True,
+            # Proxy settings from the environment never apply to a portal on this machine.
+            trust_env=not is_loopback_host(urlsplit(self._base_url).hostname or ""),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
         )
 
@@ -582,6 +583,7 @@ async def list_communes(
         transport=transport,
         timeout=httpx.Timeout(timeout),
         verify=True,
+        trust_env=not is_loopback_host(parts.hostname or ""),
         follow_redirects=False,
         headers={"Accept": "application/json", "User-Agent": USER_AGENT},
     ) as http:
