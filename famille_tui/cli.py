@@ -3,7 +3,7 @@
     famille-tui [options]            the TUI (or, with --screen-reader, the linear interface)
     famille-tui demo [options]       the embedded portal on loopback, then the TUI on it
     famille-tui serve [...]          the embedded reference portal alone
-    famille-tui COMMAND [...]        scriptable commands (see `famille-tui --help`)
+    famille-tui COMMAND [...]        scriptable commands (famille_tui/commands/, docs/cli.md)
 
 Heavy imports (Textual, the portal's FastAPI) happen only in the branch that needs them,
 so that a scriptable command or `--help` starts fast.
@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from famille_tui import __version__
+from famille_tui.commands.parsing import FrenchArgumentParser
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -36,21 +37,30 @@ def _add_face_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from famille_tui.commands import add_common_options, register_all
+
+    parser = FrenchArgumentParser(
         prog="famille-tui",
-        description="L'Espace famille de votre commune dans le terminal.",
-        epilog="Exemple : famille-tui demo",
+        description="L'Espace famille de votre commune dans le terminal. Sans commande : "
+        "l'application plein écran ; avec une commande : une réponse pour les scripts "
+        "(--json, --plain, codes de sortie documentés dans docs/cli.md).",
+        epilog="Exemples :\n"
+        "  famille-tui demo\n"
+        "  famille-tui --commune le-chambon-feugerolles --login martin invoices --unpaid\n"
+        "  famille-tui --login martin invoices --unpaid --json | jq .total_remaining_cents",
     )
-    parser.add_argument("--version", action="version", version=f"famille-tui {__version__}")
-    parser.add_argument("--portal", metavar="URL", help="adresse du portail pour cette exécution")
-    parser.add_argument("--commune", metavar="NOM", help="une commune configurée, par son nom")
-    parser.add_argument("--login", metavar="ID", help="identifiant de connexion")
-    parser.add_argument("--debug", action="store_true", help="affiche les détails des erreurs")
+    parser.add_argument("--version", action="version", version=f"famille-tui {__version__}",
+                        help="affiche la version")
+    add_common_options(parser, in_subcommand=False)
     _add_face_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", title="commandes")
+    # Options accepted after the command name too (`famille-tui invoices --json`).
+    common = FrenchArgumentParser(add_help=False)
+    add_common_options(common, in_subcommand=True)
 
     demo = sub.add_parser(
         "demo",
+        parents=[common],
         help="lance le portail de démonstration puis l'application",
         description="Lance le portail de démonstration intégré sur cette machine, "
         "enregistre ses communes, puis ouvre l'application.",
@@ -72,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--payment-ttl", type=int, default=900, metavar="SECONDES",
         help="durée de validité d'un paiement en attente (défaut : 900)",
     )
+    register_all(sub, common)
     return parser
 
 
@@ -81,7 +92,15 @@ def _env_flag(name: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error already printed
+        return int(stop.code) if isinstance(stop.code, int) else EXIT_USAGE
+
+    if getattr(args, "handler", None) is not None:
+        from famille_tui.commands import run_command
+
+        return run_command(args)
 
     if args.command == "serve":
         from famille_tui.portal.server import serve
@@ -106,7 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             login=args.login,
             kiosk=bool(args.kiosk or settings.kiosk),
             screen_reader=bool(
-                args.screen_reader or settings.screen_reader or _env_flag("FAMILLE_TUI_SCREEN_READER")
+                args.screen_reader
+                or settings.screen_reader
+                or _env_flag("FAMILLE_TUI_SCREEN_READER")
             ),
             demo=args.command == "demo" or settings.demo,
             debug=args.debug,

@@ -1,0 +1,303 @@
+"""What every scriptable command shares: exit codes, the run context, portal and credentials.
+
+A command is `handler(ctx, args) -> int` (or an async one); it talks to the portal only through
+`ctx.session()`, which resolves the portal, the login and the password and yields a logged-in
+`PortalClient`. Errors are raised, never printed by the command: `famille_tui.commands.run_command`
+turns each into one French line on stderr and its exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from enum import IntEnum
+from typing import TYPE_CHECKING, Literal, TextIO
+
+from famille_tui.client.errors import (
+    AuthError,
+    ConfigError,
+    FamilleError,
+    InsecurePortalError,
+    InvalidCredentials,
+    TransportError,
+)
+from famille_tui.commands.output import Output, OutputMode
+
+if TYPE_CHECKING:
+    from famille_tui.client.config import LaunchOptions, PortalProfile
+    from famille_tui.client.credentials import CredentialStore
+    from famille_tui.client.payments import PaymentJournal
+    from famille_tui.client.portal_client import PortalClient
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes (docs/cli.md); scripts rely on them, never renumber."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    AUTH = 3
+    UNREACHABLE = 4
+    REFUSED = 5
+    ABANDONED = 6
+    PENDING = 7
+    INTERRUPTED = 130
+
+
+class CommandError(FamilleError):
+    """An error found by a command itself (bad input, nothing to do), with its exit code."""
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class UsageError(CommandError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ExitCode.USAGE)
+
+
+class MissingCredentials(CommandError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ExitCode.AUTH)
+
+
+def exit_code_for(error: FamilleError) -> ExitCode:
+    if isinstance(error, CommandError):
+        return error.exit_code
+    if isinstance(error, AuthError):
+        return ExitCode.AUTH
+    if isinstance(error, TransportError):
+        return ExitCode.UNREACHABLE
+    if isinstance(error, InsecurePortalError):
+        return ExitCode.USAGE
+    return ExitCode.ERROR
+
+
+PasswordSource = Literal["keyring", "environment", "prompt"]
+Handler = Callable[["CommandContext", argparse.Namespace], "int | Awaitable[int]"]
+
+PASSWORD_VARIABLE = "FAMILLE_TUI_PASSWORD"
+LOGIN_VARIABLE = "FAMILLE_TUI_LOGIN"
+
+
+def output_mode(args: argparse.Namespace) -> OutputMode:
+    if getattr(args, "json", False):
+        return "json"
+    if getattr(args, "plain", False):
+        return "plain"
+    return "table"
+
+
+class CommandContext:
+    """One run of one command: its options, its output, and access to the portal."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
+        self.args = args
+        self.debug: bool = bool(getattr(args, "debug", False))
+        self.stdin = stdin or sys.stdin
+        self.out = Output(output_mode(args), stdout, stderr)
+        self._options: LaunchOptions | None = None
+        self._portal: PortalProfile | None = None
+        #: Where the password of the last login came from (login says whether it is kept).
+        self.password_source: PasswordSource | None = None
+        self.login_used: str | None = None
+        self.password_used: str | None = None
+
+    # -- options and portal -------------------------------------------------------------
+
+    @property
+    def options(self) -> LaunchOptions:
+        """Settings and command-line choices, read only when a command needs them."""
+        if self._options is None:
+            from famille_tui.client.config import LaunchOptions, load_settings, normalize_portal_url
+
+            settings = load_settings()
+            portal_url = getattr(self.args, "portal", None)
+            if portal_url:
+                try:
+                    portal_url = normalize_portal_url(portal_url)
+                except ConfigError as error:
+                    raise UsageError(f"--portal : {error.message}") from error
+            self._options = LaunchOptions(
+                settings=settings,
+                portal_url=portal_url,
+                commune=getattr(self.args, "commune", None),
+                login=getattr(self.args, "login", None),
+                kiosk=bool(getattr(self.args, "kiosk", None) or settings.kiosk),
+                demo=settings.demo,
+                debug=self.debug,
+            )
+        return self._options
+
+    def portal(self) -> PortalProfile:
+        """The one portal of this run: `--portal`, `--commune`, or the only configured one."""
+        if self._portal is None:
+            from famille_tui.client.config import commune_slug, resolve_portals
+
+            try:
+                portals = resolve_portals(self.options)
+            except ConfigError as error:
+                raise UsageError(error.message) from error
+            if not portals:
+                raise UsageError(
+                    "Aucun portail configuré : précisez --portal URL, ou lancez une fois "
+                    "« famille-tui demo »."
+                )
+            if len(portals) > 1:
+                names = ", ".join(f"{commune_slug(p.url)} ({p.name})" for p in portals)
+                raise UsageError(
+                    f"Plusieurs communes configurées, choisissez avec --commune : {names}."
+                )
+            self._portal = portals[0]
+        return self._portal
+
+    # -- terminal -----------------------------------------------------------------------
+
+    def stdin_is_tty(self) -> bool:
+        try:
+            return bool(self.stdin.isatty())
+        except (AttributeError, ValueError):
+            return False
+
+    def stdout_is_tty(self) -> bool:
+        try:
+            return bool(self.out.stdout.isatty())
+        except (AttributeError, ValueError):
+            return False
+
+    def stderr_is_tty(self) -> bool:
+        try:
+            return bool(self.out.stderr.isatty())
+        except (AttributeError, ValueError):
+            return False
+
+    def ask(self, question: str) -> str:
+        """A line typed on the terminal (only called when stdin is one)."""
+        self.out.stderr.write(question)
+        self.out.stderr.flush()
+        answer = self.stdin.readline()
+        if not answer:
+            raise CommandError("Fin de saisie : rien n'a été fait.", ExitCode.USAGE)
+        return answer.strip()
+
+    def confirm(self, question: str) -> bool:
+        return self.ask(f"{question} [o/N] ").lower() in ("o", "oui", "y", "yes")
+
+    # -- credentials --------------------------------------------------------------------
+
+    def credential_store(self) -> CredentialStore | None:
+        """The OS keyring; None in kiosk mode, where it is never read nor written."""
+        if self.options.kiosk:
+            return None
+        from famille_tui.client.credentials import CredentialStore
+
+        return CredentialStore()
+
+    def resolve_login(self, portal_url: str) -> str:
+        """`--login`, else FAMILLE_TUI_LOGIN, else the one login remembered for this portal,
+        else a question on the terminal."""
+        if self.options.login:
+            return self.options.login.strip()
+        from_env = os.environ.get(LOGIN_VARIABLE, "").strip()
+        if from_env:
+            return from_env
+        store = self.credential_store()
+        if store is not None and store.available:
+            remembered = store.remembered_logins(portal_url)
+            if len(remembered) == 1:
+                return remembered[0]
+        if self.stdin_is_tty():
+            login = self.ask("Identifiant : ")
+            if login:
+                return login
+        raise MissingCredentials("Identifiant manquant : précisez --login ID.")
+
+    def resolve_password(self, portal_url: str, login: str) -> tuple[str, PasswordSource]:
+        """Keyring, else FAMILLE_TUI_PASSWORD, else getpass on a terminal, else exit 3 at once."""
+        store = self.credential_store()
+        if store is not None and store.available:
+            remembered = store.get(portal_url, login)
+            if remembered:
+                return remembered, "keyring"
+        from_env = os.environ.get(PASSWORD_VARIABLE)
+        if from_env:
+            return from_env, "environment"
+        if self.stdin_is_tty():
+            try:
+                typed = getpass.getpass(f"Mot de passe de {login} : ")
+            except EOFError:
+                typed = ""
+            if typed:
+                return typed, "prompt"
+            raise MissingCredentials("Mot de passe vide : rien n'a été fait.")
+        raise MissingCredentials(
+            f"Mot de passe introuvable pour {login} : retenez-le avec « famille-tui login "
+            f"--remember » ou donnez-le dans {PASSWORD_VARIABLE} "
+            "(pas de terminal pour le demander)."
+        )
+
+    # -- portal -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def session(
+        self, *, authenticated: bool = True, login: str | None = None
+    ) -> AsyncIterator[PortalClient]:
+        """A PortalClient on this run's portal, logged in (as `login`, else the login this
+        run resolves) unless `authenticated` is False; the session is closed on the portal
+        at the end, whatever happens."""
+        from famille_tui.client.portal_client import PortalClient
+
+        portal = self.portal()
+        password = None
+        if authenticated:
+            login = login or self.resolve_login(portal.url)
+            password, self.password_source = self.resolve_password(portal.url, login)
+        client = PortalClient(portal.url)
+        async with client:
+            if authenticated and login is not None and password is not None:
+                try:
+                    await client.login(login, password)
+                except InvalidCredentials as error:
+                    if self.password_source == "keyring":
+                        raise InvalidCredentials(
+                            f"{error.message} Le mot de passe retenu n'est plus le bon : "
+                            "« famille-tui logout » l'oublie."
+                        ) from error
+                    raise
+                self.login_used, self.password_used = login, password
+            try:
+                yield client
+            finally:
+                if client.logged_in:
+                    await client.logout()
+
+    def demo(self) -> bool:
+        """Whether the embedded sandbox may be opened as a payment page: demo mode, or a
+        portal reached over http on this machine (which can only be the embedded one, since
+        http is refused on any other host)."""
+        from urllib.parse import urlsplit
+
+        from famille_tui.client.config import is_loopback_host
+
+        if self.options.demo:
+            return True
+        parts = urlsplit(self.portal().url)
+        return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+
+    def journal(self) -> PaymentJournal:
+        """The payment journal: the state directory, or memory only in kiosk mode."""
+        from famille_tui.client.payments import PaymentJournal
+
+        return PaymentJournal.for_user(kiosk=self.options.kiosk)

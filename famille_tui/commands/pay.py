@@ -1,0 +1,187 @@
+"""`pay NUMBER... [--email E] [--no-browser] [--wait [SECONDS]]`: one payment for those invoices.
+
+The payment itself (checks, Idempotency-Key, journal, allowed hosts, long poll with retries)
+is `famille_tui.client.payments`; this module only presents it: the system browser, or the
+URL and a QR code, progress lines on stderr, and the outcome as the exit code
+(0 paid, 5 refused, 6 abandoned or expired, 7 still pending when the wait ended).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import webbrowser
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from famille_tui.api.money import format_euros
+from famille_tui.commands.base import CommandContext, ExitCode, UsageError
+from famille_tui.commands.invoices import invoices_by_number
+from famille_tui.commands.parsing import Subparsers, add_command, positive_seconds
+
+if TYPE_CHECKING:
+    from famille_tui.api import Payment
+    from famille_tui.client.payments import WaitEvent
+
+#: `--wait` without a number: until the payment ends (the portal expires it in the end).
+_UNTIL_THE_END = -1.0
+
+
+def register(
+    subparsers: Subparsers,
+    common: argparse.ArgumentParser,
+) -> None:
+    pay = add_command(
+        subparsers, common, "pay",
+        summary="paie une ou plusieurs factures par carte (PayFiP/TIPI)",
+        description="Crée un paiement pour ces factures et ouvre la page de paiement dans le "
+        "navigateur du système ($BROWSER est respecté). Avec --no-browser, affiche l'adresse "
+        "et un QR code à scanner avec un téléphone. Avec --wait, attend le résultat : code "
+        "de sortie 0 réglée, 5 refusée, 6 abandonnée ou expirée, 7 toujours en attente.",
+        examples=[
+            "famille-tui --login martin pay 2026100042",
+            "famille-tui --login martin pay 2026100042 2026110007 --no-browser --wait 600",
+        ],
+        handler=run_pay,
+    )
+    pay.add_argument("numbers", nargs="+", metavar="NUMÉRO", help="numéros des factures")
+    pay.add_argument("--email", metavar="E",
+                     help="adresse du justificatif (défaut : celle du compte)")
+    pay.add_argument("--no-browser", action="store_true",
+                     help="n'ouvre pas le navigateur : affiche l'adresse et un QR code")
+    pay.add_argument("--wait", nargs="?", type=positive_seconds, const=_UNTIL_THE_END,
+                     metavar="SECONDES",
+                     help="attend le résultat (au plus SECONDES, sinon jusqu'à la fin)")
+
+
+EXIT_FOR_STATUS = {
+    "paid": ExitCode.OK,
+    "refused": ExitCode.REFUSED,
+    "cancelled": ExitCode.ABANDONED,
+    "expired": ExitCode.ABANDONED,
+    "pending": ExitCode.PENDING,
+}
+
+
+async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
+    from famille_tui.api import check_email
+    from famille_tui.client.payments import (
+        new_idempotency_key,
+        start_payment,
+        wait_for_payment,
+    )
+
+    email: str | None = None
+    if args.email is not None:
+        try:
+            email = check_email(args.email)
+        except ValueError as error:
+            raise UsageError(f"--email : {error}") from None
+    demo = ctx.demo()
+    journal = ctx.journal()
+    async with ctx.session() as client:
+        invoices = await invoices_by_number(client, args.numbers)
+        if email is None:
+            email = client.account.email if client.account and client.account.email else None
+            email = email or (await client.profile()).email
+        payment = await start_payment(client, invoices, email, journal=journal,
+                                      idempotency_key=new_idempotency_key(), demo=demo)
+        numbers = ", ".join(i.number for i in invoices)
+        ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
+                     f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
+                     f"(référence {payment.reference}).")
+        present_payment_page(ctx, payment, no_browser=args.no_browser, demo=demo,
+                             portal_url=client.base_url)
+        if args.wait is None:
+            _show(ctx, payment, waited=False)
+            return int(ExitCode.OK)
+        max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
+        try:
+            final = await wait_for_payment(client, payment.id, on_event=_reporter(ctx),
+                                           max_seconds=max_seconds, journal=journal)
+        except asyncio.CancelledError:
+            ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
+                         "expiration ; « famille-tui payments » dira son résultat.")
+            raise
+    _show(ctx, final, waited=True)
+    return int(EXIT_FOR_STATUS[final.status.value])
+
+
+def _reporter(ctx: CommandContext) -> Callable[[WaitEvent], None]:
+    """Progress on stderr: the first « en attente », each retry, each recovery. Not every long
+    poll (one every 25 s would bury the lines that matter)."""
+    said_waiting = False
+
+    def report(event: WaitEvent) -> None:
+        nonlocal said_waiting
+        if event.kind == "waiting":
+            if said_waiting:
+                return
+            said_waiting = True
+            ctx.out.note(event.message + " (Ctrl+C arrête d'attendre, pas le paiement.)")
+        elif event.kind in ("retrying", "recovered"):
+            ctx.out.note(event.message)
+
+    return report
+
+
+def present_payment_page(
+    ctx: CommandContext, payment: Payment, *, no_browser: bool, demo: bool, portal_url: str
+) -> None:
+    """Open the (checked) payment page, or show its address and a QR code."""
+    from famille_tui.client.payments import check_payment_url
+
+    # start_payment has checked it already; checked again right where it is opened, because
+    # opening is the dangerous step and this line must never be separated from its check.
+    url = check_payment_url(payment.payment_url, portal_url=portal_url, demo=demo)
+    if not no_browser:
+        try:
+            opened = webbrowser.open(url, new=2)
+        except webbrowser.Error:
+            opened = False
+        if opened:
+            ctx.out.note(f"Page de paiement ouverte dans le navigateur : {url}")
+            return
+        ctx.out.note("Aucun navigateur n'a pu être ouvert : ouvrez cette adresse, ou "
+                     "scannez le QR code avec votre téléphone.")
+    if ctx.out.mode == "json":
+        # stdout carries one JSON document only; the address is in it too (payment_url).
+        ctx.out.note(f"Page de paiement : {url}")
+    else:
+        ctx.out.line(url)
+    stream = _qr_stream(ctx)
+    if stream is not None:
+        import segno
+
+        ctx.out.stdout.flush()
+        segno.make(url, error="m").terminal(out=stream, compact=True)
+        stream.flush()
+
+
+def _qr_stream(ctx: CommandContext) -> TextIO | None:
+    """A QR code only on a terminal: stdout when it is one (and not JSON), else stderr."""
+    if ctx.out.mode != "json" and ctx.stdout_is_tty():
+        return ctx.out.stdout
+    if ctx.stderr_is_tty():
+        return ctx.out.stderr
+    return None
+
+
+def _show(ctx: CommandContext, payment: Payment, *, waited: bool) -> None:
+    from famille_tui.client.payments import outcome_message
+
+    def table() -> Sequence[RenderableType]:
+        if waited:
+            return [Text(outcome_message(payment))]
+        return [Text("Terminez le paiement sur la page ouverte ; « famille-tui payments » "
+                     "dira son résultat (ou relancez avec --wait).")]
+
+    ctx.out.emit(
+        json_document=lambda: payment.model_dump(mode="json"),
+        rows=lambda: [(payment.id, payment.status, payment.amount_cents, payment.reference,
+                       payment.invoice_ids, payment.payment_url)],
+        table=table,
+    )
