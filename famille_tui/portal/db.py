@@ -1,0 +1,246 @@
+"""SQLite storage of the reference portal: the schema, connections and transactions.
+
+One file holds every commune. Connections are short-lived (one per request) and every
+change runs inside `transaction()`, so that a crash never leaves half a change behind.
+The database is in WAL mode: readers (long polls, invoice lists) never block the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS communes (
+    slug TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    numcli TEXT NOT NULL,
+    structure TEXT NOT NULL,
+    address TEXT NOT NULL,
+    postal_code TEXT NOT NULL,
+    city TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    email TEXT NOT NULL,
+    opening_hours TEXT NOT NULL           -- JSON list of lines
+);
+CREATE TABLE IF NOT EXISTS families (
+    id INTEGER PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    login TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    password_hash TEXT,                    -- NULL until activated
+    temporary_password_hash TEXT,          -- set until activated
+    activated INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (commune, login)
+);
+-- Failed logins per (commune, login) whether the account exists or not: locking an unknown
+-- login too means the lockout tells nothing about which logins exist.
+CREATE TABLE IF NOT EXISTS login_failures (
+    commune TEXT NOT NULL,
+    login TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_until REAL,
+    PRIMARY KEY (commune, login)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,           -- sha256 of the bearer token, never the token
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    created_at REAL NOT NULL,
+    last_used_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reset_codes (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+    code_hash TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS adults (
+    id INTEGER PRIMARY KEY,
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    email TEXT,
+    phone TEXT
+);
+CREATE TABLE IF NOT EXISTS children (
+    id INTEGER PRIMARY KEY,
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    structure TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id INTEGER PRIMARY KEY,
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    relationship TEXT NOT NULL,
+    phones TEXT NOT NULL,                  -- JSON list
+    email TEXT,
+    can_pick_up INTEGER NOT NULL,
+    emergency_contact INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS profiles (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    postal_code TEXT NOT NULL,
+    city TEXT NOT NULL,
+    phone_home TEXT,
+    phone_mobile TEXT,
+    email TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    date TEXT NOT NULL,
+    label TEXT NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    sent_at TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    family_id INTEGER REFERENCES families(id),   -- NULL: for every family of the commune
+    date TEXT NOT NULL,
+    title TEXT NOT NULL,
+    place TEXT
+);
+CREATE TABLE IF NOT EXISTS news (
+    id INTEGER PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    published TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoices (
+    id INTEGER PRIMARY KEY,
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    number TEXT NOT NULL,
+    label TEXT NOT NULL,
+    service TEXT NOT NULL,
+    children TEXT NOT NULL,                -- JSON list of first names
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    issue_date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    paid_cents INTEGER NOT NULL DEFAULT 0,
+    -- A reason of the town's own (e.g. paid by direct debit) not to take it online.
+    offline_reason TEXT,
+    UNIQUE (commune, number)
+);
+CREATE TABLE IF NOT EXISTS payments (
+    id TEXT PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    family_id INTEGER NOT NULL REFERENCES families(id),
+    idempotency_key TEXT,
+    request_fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    reference TEXT NOT NULL,               -- the refdet sent to PayFiP
+    numcli TEXT NOT NULL,
+    exer TEXT NOT NULL,
+    email TEXT NOT NULL,
+    payment_url TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    paid_at REAL,
+    authorization_number TEXT,
+    UNIQUE (commune, reference),
+    UNIQUE (account_id, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS payment_invoices (
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+    amount_cents INTEGER NOT NULL,
+    PRIMARY KEY (payment_id, invoice_id)
+);
+-- Every TIPI notification received, accepted or not: the audit trail of what the payment
+-- service (or someone pretending to be it) said.
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY,
+    received_at REAL NOT NULL,
+    commune TEXT NOT NULL,
+    payment_id TEXT,
+    params TEXT NOT NULL,                  -- JSON of the fields received
+    outcome TEXT NOT NULL                  -- applied, replay, rejected: why
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    commune TEXT,
+    sent_at TEXT NOT NULL,
+    to_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS invoices_family ON invoices(family_id);
+CREATE INDEX IF NOT EXISTS payments_status ON payments(status);
+CREATE INDEX IF NOT EXISTS payment_invoices_invoice ON payment_invoices(invoice_id);
+CREATE INDEX IF NOT EXISTS contacts_family ON contacts(family_id);
+"""
+
+
+def now() -> float:
+    """Current time as a UNIX timestamp (what the tables store)."""
+    return datetime.now(UTC).timestamp()
+
+
+def to_datetime(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode: changes happen only inside `transaction()`."""
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all of a change or nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def initialize(path: Path) -> bool:
+    """Create the file and the schema if needed; True when the database was empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(SCHEMA)
+        row = conn.execute("SELECT COUNT(*) FROM communes").fetchone()
+        return bool(row[0] == 0)
+    finally:
+        conn.close()

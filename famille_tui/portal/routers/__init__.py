@@ -1,0 +1,1 @@
+"""The portal's routes, one router per resource of the Famille API."""

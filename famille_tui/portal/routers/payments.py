@@ -1,0 +1,99 @@
+"""`POST payments` and the long poll `GET payments/{id}?wait=N`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+
+from famille_tui.api import MAX_WAIT_SECONDS, Payment, PaymentCreate
+from famille_tui.portal.billing import (
+    PaymentRequest,
+    create_payment,
+    expire_due,
+    expires_in,
+    family_payment,
+    payment_view,
+)
+from famille_tui.portal.db import connect
+from famille_tui.portal.deps import CommuneRow, Db, State, User
+
+router = APIRouter(tags=["paiements"])
+
+
+def request_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+@router.post(
+    "/payments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Payment,
+    responses={200: {"model": Payment, "description": "Même Idempotency-Key : même paiement"}},
+)
+def new_payment(
+    body: PaymentCreate,
+    request: Request,
+    response: Response,
+    db: Db,
+    state: State,
+    user: User,
+    commune: CommuneRow,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Payment:
+    expire_due(db, state.watch)
+    payment, created = create_payment(
+        db,
+        state.config,
+        PaymentRequest(
+            commune=commune,
+            account_id=user.account_id,
+            family_id=user.family_id,
+            invoice_ids=body.invoice_ids,
+            email=body.email,
+            idempotency_key=idempotency_key,
+            origin=request_origin(request),
+        ),
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return payment
+
+
+@router.get("/payments/{payment_id}", response_model=Payment)
+async def get_payment(
+    payment_id: Annotated[str, Path(max_length=64)],
+    state: State,
+    user: User,
+    wait: Annotated[int, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+) -> Payment:
+    """With `wait`, answers as soon as the payment leaves `pending` (woken by the
+    notification, or by its expiry), or after `wait` seconds: a real long poll, the
+    request sleeps on an asyncio.Event and costs nothing while it waits."""
+    deadline = time.monotonic() + wait
+
+    def read() -> tuple[Payment, float]:
+        conn = connect(state.config.db_path)
+        try:
+            expire_due(conn, state.watch)
+            row = family_payment(conn, user.family_id, payment_id)
+            return payment_view(conn, row), expires_in(row)
+        finally:
+            conn.close()
+
+    while True:
+        # Take the event before reading, so that a change in between is not missed.
+        event = state.watch.event_for(payment_id)
+        payment, until_expiry = await run_in_threadpool(read)
+        left = deadline - time.monotonic()
+        if payment.status.is_final or left <= 0:
+            return payment
+        # Sleep until the change, the deadline, or the expiry (then read it as expired).
+        timeout = min(left, max(0.0, until_expiry) + 0.05)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+

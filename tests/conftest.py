@@ -1,0 +1,83 @@
+"""Fixtures for every test (see docs/architecture.md, « Tests »).
+
+- `isolated_dirs` (autouse): the config, state, data and download directories in `tmp_path`,
+  and a fresh `MemoryKeyring` as the keyring, so that no test touches the user's files or
+  the machine's real keyring.
+- `portal`: a real portal process on a free loopback port with a throwaway SQLite file
+  (a copy of a demo database seeded once per session, which keeps start-up short).
+- `chambon_url`: the base URL of le-chambon-feugerolles on that portal.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from famille_tui.portal.launcher import PortalProcess, start_portal
+from tests.support.keyring import MemoryKeyring
+
+CHAMBON = "le-chambon-feugerolles"
+CHAPONOST = "chaponost"
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """Every directory the program writes to lives in tmp_path; the keyring is in memory.
+
+    Yields the MemoryKeyring, for tests that look at what was stored."""
+    for name in ("CONFIG", "STATE", "DATA", "DOWNLOAD"):
+        directory = tmp_path / "dirs" / name.lower()
+        directory.mkdir(parents=True)
+        monkeypatch.setenv(f"FAMILLE_TUI_{name}_DIR", str(directory))
+    memory = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(memory)
+    try:
+        yield memory
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo database seeded once; each portal starts on its own copy."""
+    from famille_tui.portal import db, demo
+
+    path = tmp_path_factory.mktemp("template") / "demo.sqlite3"
+    db.initialize(path)
+    conn = db.connect(path)
+    try:
+        demo.seed(conn)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return path
+
+
+def start_test_portal(
+    directory: Path, demo_database: Path, **options: int | None
+) -> PortalProcess:
+    """A portal on a private copy of the demo database in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = directory / "portal.sqlite3"
+    shutil.copyfile(demo_database, data)
+    return start_portal(data, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def portal(tmp_path: Path, demo_database: Path) -> Iterator[PortalProcess]:
+    """A real portal process for this test only."""
+    process = start_test_portal(tmp_path / "portal", demo_database)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def chambon_url(portal: PortalProcess) -> str:
+    return portal.base_url(CHAMBON)
