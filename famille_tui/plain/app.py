@@ -18,6 +18,7 @@ from famille_tui.plain.dashboard import show_dashboard
 from famille_tui.plain.family import show_entourage, show_family
 from famille_tui.plain.help import USAGE, show_help
 from famille_tui.plain.invoices import is_open, show_invoices
+from famille_tui.plain.kiosk import StaffGate, ignore_job_control
 from famille_tui.plain.paying import hand_over, pending_count, resume
 from famille_tui.plain.profile import show_profile
 from famille_tui.plain.prompts import GoBack, choose
@@ -53,6 +54,8 @@ def run_with(
         return EXIT_ERROR
     if options.kiosk:
         credentials = None  # the keyring is never read nor written on a shared machine
+        if console.terminal:
+            ignore_job_control()
     elif credentials is None:
         credentials = CredentialStore()
     journal = PaymentJournal.for_user(kiosk=options.kiosk)
@@ -72,10 +75,14 @@ def run_with(
 
 
 def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
+    gate = StaffGate()
+    console = session.console
     while True:
         try:
             portal = choose_portal(session, portals)
         except GoBack:
+            if session.kiosk and not gate.open(session):
+                continue
             return
         session.open_portal(portal)
         greet(session)
@@ -83,16 +90,27 @@ def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
             try:
                 outcome = welcome(session, several_portals=len(portals) > 1)
             except GoBack:
+                if session.kiosk and not gate.open(session):
+                    continue
                 return
+            except EndOfInput:
+                # A desk's terminal stays: ctrl+d there is no way out. A closed stream is.
+                if session.kiosk and console.terminal:
+                    continue
+                raise
             if outcome == "change":
                 break
+            if session.kiosk:
+                console.idle_seconds = session.options.settings.kiosk_idle_seconds
+                console.warning_seconds = session.options.settings.kiosk_warning_seconds
             try:
                 leave = main_menu(session)
             except EndOfInput:
-                if not session.kiosk:
+                if not (session.kiosk and console.terminal):
                     raise
-                session.say("Fin de la saisie.")
                 leave = False
+            finally:
+                console.idle_seconds = None
             _end_session(session, keep_portal=True)
             if leave and not session.kiosk:
                 return
@@ -173,11 +191,12 @@ def main_menu(session: Session) -> bool:
                 + count_words(pending, "paiement", "paiements") + " à suivre",
                 "pending",
             ))
-        entries.append(("Se déconnecter et revenir à l'accueil", "logout"))
+        if not session.kiosk:  # in kiosk mode 0 already ends the session
+            entries.append(("Se déconnecter et revenir à l'accueil", "logout"))
         try:
             number = choose(
                 session.console, _summary(session), [label for label, _ in entries],
-                back="quitter en se déconnectant",
+                back="terminer la session" if session.kiosk else "quitter en se déconnectant",
             )
         except GoBack:
             return True

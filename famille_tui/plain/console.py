@@ -12,6 +12,7 @@ runs in-process in tests, reading scripted answers.
 from __future__ import annotations
 
 import getpass
+import select
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -19,6 +20,10 @@ from typing import TextIO
 
 class EndOfInput(Exception):
     """The person ended the input (ctrl+d, ctrl+c at a prompt, or the stream was closed)."""
+
+
+class IdleTimeout(EndOfInput):
+    """Kiosk: nobody answered the idle warning; the family's session must end."""
 
 
 def _quiet_readline() -> bool:
@@ -59,8 +64,15 @@ class Console:
             stdin is None and stdout is None and sys.stdin.isatty() and sys.stdout.isatty()
         )
         self.kiosk = kiosk
-        self._readline = _quiet_readline() if self.terminal else False
+        # Kiosk: a shared machine offers no line history, so answers are read without
+        # readline (the terminal's own line editing remains: backspace, ctrl+u).
+        self._readline = _quiet_readline() if self.terminal and not kiosk else False
         self._secret_reader = secret_reader
+        #: Kiosk, while a family is logged in: seconds without an answer before the warning
+        #: (None: wait for ever, as everywhere outside kiosk mode).
+        self.idle_seconds: float | None = None
+        #: Seconds the warning gives to press Enter (at least 20: WCAG 2.2.1).
+        self.warning_seconds: float = 30
 
     # -- output --------------------------------------------------------------------------
 
@@ -76,6 +88,8 @@ class Console:
     def ask(self, prompt: str) -> str:
         """One line typed by the person, without its newline. Raises EndOfInput on ctrl+d or
         ctrl+c, which every caller treats as « leave cleanly »."""
+        if self.terminal and self.kiosk:
+            return self._ask_timed(prompt)
         if self.terminal:
             try:
                 answer = input(prompt)
@@ -83,8 +97,6 @@ class Console:
                 # The terminal left the cursor after the prompt: end that line first.
                 self.say("")
                 raise EndOfInput from None
-            if self._readline and self.kiosk:
-                self._forget_last_answer()
             return answer
         self.stdout.write(prompt)
         self.stdout.flush()
@@ -109,12 +121,43 @@ class Console:
                 raise EndOfInput from None
         return self.ask(prompt)
 
-    def _forget_last_answer(self) -> None:
-        import readline
+    def _wait_for_line(self, timeout: float | None) -> bool:
+        """Whether a line (or the end of input) arrived within `timeout` seconds."""
+        try:
+            ready, _, _ = select.select([self.stdin], [], [], timeout)
+        except KeyboardInterrupt:
+            self.say("")
+            raise EndOfInput from None
+        return bool(ready)
 
-        length = readline.get_current_history_length()
-        if length:
-            readline.remove_history_item(length - 1)
+    def _ask_timed(self, prompt: str) -> str:
+        """Kiosk: a prompt with the idle warning as one line, « Entrée » to continue."""
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        while not self._wait_for_line(self.idle_seconds):
+            seconds = round(self.warning_seconds)
+            self.say(
+                "",
+                f"Inactivité : la session sera fermée dans {seconds} secondes. "
+                "Appuyez sur Entrée pour continuer.",
+            )
+            if not self._wait_for_line(self.warning_seconds):
+                self.say("Session fermée après inactivité.")
+                raise IdleTimeout
+            if self.stdin.readline() == "":
+                raise EndOfInput
+            self.say("Session prolongée.")
+            self.stdout.write(prompt)
+            self.stdout.flush()
+        try:
+            line = self.stdin.readline()
+        except KeyboardInterrupt:
+            self.say("")
+            raise EndOfInput from None
+        if line == "":
+            self.say("")
+            raise EndOfInput
+        return line.rstrip("\r\n")
 
     def forget_history(self) -> None:
         """Drop every answer typed so far from the readline history (end of a kiosk session)."""

@@ -73,8 +73,10 @@ def welcome(session: Session, *, several_portals: bool) -> str:
             entries.append(("Démonstration : lire les e-mails envoyés par le portail", "outbox"))
         if several_portals:
             entries.append(("Changer de commune", "change"))
-        number = choose(session.console, "Accueil", [label for label, _ in entries],
-                        back="quitter")
+        number = choose(
+            session.console, "Accueil", [label for label, _ in entries],
+            back="le personnel" if session.kiosk else "quitter",
+        )
         action = entries[number - 1][1]
         try:
             if action.startswith("remembered:"):

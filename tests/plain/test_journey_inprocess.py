@@ -1,0 +1,147 @@
+"""The screen-reader interface run in-process against the real embedded portal: the leaflets'
+journey with scripted answers, wrong answers at every prompt, and end of input at every
+prompt (the program logs out and leaves, never crashes nor loops)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from famille_tui.client import CredentialStore
+from famille_tui.client.config import LaunchOptions, Settings
+from famille_tui.plain.app import run_with
+from famille_tui.plain.console import Console
+from tests.plain.scripted import Pick, ScriptedInput
+from tests.support.keyring import MemoryKeyring
+from tests.support.sandbox import pay_in_sandbox
+
+Answer = str | Pick | Callable[[str], str]
+
+LOGIN = [Pick("Se connecter avec"), "martin", "demo-martin"]
+FAMILY = [Pick("Famille"), ]
+ENTOURAGE_ADD_REMOVE = [
+    Pick("Entourage"),
+    Pick("Ajouter une personne"),
+    "Jeanne", "Testard", "Voisine", "06 11 22 33 44", "", "o", "n",
+    Pick("Jeanne Testard"), Pick("Retirer"), "o",
+    "0",
+]
+READ_MESSAGE = [Pick("Tableau de bord"), Pick("Messages"), Pick("Non lu"), "0", "0"]
+PROFILE_HELP = [Pick("Mes coordonnées"), "0", Pick("Aide")]
+QUIT = ["0"]
+
+
+def options(url: str, **settings: object) -> LaunchOptions:
+    return LaunchOptions(
+        settings=Settings(still_waiting_interval=0, demo=True, **settings),  # type: ignore[arg-type]
+        portal_url=url,
+        screen_reader=True,
+        demo=True,
+    )
+
+
+def run_script(
+    url: str,
+    answers: list[Answer],
+    *,
+    sabotage: bool = False,
+    opener: Callable[[str], bool] | None = None,
+    keyring: MemoryKeyring | None = None,
+    **settings: object,
+) -> tuple[int, str, ScriptedInput]:
+    out = io.StringIO()
+    stdin = ScriptedInput(out, list(answers), sabotage=sabotage)
+    code = run_with(
+        options(url, **settings),
+        Console(stdin=stdin, stdout=out),  # type: ignore[arg-type]
+        credentials=CredentialStore(backend=keyring or MemoryKeyring()),
+        opener=opener or (lambda _url: False),
+    )
+    return code, out.getvalue(), stdin
+
+
+def test_family_entourage_dashboard_and_quit(chambon_url: str) -> None:
+    answers = [*LOGIN, "n", *FAMILY, *ENTOURAGE_ADD_REMOVE, *READ_MESSAGE, *PROFILE_HELP, *QUIT]
+    code, said, stdin = run_script(chambon_url, answers)
+    assert code == 0, said
+    assert "Connexion réussie : Famille Martin" in said
+    assert re.search(r"^Enfant : .+, né ou née le ", said, re.MULTILINE)
+    assert "Personne ajoutée à l'entourage : Jeanne Testard, voisine, téléphone 06 11 22 33 44" in said
+    assert "Jeanne Testard a été retiré ou retirée de l'entourage." in said
+    assert "Fin du message, marqué comme lu." in said
+    assert "Adresse : 9 rue des Halles, 42500" in said
+    assert said.rstrip().endswith("Déconnexion faite.\nAu revoir.")
+    assert not stdin.answers  # every answer was used: nothing skipped
+
+
+def test_wrong_answer_at_every_prompt_gets_one_line_and_the_same_prompt(chambon_url: str) -> None:
+    answers = [*LOGIN, "n", *FAMILY, *ENTOURAGE_ADD_REMOVE, *READ_MESSAGE, *PROFILE_HELP, *QUIT]
+    code, said, stdin = run_script(chambon_url, answers, sabotage=True)
+    assert code == 0, said
+    assert stdin.problems == []
+    # Menus, yes/no questions, required fields and passwords were all tried wrongly.
+    assert stdin.refused >= 30
+    assert "Jeanne Testard a été retiré ou retirée de l'entourage." in said
+
+
+def test_end_of_input_at_every_prompt_leaves_cleanly(chambon_url: str) -> None:
+    answers: list[Answer] = [*LOGIN, "n", *FAMILY, *ENTOURAGE_ADD_REMOVE, *READ_MESSAGE,
+                             *PROFILE_HELP]
+    for cut in range(len(answers) + 1):
+        code, said, stdin = run_script(chambon_url, answers[:cut])
+        assert code == 0, said
+        assert said.endswith("Fin de la saisie.\n" + (
+            "Déconnexion faite.\n" if cut > len(LOGIN) else "") + "Au revoir.\n"), said
+        assert "Traceback" not in said
+
+
+def test_pay_two_invoices_and_hear_reglee(chambon_url: str) -> None:
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        opened.append(url)
+        pay_in_sandbox(url)
+        return True
+
+    answers: list[Answer] = [*LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"),
+                             "1 2", "", "o", "0", *QUIT]
+    code, said, _ = run_script(chambon_url, answers, opener=browser)
+    assert code == 0, said
+    assert len(opened) == 1
+    assert re.search(r"^Récapitulatif : 2 factures, total \d[\d ]* euros?", said, re.MULTILINE)
+    assert f"\n{opened[0]}\n" in said  # the URL as a line of its own, to copy
+    assert re.search(r"^Réglée : le paiement de .* euros", said, re.MULTILINE)
+    assert len(re.findall(r"^Facture \w+ : réglée, reste à payer 0 euro\.$", said,
+                          re.MULTILINE)) == 2
+
+
+def test_wait_stopped_then_payment_resumed_at_next_login(chambon_url: str) -> None:
+    """ctrl+c while waiting keeps the payment journaled; paid meanwhile, the next login says
+    « Réglée »."""
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        opened.append(url)
+        # ctrl+c a moment later, while the interface waits for the outcome.
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return True
+
+    answers: list[Answer] = [*LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"),
+                             "1", "", "o", "0", *QUIT]
+    code, said, _ = run_script(chambon_url, answers, opener=browser)
+    assert code == 0, said
+    assert "Attente arrêtée. Le paiement reste suivi" in said
+    assert re.search(r"^\d+ : Paiements en cours : 1 paiement à suivre\.$", said, re.MULTILINE)
+
+    pay_in_sandbox(opened[0])
+    code, said, _ = run_script(chambon_url, [*LOGIN, "n", *QUIT])
+    assert code == 0, said
+    assert "1 paiement commencé lors d'une session précédente." in said
+    assert re.search(r"^Facture \w+ : Réglée : le paiement de ", said, re.MULTILINE)
+    assert "Paiements en cours" not in said  # the journal no longer holds it
