@@ -22,6 +22,8 @@ class Pick:
     """Answer a menu with the number of its entry starting with `label`."""
 
     label: str
+    #: Answer when no entry matches (e.g. every message already read in an earlier run).
+    fallback: str | None = None
 
 
 @dataclass
@@ -92,6 +94,8 @@ class ScriptedInput(io.TextIOBase):
             found = re.findall(
                 rf"^(\d+) : {re.escape(answer.label)}", shown, flags=re.MULTILINE
             )
+            if not found and answer.fallback is not None:
+                return answer.fallback + "\n"
             if not found:
                 raise AssertionError(f"no menu entry {answer.label!r} in:\n{shown}")
             return found[-1] + "\n"

@@ -32,7 +32,7 @@ ENTOURAGE_ADD_REMOVE = [
     Pick("Jeanne Testard"), Pick("Retirer"), "o",
     "0",
 ]
-READ_MESSAGE = [Pick("Tableau de bord"), Pick("Messages"), Pick("Non lu"), "0", "0"]
+READ_MESSAGE = [Pick("Tableau de bord"), Pick("Messages"), Pick("Non lu", fallback="1"), "0", "0"]
 PROFILE_HELP = [Pick("Mes coordonnées"), "0", Pick("Aide")]
 QUIT = ["0"]
 
