@@ -256,7 +256,9 @@ def _error_from_answer(answer: _Answer, *, logged_in: bool, at_login: bool) -> F
     if code in (ErrorCode.SESSION_EXPIRED, ErrorCode.UNAUTHENTICATED) or status == 401:
         if not logged_in:
             return SessionExpired("Vous n'êtes pas connecté : saisissez votre mot de passe.")
-        return SessionExpired(message)
+        # Our own sentence, not the portal's: it matches what every face then does (ask the
+        # password again and carry on where the parent was).
+        return SessionExpired()
     if code == ErrorCode.NOT_FOUND or status == 404:
         return NotFound(message, status=status, code=code)
     if code in (ErrorCode.VALIDATION_ERROR, ErrorCode.WEAK_PASSWORD) or status == 422:

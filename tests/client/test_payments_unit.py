@@ -155,6 +155,7 @@ def test_journal_round_trip_and_permissions(tmp_path: Path) -> None:
 
 
 def test_journal_filters_by_portal_and_login(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "journal"  # tmp_path also holds conftest's isolated dirs
     journal = PaymentJournal(tmp_path)
     journal.record(entry("a", login="martin"))
     journal.record(entry("b", login="durand"))
@@ -165,6 +166,7 @@ def test_journal_filters_by_portal_and_login(tmp_path: Path) -> None:
 
 
 def test_journal_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path = tmp_path / "journal"  # tmp_path also holds conftest's isolated dirs
     journal = PaymentJournal(tmp_path)
     journal.record(entry("pay-1"))
     (before,) = list(tmp_path.iterdir())
@@ -184,6 +186,7 @@ def test_journal_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_journal_write_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path = tmp_path / "journal"  # tmp_path also holds conftest's isolated dirs
     synced: list[int] = []
     real_fsync = os.fsync
 
@@ -197,6 +200,7 @@ def test_journal_write_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_journal_ignores_damaged_files(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path = tmp_path / "journal"  # tmp_path also holds conftest's isolated dirs
     journal = PaymentJournal(tmp_path)
     journal.record(entry("good"))
     (tmp_path / "0000.json").write_text("{half a file")
@@ -223,6 +227,8 @@ def test_journal_in_an_unwritable_place_keeps_going(tmp_path: Path) -> None:
 
 
 def test_memory_journal_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path = tmp_path / "state"
+    tmp_path.mkdir()
     monkeypatch.setenv("FAMILLE_TUI_STATE_DIR", str(tmp_path))
     journal = PaymentJournal.for_user(kiosk=True)
     assert journal.directory is None
@@ -306,6 +312,7 @@ class Sleeps:
 
 
 async def test_wait_retries_with_backoff_and_recovers(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "journal"  # tmp_path also holds conftest's isolated dirs
     script = Script([
         httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.ReadError("reset"),
         503, "pending", httpx.ConnectError("refused"), "paid",
