@@ -51,6 +51,8 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
     if is_open(invoice) and 0 < invoice.remaining_cents < invoice.amount_cents:
         parts.append(f"reste à payer {amount_words(invoice.remaining_cents)}")
     parts.append(INVOICE_STATUS_WORDS[invoice.status])
+    if is_open(invoice) and not invoice.payable_online:
+        parts.append("paiement en ligne impossible")
     if is_open(invoice):
         if invoice.due_date < today:
             parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")

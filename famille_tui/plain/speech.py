@@ -147,7 +147,21 @@ def spoken_text(text: str) -> str:
     text = " ".join(part.strip() for part in text.splitlines() if part.strip())
     for dash in (" – ", " — ", " - "):
         text = text.replace(dash, ", ")
+    # « 24 h/24 », « 7 j/7 », « 7 h 30 »: read « 24 hache barre 24 », « 7 hache 30 ».
+    text = _PER.sub(lambda m: f"{m.group(1)} {_UNITS[m.group(2)]} sur {m.group(3)}", text)
+    text = _CLOCK.sub(_clock_words, text)
     return text
+
+
+_UNITS = {"h": "heures", "j": "jours"}
+_PER = re.compile(r"\b(\d+) ?([hj]) ?/ ?(\d+)\b")
+_CLOCK = re.compile(r"\b(\d{1,2}) ?h ?(\d{2})?\b")
+
+
+def _clock_words(match: re.Match[str]) -> str:
+    hours = int(match.group(1))
+    words = f"{hours} {'heures' if hours >= 2 else 'heure'}"
+    return words + (f" {match.group(2)}" if match.group(2) else "")
 
 
 def capitalized(text: str) -> str:

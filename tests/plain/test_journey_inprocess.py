@@ -11,8 +11,6 @@ import signal
 import threading
 from collections.abc import Callable
 
-import pytest
-
 from famille_tui.client import CredentialStore
 from famille_tui.client.config import LaunchOptions, Settings
 from famille_tui.plain.app import run_with
@@ -72,7 +70,10 @@ def test_family_entourage_dashboard_and_quit(chambon_url: str) -> None:
     assert code == 0, said
     assert "Connexion réussie : Famille Martin" in said
     assert re.search(r"^Enfant : .+, né ou née le ", said, re.MULTILINE)
-    assert "Personne ajoutée à l'entourage : Jeanne Testard, voisine, téléphone 06 11 22 33 44" in said
+    assert (
+        "Personne ajoutée à l'entourage : Jeanne Testard, voisine, téléphone 06 11 22 33 44"
+        in said
+    )
     assert "Jeanne Testard a été retiré ou retirée de l'entourage." in said
     assert "Fin du message, marqué comme lu." in said
     assert "Adresse : 9 rue des Halles, 42500" in said
@@ -94,7 +95,7 @@ def test_end_of_input_at_every_prompt_leaves_cleanly(chambon_url: str) -> None:
     answers: list[Answer] = [*LOGIN, "n", *FAMILY, *ENTOURAGE_ADD_REMOVE, *READ_MESSAGE,
                              *PROFILE_HELP]
     for cut in range(len(answers) + 1):
-        code, said, stdin = run_script(chambon_url, answers[:cut])
+        code, said, _stdin = run_script(chambon_url, answers[:cut])
         assert code == 0, said
         assert said.endswith("Fin de la saisie.\n" + (
             "Déconnexion faite.\n" if cut > len(LOGIN) else "") + "Au revoir.\n"), said

@@ -101,6 +101,9 @@ def test_sentence_and_spoken_text() -> None:
         "Crèche Les Pirouettes, octobre 2026"
     )
     assert spoken_text("ligne une\n\n  ligne deux ") == "ligne une ligne deux"
+    assert spoken_text("de 7 h 30 à 18 h 30, 24 h/24 et 7 j/7, dès 9h") == (
+        "de 7 heures 30 à 18 heures 30, 24 heures sur 24 et 7 jours sur 7, dès 9 heures"
+    )
 
 
 def test_speakable_rewrites_client_amounts() -> None:
