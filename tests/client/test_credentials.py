@@ -20,10 +20,10 @@ from famille_tui.client.credentials import REMEMBERED_LOGINS_KEY, service_name
 class MemoryKeyring(KeyringBackend):
     """A real keyring backend that keeps everything in a dict (inspectable by the tests)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.store: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -53,7 +53,7 @@ CHAPONOST = "http://127.0.0.1:8765/chaponost/"
 class LockedKeyring(KeyringBackend):
     """A keyring that exists but refuses every operation (locked, user said no)."""
 
-    priority = 5  # type: ignore[assignment]
+    priority = 5
 
     def get_password(self, service: str, username: str) -> str | None:
         raise KeyringLocked("locked")
@@ -183,7 +183,7 @@ def test_no_keyring_means_nothing_is_stored_anywhere(
 
 
 def test_the_default_backend_is_the_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(keyring.core, "_keyring_backend", fail.Keyring())
+    monkeypatch.setattr(keyring.core, "_keyring_backend", fail.Keyring())  # type: ignore[no-untyped-call]
     assert not CredentialStore().available
     memory = MemoryKeyring()
     monkeypatch.setattr(keyring.core, "_keyring_backend", memory)
@@ -193,7 +193,7 @@ def test_the_default_backend_is_the_os_keyring(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_a_failing_keyring_is_caught() -> None:
-    store = CredentialStore(LockedKeyring())
+    store = CredentialStore(LockedKeyring())  # type: ignore[no-untyped-call]
     assert store.available
     with pytest.raises(CredentialStoreUnavailable, match="pas été enregistré"):
         store.save(CHAMBON, "martin", "demo-martin")

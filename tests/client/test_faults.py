@@ -115,7 +115,9 @@ def assert_french(error: FamilleError) -> None:
         (ConnectionResetError(104, "Connection reset by peer"), PortalUnreachable),
     ],
 )
-async def test_transport_failure_is_typed(exception: Exception, expected: type) -> None:
+async def test_transport_failure_is_typed(
+    exception: Exception, expected: type[FamilleError]
+) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise exception
 
@@ -205,7 +207,7 @@ def html(status: int) -> Handler:
          "wrong-types", "list-not-object", "null", "empty-204", "deep-lists", "deep-objects",
          "other-error-shape", "error-not-object"],
 )
-async def test_not_the_api_is_typed(answer: Handler, expected: type) -> None:
+async def test_not_the_api_is_typed(answer: Handler, expected: type[FamilleError]) -> None:
     async with await logged_in({"family": answer}) as client:
         with pytest.raises(expected) as caught:
             await client.family()
@@ -411,7 +413,9 @@ async def test_validation_error_has_field_errors() -> None:
         (500, ErrorCode.INTERNAL_ERROR, ApiError),
     ],
 )
-async def test_api_errors_are_typed(status: int, code: str, expected: type) -> None:
+async def test_api_errors_are_typed(
+    status: int, code: str, expected: type[ApiError]
+) -> None:
     async with await logged_in(
         {"payments": error_doc(status, code, "Message du portail.")}
     ) as client:

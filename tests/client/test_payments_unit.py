@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import stat
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -289,8 +290,8 @@ PAYMENT_JSON = json.loads(payment(PaymentStatus.PENDING).model_dump_json())
 class Script:
     """A portal whose payment answers follow a script: an exception to raise, or a status."""
 
-    def __init__(self, steps: list[Exception | str | int]) -> None:
-        self.steps = steps
+    def __init__(self, steps: Sequence[Exception | str | int]) -> None:
+        self.steps = list(steps)
         self.waits: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
