@@ -10,18 +10,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 
-from famille_tui.portal.launcher import PortalProcess, start_portal
+from famille_tui.portal.launcher import PortalProcess
+from tests.support import CHAMBON, start_test_portal
 from tests.support.keyring import MemoryKeyring
-
-CHAMBON = "le-chambon-feugerolles"
-CHAPONOST = "chaponost"
 
 
 @pytest.fixture(autouse=True)
@@ -56,16 +53,6 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         conn.close()
     return path
-
-
-def start_test_portal(
-    directory: Path, demo_database: Path, **options: int | None
-) -> PortalProcess:
-    """A portal on a private copy of the demo database in `directory`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    data = directory / "portal.sqlite3"
-    shutil.copyfile(demo_database, data)
-    return start_portal(data, **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture

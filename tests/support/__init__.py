@@ -1,1 +1,29 @@
-"""Helpers shared by the tests: a browser stand-in for the PayFiP sandbox, a memory keyring."""
+"""Helpers shared by the tests: a browser stand-in for the PayFiP sandbox (`sandbox`), a
+memory keyring (`keyring`), and `start_test_portal` behind the `portal` fixture."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from famille_tui.portal.launcher import PortalProcess, start_portal
+
+CHAMBON = "le-chambon-feugerolles"
+CHAPONOST = "chaponost"
+
+
+def start_test_portal(
+    directory: Path,
+    demo_database: Path,
+    *,
+    payment_ttl: int = 900,
+    idle_timeout: int | None = None,
+    lockout_seconds: int | None = None,
+) -> PortalProcess:
+    """A portal process on a private copy of the demo database, in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = directory / "portal.sqlite3"
+    shutil.copyfile(demo_database, data)
+    return start_portal(
+        data, payment_ttl=payment_ttl, idle_timeout=idle_timeout, lockout_seconds=lockout_seconds
+    )
