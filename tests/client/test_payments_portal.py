@@ -23,6 +23,7 @@ from famille_tui.client import (
     start_payment,
     wait_for_payment,
 )
+from tests.support import CHAMBON, start_test_portal
 from tests.support.sandbox import pay_in_sandbox
 
 EMAIL = "claire.martin@example.fr"
@@ -309,3 +310,23 @@ async def test_wait_survives_a_portal_restart(portal: Any, chambon_url: str,
     first_retry = next(e for e in events if e.kind == "retrying")
     assert first_retry.error is not None and "ne répond pas" in first_retry.error.message
     assert journal.entries() == []
+
+
+async def test_expired_payment(tmp_path: Path, demo_database: Path) -> None:
+    """The parent never pays: the portal expires the payment and the wait says so."""
+    portal = start_test_portal(tmp_path / "ttl", demo_database, payment_ttl=2)
+    journal = PaymentJournal(tmp_path / "journal")
+    try:
+        async with await martin(portal.base_url(CHAMBON)) as client:
+            (invoice,) = await payable(client)
+            payment = await start_payment(client, [invoice], EMAIL, journal=journal,
+                                          idempotency_key=new_idempotency_key(), demo=True)
+            events: list[WaitEvent] = []
+            final = await wait_for_payment(client, payment.id, on_event=events.append,
+                                           journal=journal, max_seconds=20)
+            assert final.status is PaymentStatus.EXPIRED
+            assert events[-1].message.startswith("Délai dépassé")
+            assert journal.entries() == []
+            assert (await client.invoice(invoice.id)).status is InvoiceStatus.A_PAYER
+    finally:
+        portal.stop()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ from famille_tui.client import (
     ValidationFailed,
     list_communes,
 )
+from tests.support import CHAMBON, start_test_portal
 
 
 async def martin(url: str) -> PortalClient:
@@ -254,3 +257,19 @@ async def test_stopped_portal_is_unreachable(portal: Any, chambon_url: str) -> N
         assert "connexion" in caught.value.message
         # After a network failure the session is not thrown away.
         assert client.logged_in
+
+
+async def test_session_expires_after_idle_time(tmp_path: Path, demo_database: Path) -> None:
+    """The portal's own idle timeout, for real: the session dies, relogin carries on."""
+    portal = start_test_portal(tmp_path / "idle", demo_database, idle_timeout=1)
+    try:
+        async with await martin(portal.base_url(CHAMBON)) as client:
+            assert (await client.family()).name.endswith("Martin")
+            await asyncio.sleep(2.2)
+            with pytest.raises(SessionExpired) as caught:
+                await client.dashboard()
+            assert "Saisissez à nouveau votre mot de passe" in caught.value.message
+            await client.relogin("demo-martin")
+            assert (await client.dashboard()).messages
+    finally:
+        portal.stop()
