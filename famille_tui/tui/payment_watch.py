@@ -25,6 +25,7 @@ import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -192,8 +193,7 @@ class PaymentWatch:
             return None
 
     def _start(self, watched: Watched) -> None:
-        self.app.run_worker(
-            self._follow(watched),
+        self.app.run_worker(partial(self._follow, watched),
             name=f"paiement {watched.payment_id}",
             group="payment-watch",
             exit_on_error=False,
@@ -301,7 +301,7 @@ def payment_watch(app: FamilleApp) -> PaymentWatch:
 
 def resume_pending(app: FamilleApp) -> None:
     """Check the payments journaled by a previous run, in the background (never blocks login)."""
-    app.run_worker(_resume(app), name="reprise des paiements", group="payment-resume",
+    app.run_worker(partial(_resume, app), name="reprise des paiements", group="payment-resume",
                    exit_on_error=False)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -129,7 +130,7 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def reload(self) -> None:
         """Load every invoice of the family again (the filter is applied here)."""
-        self.run_worker(self._load(), group="invoices-load", exclusive=True, exit_on_error=False)
+        self.run_worker(self._load, group="invoices-load", exclusive=True, exit_on_error=False)
 
     async def _load(self) -> None:
         app = self.famille
@@ -267,7 +268,7 @@ class InvoicesScreen(FamilySpaceScreen):
         if invoice is None:
             self.notify("Choisissez d'abord une facture.", severity="warning")
             return
-        self.run_worker(self._download(invoice), group="invoice-pdf", exit_on_error=False)
+        self.run_worker(partial(self._download, invoice), group="invoice-pdf", exit_on_error=False)
 
     async def _download(self, invoice: Invoice) -> None:
         app = self.famille
@@ -317,7 +318,7 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def follow(self, invoice: Invoice) -> None:
         """Enter on an invoice « Paiement en cours »: its waiting screen."""
-        self.run_worker(self._follow(invoice), group="invoice-follow", exit_on_error=False)
+        self.run_worker(partial(self._follow, invoice), group="invoice-follow", exit_on_error=False)
 
     async def _follow(self, invoice: Invoice) -> None:
         from famille_tui.tui.screens.payment_wait import PaymentWaitScreen

@@ -10,6 +10,7 @@ the portal instead of making a second one. Dismissed with the created `Payment`,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -90,7 +91,7 @@ class PaymentSummaryScreen(FamilleModal):
 
     def on_mount(self) -> None:
         self.query_one("#summary-pay", Button).focus()
-        self.run_worker(self._prefill(), group="summary-email", exit_on_error=False)
+        self.run_worker(self._prefill, group="summary-email", exit_on_error=False)
 
     async def _prefill(self) -> None:
         field = self.query_one(FormField)
@@ -137,7 +138,7 @@ class PaymentSummaryScreen(FamilleModal):
         self.creating = True
         self._set_buttons(enabled=False)
         self.query_one(Notice).show("Création du paiement…", "info")
-        self.run_worker(self._pay(email), group="summary-pay", exit_on_error=False)
+        self.run_worker(partial(self._pay, email), group="summary-pay", exit_on_error=False)
 
     def _set_buttons(self, *, enabled: bool) -> None:
         self.query_one("#summary-pay", Button).disabled = not enabled

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -152,22 +153,27 @@ class PaymentWaitScreen(FamilySpaceScreen):
 
     def _show_elapsed(self) -> None:
         elapsed = format_elapsed(type(self).now() - self.watched.started)
-        self.query_one("#wait-elapsed", Static).update(f"Temps écoulé : {elapsed}")
+        self._say("wait-elapsed", f"Temps écoulé : {elapsed}")
 
     def _changed(self, watched: Watched) -> None:
         self.show()
+
+    def _say(self, static_id: str, content: str | Text) -> None:
+        """Set a line of the screen; an empty one takes no room."""
+        static = self.query_one(f"#{static_id}", Static)
+        static.update(content)
+        static.display = bool(str(content))
 
     def show(self) -> None:
         """Redraw from the watcher's state."""
         watched = self.watched
         count = len(watched.invoice_numbers)
         noun = "Facture" if count == 1 else f"{count} factures :"
-        self.query_one("#wait-what", Static).update(
-            f"{noun} {', '.join(watched.invoice_numbers)} — {format_euros(watched.amount_cents)}"
+        self._say(
+            "wait-what",
+            f"{noun} {', '.join(watched.invoice_numbers)} — {format_euros(watched.amount_cents)}",
         )
         title = self.query_one("#wait-title", Static)
-        outcome = self.query_one("#wait-outcome", Static)
-        network = self.query_one("#wait-network", Static)
         payment = watched.payment
         self.set_class(watched.final, "-final")
         if watched.final and payment is not None:
@@ -175,35 +181,34 @@ class PaymentWaitScreen(FamilySpaceScreen):
             title.update(f"{OUTCOME_SYMBOLS[status]} {OUTCOME_TITLES[status]}")
             title.set_class(status is PaymentStatus.PAID, "-paid")
             title.set_class(status is not PaymentStatus.PAID, "-failed")
-            outcome.update(
-                Text(outcome_message(payment) + "\n\nEntrée ou Échap : retour à « Mes factures ».")
-            )
-            network.update("")
-            self.query_one("#wait-elapsed", Static).update("")
+            self._say("wait-outcome", Text(
+                outcome_message(payment) + "\n\nEntrée ou Échap : retour à « Mes factures »."
+            ))
+            self._say("wait-network", "")
+            self._say("wait-elapsed", "")
         elif watched.error is not None:
             title.update("✗ Suivi du paiement interrompu")
-            outcome.update(watched.error)
-            network.update("")
+            self._say("wait-outcome", watched.error)
+            self._say("wait-network", "")
         else:
             title.update("⧗ En attente du paiement…")
-            outcome.update(
-                "Terminez le paiement dans le navigateur ; le résultat s'affichera ici "
-                "dès que le portail le connaîtra. Échap : revenir aux factures sans "
-                "annuler (le paiement reste suivi)."
+            self._say(
+                "wait-outcome",
+                "Terminez le paiement dans le navigateur : le résultat s'affichera ici. "
+                "Échap : revenir aux factures, le paiement reste suivi.",
             )
             event = watched.event
-            network.update(f"⚠ {event.message}" if watched.retrying and event else "")
+            self._say("wait-network", f"⚠ {event.message}" if watched.retrying and event else "")
             self._show_elapsed()
         self._show_browser()
         self._place_qr()
+        self.refresh_bindings()
 
     def _show_browser(self) -> None:
         url = self.watched.payment_url
-        browser = self.query_one("#wait-browser", Static)
-        url_box = self.query_one("#wait-url", Static)
         if self.watched.stopped or not url:
-            browser.update("")
-            url_box.update("")
+            self._say("wait-browser", "")
+            self._say("wait-url", "")
             return
         if self.browser_opened is None:
             said = "La page de paiement va s'ouvrir dans votre navigateur."
@@ -213,10 +218,18 @@ class PaymentWaitScreen(FamilySpaceScreen):
         else:
             said = ("✗ Le navigateur ne s'est pas ouvert : copiez l'adresse (touche c) "
                     "dans un navigateur, ou scannez le QR code.")
-        browser.update(said)
-        url_box.update(Text.assemble(("Adresse (c pour copier) : ", "bold"), url))
+        self._say("wait-browser", said)
+        self._say("wait-url", Text.assemble(("Adresse (c pour copier) : ", "bold"), url))
 
     # -- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Once the payment has ended there is no page to copy or open: hide those keys.
+        if action in ("copy_url", "open_browser"):
+            return not self.watched.stopped and bool(self.watched.payment_url)
+        if action == "done":
+            return self.watched.stopped
+        return True
 
     def action_leave(self) -> None:
         if not self.watched.stopped:
@@ -244,7 +257,7 @@ class PaymentWaitScreen(FamilySpaceScreen):
         url = self.watched.payment_url
         if not url or self.watched.stopped:
             return
-        self.run_worker(self._open(url), group="wait-browser", exclusive=True,
+        self.run_worker(partial(self._open, url), group="wait-browser", exclusive=True,
                         exit_on_error=False)
 
     async def _open(self, url: str) -> None:

@@ -1,7 +1,8 @@
 """The table of « Mes factures », with a tick column for the invoices to pay.
 
-The columns a parent needs to decide come first (tick, due date, number, label, « Reste à
-payer », status), so that they fit in 80 columns; amount, children and period follow.
+The columns a parent needs to decide come first (tick, due date, number, « Reste à payer »,
+status), so that they fit in 80 columns; label, amount, children and period follow (the
+detail pane under the table shows them all for the invoice under the cursor).
 """
 
 from __future__ import annotations
@@ -33,15 +34,15 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("tick", "Payer"),
     ("due", "Échéance"),
     ("number", "N°"),
-    ("label", "Libellé"),
     ("remaining", "Reste à payer"),
     ("status", "État"),
+    ("label", "Libellé"),
     ("amount", "Montant"),
     ("children", "Enfants"),
     ("period", "Période"),
 )
-#: Long labels are cut so that the status stays on screen in 80 columns (full in the detail).
-LABEL_WIDTH = 22
+#: Long labels are cut to keep the other columns in reach (the detail pane has them in full).
+LABEL_WIDTH = 30
 
 
 def _cut(text: str, width: int) -> str:
@@ -84,19 +85,20 @@ class InvoiceTable(DataTable[str | Text]):
             self.tick_mark(invoice, ticked),
             format_date(invoice.due_date),
             invoice.number,
-            _cut(invoice.label, LABEL_WIDTH),
             Text(format_euros(invoice.remaining_cents), justify="right"),
             Text(status_words(invoice, today), style=style),
+            _cut(invoice.label, LABEL_WIDTH),
             Text(format_euros(invoice.amount_cents), justify="right"),
             ", ".join(invoice.children),
             format_period(invoice),
         ]
 
     @staticmethod
-    def tick_mark(invoice: Invoice, ticked: Collection[int]) -> str:
+    def tick_mark(invoice: Invoice, ticked: Collection[int]) -> Text:
+        # Text, not str: the table would read « [x] » as console markup.
         if not is_tickable(invoice):
-            return NOT_TICKABLE
-        return TICKED if invoice.id in ticked else UNTICKED
+            return Text(NOT_TICKABLE)
+        return Text(TICKED, style="bold") if invoice.id in ticked else Text(UNTICKED)
 
     def set_tick(self, invoice: Invoice, ticked: Collection[int]) -> None:
         self.update_cell(str(invoice.id), "tick", self.tick_mark(invoice, ticked))

@@ -1,0 +1,523 @@
+"""Paying from « Mes factures », as a parent does it, against the real embedded portal.
+
+Each test logs in as martin, ticks invoices, pays, and finishes the payment in the sandbox
+through `pay_in_sandbox` (the browser stand-in; the real browser is in tests/e2e). The system
+browser the app opens is a small script set in `BROWSER` that writes down the URL it was
+given, so the tests see exactly what a browser would have opened. Faults that cannot be
+caused otherwise (a portal proposing a foreign payment host, the network dropping) are made
+at the httpx transport level, under the real client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from famille_tui.api import InvoiceStatus
+from famille_tui.client.config import LaunchOptions, PortalProfile, Settings, state_dir
+from famille_tui.client.credentials import CredentialStore
+from famille_tui.client.payments import PaymentJournal, default_journal_dir
+from famille_tui.client.portal_client import PortalClient
+from famille_tui.portal.launcher import PortalProcess
+from famille_tui.tui.app import FamilleApp
+from famille_tui.tui.payment_watch import payment_watch
+from famille_tui.tui.screens.invoices import InvoicesScreen
+from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
+from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
+from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.qr import QRCode
+from tests.support import CHAMBON, start_test_portal
+from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox
+from tests.tui.conftest import logged_in, wait_until
+
+TODAY = date(2026, 11, 16)
+#: martin's unpaid invoices at Le Chambon-Feugerolles (demo data): 312,40 €, 45,00 € left of
+#: 90,00 €, 296,80 €, and 0,60 € that cannot be paid online (under PayFiP's 1 €).
+OVERDUE, MUSIC, NOVEMBER, SNACKS = "2026100042", "2026100043", "2026110058", "2026110059"
+TOTAL_UNPAID = 31240 + 4500 + 29680 + 60
+
+
+# -- the app and its browser --------------------------------------------------------------
+
+
+@pytest.fixture
+def browser_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`BROWSER` is a script writing each URL it is asked to open into the returned file."""
+    log = tmp_path / "browser-opened.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("BROWSER", str(script))
+    return log
+
+
+def opened_urls(log: Path) -> list[str]:
+    return log.read_text(encoding="utf-8").split() if log.exists() else []
+
+
+def build_app(
+    portal: PortalProcess,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    demo: bool = True,
+) -> FamilleApp:
+    """The real app on the test portal, optionally with a fault-making transport."""
+    settings = Settings(
+        portals=[PortalProfile(name="Le Chambon-Feugerolles", url=portal.base_url(CHAMBON))],
+        animations=False,
+    )
+    factory: Callable[[str], PortalClient] | None = None
+    if transport is not None:
+        def factory(url: str) -> PortalClient:
+            return PortalClient(url, transport=transport)
+    return FamilleApp(
+        LaunchOptions(settings=settings, demo=demo),
+        client_factory=factory,
+        credential_store=CredentialStore(),
+        today=lambda: TODAY,
+    )
+
+
+async def open_invoices(pilot: Pilot[Any]) -> InvoicesScreen:
+    """Log in as martin and press 4: « Mes factures », loaded."""
+    await logged_in(pilot)
+    await pilot.press("4")
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, InvoicesScreen)
+                     and app.screen.invoices, what="invoices loaded")
+    screen = app.screen
+    assert isinstance(screen, InvoicesScreen)
+    return screen
+
+
+def invoice_by_number(screen: InvoicesScreen, number: str) -> Any:
+    return next(i for i in screen.invoices if i.number == number)
+
+
+async def tick(pilot: Pilot[Any], screen: InvoicesScreen, *numbers: str) -> None:
+    """Move the cursor onto each invoice (arrow keys) and press Space."""
+    table = screen.query_one("#invoice-table")
+    for number in numbers:
+        rows = [i.number for i in screen.shown_invoices()]
+        target = rows.index(number)
+        await pilot.press("home")
+        table.move_cursor(row=0)  # type: ignore[attr-defined]
+        await pilot.press(*(["down"] * target), "space")
+    await pilot.pause()
+
+
+async def start_paying(pilot: Pilot[Any]) -> PaymentWaitScreen:
+    """« p », the summary with the e-mail prefilled, « Payer par carte bancaire »."""
+    app = pilot.app
+    await pilot.press("p")
+    await wait_until(pilot, lambda: isinstance(app.screen, PaymentSummaryScreen),
+                     what="summary")
+    summary = app.screen
+    await wait_until(pilot, lambda: summary.query_one(FormField).value, what="e-mail prefilled")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen), what="waiting")
+    screen = app.screen
+    assert isinstance(screen, PaymentWaitScreen)
+    return screen
+
+
+def text_of(screen: Any, selector: str) -> str:
+    return str(screen.query_one(selector, Static).content)
+
+
+async def browser_url(pilot: Pilot[Any], log: Path) -> str:
+    await wait_until(pilot, lambda: opened_urls(log), what="the browser opened")
+    return opened_urls(log)[-1]
+
+
+def payments_in_portal(portal: PortalProcess) -> int:
+    with sqlite3.connect(portal.data_path) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM payments").fetchone()
+    return int(count)
+
+
+def journal() -> PaymentJournal:
+    return PaymentJournal(default_journal_dir())
+
+
+# -- transport-level faults ---------------------------------------------------------------
+
+
+class EvilPaymentHost(httpx.AsyncBaseTransport):
+    """A portal that answers `POST payments` with a payment page on evil.example."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST" and request.url.path.endswith("/payments"):
+            await response.aread()
+            body = response.json()
+            body["payment_url"] = f"https://evil.example/tpa/paiement.web?refdet={body['reference']}"
+            return httpx.Response(response.status_code, json=body)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class FlakyNetwork(httpx.AsyncBaseTransport):
+    """The network between the app and the portal: `down()` drops every connection, the ones
+    in flight included (a long poll waiting on the portal), until `up()`."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self._up = asyncio.Event()
+        self._up.set()
+        self._down = asyncio.Event()
+        self.refused = 0
+        #: Lose the answer of the next POST payments (the portal got it; the app never hears).
+        self.lose_next_payment_answer = False
+
+    def down(self) -> None:
+        self._up.clear()
+        self._down.set()
+
+    def up(self) -> None:
+        self._down.clear()
+        self._up.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self._up.is_set():
+            self.refused += 1
+            raise httpx.ConnectError("network unreachable", request=request)
+        call = asyncio.ensure_future(self.inner.handle_async_request(request))
+        cut = asyncio.ensure_future(self._down.wait())
+        done, _ = await asyncio.wait({call, cut}, return_when=asyncio.FIRST_COMPLETED)
+        if call not in done:
+            call.cancel()
+            self.refused += 1
+            raise httpx.ReadError("connection lost", request=request)
+        cut.cancel()
+        response = call.result()
+        if (self.lose_next_payment_answer and request.method == "POST"
+                and request.url.path.endswith("/payments")):
+            self.lose_next_payment_answer = False
+            await response.aread()
+            raise httpx.ReadError("connection lost before the answer", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# -- the tests ----------------------------------------------------------------------------
+
+
+async def test_pay_one_invoice(portal: PortalProcess, browser_log: Path) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        assert screen.total_remaining_cents == TOTAL_UNPAID
+        await tick(pilot, screen, MUSIC)
+        assert screen.ticked == {invoice_by_number(screen, MUSIC).id}
+        assert "1 facture cochée : 45,00" in text_of(screen, "#invoices-selection")
+
+        wait = await start_paying(pilot)
+        url = await browser_url(pilot, browser_log)
+        # The page the browser got is the one shown, copied and drawn as a QR code.
+        assert wait.watched.payment_url == url
+        assert wait.query_one(QRCode).data == url
+        assert url in text_of(wait, "#wait-url")
+        assert "En attente du paiement" in text_of(wait, "#wait-title")
+        assert len(journal().entries()) == 1  # journaled before the browser opened
+
+        await pilot.press("c")
+        assert app.clipboard == url
+
+        page = await asyncio.to_thread(pay_in_sandbox, url)
+        assert "accepté" in page
+        await wait_until(pilot, lambda: "Réglée" in text_of(wait, "#wait-title"), what="Réglée")
+        assert "Réglée" in text_of(wait, "#wait-outcome")
+        await wait_until(pilot, lambda: app.remaining_cents == TOTAL_UNPAID - 4500,
+                         what="header total")
+        assert journal().entries() == []
+
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, InvoicesScreen), what="back")
+        await wait_until(pilot, lambda: invoice_by_number(screen, MUSIC).status
+                         is InvoiceStatus.REGLEE, what="invoice réglée")
+        assert screen.total_remaining_cents == TOTAL_UNPAID - 4500
+        assert "Reste à payer : 609,80" in text_of(screen, "#invoices-total")
+
+
+async def test_pay_three_at_once(portal: PortalProcess, browser_log: Path) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await pilot.press("c")  # every invoice that can be paid online
+        ticked = {invoice_by_number(screen, n).id for n in (OVERDUE, MUSIC, NOVEMBER)}
+        assert screen.ticked == ticked  # not the 0,60 € one
+        assert "3 factures cochées : 654,20" in text_of(screen, "#invoices-selection")
+
+        wait = await start_paying(pilot)
+        assert wait.watched.amount_cents == 65420
+        assert sorted(wait.watched.invoice_numbers) == sorted([OVERDUE, MUSIC, NOVEMBER])
+        url = await browser_url(pilot, browser_log)
+        await asyncio.to_thread(pay_in_sandbox, url)
+        await wait_until(pilot, lambda: "Réglée" in text_of(wait, "#wait-title"), what="Réglée")
+        await wait_until(pilot, lambda: app.remaining_cents == 60, what="header total 0,60 €")
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: all(
+            invoice_by_number(screen, n).status is InvoiceStatus.REGLEE
+            for n in (OVERDUE, MUSIC, NOVEMBER)), what="three invoices réglées")
+        assert payments_in_portal(portal) == 1
+
+
+@pytest.mark.parametrize(
+    ("card", "outcome", "title"),
+    [(REFUSED_CARD, "pay", "Paiement refusé"), (None, "cancel", "Paiement abandonné")],
+)
+async def test_refused_and_abandoned_say_what_to_do(
+    portal: PortalProcess, browser_log: Path, card: str | None, outcome: str, title: str
+) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, OVERDUE)
+        wait = await start_paying(pilot)
+        url = await browser_url(pilot, browser_log)
+        kwargs = {"card": card} if card else {}
+        await asyncio.to_thread(pay_in_sandbox, url, outcome=outcome, **kwargs)
+        await wait_until(pilot, lambda: title in text_of(wait, "#wait-title"), what=title)
+        said = text_of(wait, "#wait-outcome")
+        assert "rien n'a été débité" in said or "n'ont pas été débités" in said
+        assert "réessayer" in said or "relancer" in said
+        assert journal().entries() == []
+        # The invoice can be ticked and paid again.
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: invoice_by_number(screen, OVERDUE).status
+                         is InvoiceStatus.A_PAYER, what="à payer again")
+        await tick(pilot, screen, OVERDUE)
+        assert invoice_by_number(screen, OVERDUE).id in screen.ticked
+
+
+@pytest.fixture
+def short_ttl_portal(tmp_path: Path, demo_database: Path) -> Iterator[PortalProcess]:
+    """A portal whose payment pages expire after 3 seconds."""
+    process = start_test_portal(tmp_path / "short", demo_database, payment_ttl=3)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+async def test_expired_payment(short_ttl_portal: PortalProcess, browser_log: Path) -> None:
+    app = build_app(short_ttl_portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, NOVEMBER)
+        wait = await start_paying(pilot)
+        await wait_until(pilot, lambda: "Délai dépassé" in text_of(wait, "#wait-title"),
+                         timeout=20, what="Délai dépassé")
+        assert "relancez le paiement" in text_of(wait, "#wait-outcome")
+        assert journal().entries() == []
+
+
+async def test_double_press_and_retry_make_one_payment(
+    portal: PortalProcess, browser_log: Path
+) -> None:
+    network = FlakyNetwork()
+    app = build_app(portal, transport=network)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, OVERDUE)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentSummaryScreen))
+        summary = app.screen
+        assert isinstance(summary, PaymentSummaryScreen)
+        await wait_until(pilot, lambda: summary.query_one(FormField).value)
+
+        # The portal makes the payment but its answer is lost on the way back.
+        network.lose_next_payment_answer = True
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "sans risque de payer deux fois"
+                         in str(summary.query_one("#summary-notice", Static).content),
+                         what="network error in the summary")
+        assert payments_in_portal(portal) == 1
+
+        # The parent presses again, twice in a row: the same key finds the same payment.
+        summary.query_one("#summary-pay").focus()
+        await pilot.press("enter", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen))
+        await pilot.pause(0.5)
+        assert payments_in_portal(portal) == 1
+        assert len(journal().entries()) == 1
+        assert len(opened_urls(browser_log)) <= 1
+        await browser_url(pilot, browser_log)
+        assert len(opened_urls(browser_log)) == 1
+
+
+async def test_disallowed_payment_host_is_refused(portal: PortalProcess,
+                                                  browser_log: Path) -> None:
+    app = build_app(portal, transport=EvilPaymentHost())
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, OVERDUE)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentSummaryScreen))
+        summary = app.screen
+        await wait_until(pilot, lambda: summary.query_one(FormField).value)
+        await pilot.press("enter")
+        notice = summary.query_one("#summary-notice", Static)
+        await wait_until(pilot, lambda: "evil.example" in str(notice.content), what="refusal")
+        assert "n'a pas été ouverte" in str(notice.content)
+        # « Payer » cannot be pressed again (the same key would give the same page).
+        assert summary.query_one("#summary-pay").disabled
+        summary.action_pay()
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, PaymentSummaryScreen)
+        assert opened_urls(browser_log) == []  # nothing was opened, ever
+        assert payments_in_portal(portal) == 1
+        await pilot.press("enter")  # « Fermer » has the focus
+        await wait_until(pilot, lambda: isinstance(app.screen, InvoicesScreen))
+        assert opened_urls(browser_log) == []
+
+
+async def test_network_loss_while_waiting_is_retried(portal: PortalProcess,
+                                                     browser_log: Path) -> None:
+    network = FlakyNetwork()
+    app = build_app(portal, transport=network)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, MUSIC)
+        wait = await start_paying(pilot)
+        url = await browser_url(pilot, browser_log)
+        await wait_until(pilot, lambda: wait.watched.event is not None)
+
+        network.down()
+        await wait_until(pilot, lambda: "Nouvel essai" in text_of(wait, "#wait-network"),
+                         what="retrying shown")
+        assert wait.query_one("#wait-network").display
+        await wait_until(pilot, lambda: network.refused >= 2, what="a second try")
+        assert "En attente du paiement" in text_of(wait, "#wait-title")
+
+        # The parent pays meanwhile (the browser has its own connection).
+        await asyncio.to_thread(pay_in_sandbox, url)
+        network.up()
+        await wait_until(pilot, lambda: "Réglée" in text_of(wait, "#wait-title"), timeout=40,
+                         what="Réglée after recovery")
+        assert not wait.query_one("#wait-network").display
+
+
+async def test_escape_keeps_watching_in_background(portal: PortalProcess,
+                                                   browser_log: Path) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, MUSIC)
+        await start_paying(pilot)
+        url = await browser_url(pilot, browser_log)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, InvoicesScreen))
+        await wait_until(pilot, lambda: invoice_by_number(screen, MUSIC).status
+                         is InvoiceStatus.EN_COURS, what="Paiement en cours")
+        # An invoice being paid cannot be ticked again.
+        await tick(pilot, screen, MUSIC)
+        assert screen.ticked == set()
+        assert "Paiement en cours" in str(screen.query_one("#invoice-table")
+                                           .get_row(str(invoice_by_number(screen, MUSIC).id)))
+
+        await pilot.press("1")  # somewhere else entirely
+        await asyncio.to_thread(pay_in_sandbox, url)
+        await wait_until(pilot, lambda: any("Réglée" in n.message
+                                            for n in app._notifications),
+                         what="outcome notified")
+        await wait_until(pilot, lambda: app.remaining_cents == TOTAL_UNPAID - 4500)
+        await pilot.press("4")
+        await wait_until(pilot, lambda: invoice_by_number(screen, MUSIC).status
+                         is InvoiceStatus.REGLEE)
+
+
+async def test_enter_on_a_payment_in_progress_shows_its_waiting_screen(
+    portal: PortalProcess, browser_log: Path
+) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, MUSIC)
+        wait = await start_paying(pilot)
+        payment_id = wait.watched.payment_id
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: invoice_by_number(screen, MUSIC).status
+                         is InvoiceStatus.EN_COURS)
+        rows = [i.number for i in screen.shown_invoices()]
+        screen.query_one("#invoice-table").move_cursor(row=rows.index(MUSIC))  # type: ignore
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen))
+        assert app.screen.watched.payment_id == payment_id  # type: ignore[attr-defined]
+
+
+async def test_killed_mid_payment_then_restarted(portal: PortalProcess,
+                                                 browser_log: Path) -> None:
+    # First run: the payment starts, then the program dies before the outcome.
+    first = build_app(portal)
+    async with first.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, MUSIC)
+        wait = await start_paying(pilot)
+        url = await browser_url(pilot, browser_log)
+        payment_id = wait.watched.payment_id
+    entries = journal().entries()
+    assert [e.payment_id for e in entries] == [payment_id]
+    assert all(p.stat().st_mode & 0o077 == 0 for p in default_journal_dir().iterdir())
+    assert "claire.martin" not in "".join(p.read_text() for p in default_journal_dir().iterdir())
+
+    # Second run, still pending: the wait resumes by itself, and its outcome is told.
+    second = build_app(portal)
+    async with second.run_test(size=(100, 40)) as pilot:
+        await logged_in(pilot)
+        watch = payment_watch(second)
+        await wait_until(pilot, lambda: watch.get(payment_id) is not None, what="resumed")
+        assert any("toujours en attente" in n.message for n in second._notifications)
+        await asyncio.to_thread(pay_in_sandbox, url)
+        await wait_until(pilot, lambda: any(n.title == "Réglée" for n in second._notifications),
+                         what="outcome told")
+        await wait_until(pilot, lambda: second.remaining_cents == TOTAL_UNPAID - 4500)
+    assert journal().entries() == []
+    assert state_dir().exists()
+
+
+async def test_paid_while_closed_is_told_at_next_start(portal: PortalProcess,
+                                                       browser_log: Path) -> None:
+    first = build_app(portal)
+    async with first.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, OVERDUE)
+        await start_paying(pilot)
+        url = await browser_url(pilot, browser_log)
+    # Paid in the browser while the program was closed.
+    await asyncio.to_thread(pay_in_sandbox, url)
+
+    second = build_app(portal)
+    async with second.run_test(size=(100, 40)) as pilot:
+        await logged_in(pilot)
+        await wait_until(pilot, lambda: any(n.title == "Réglée" for n in second._notifications),
+                         what="Réglée told at start")
+        told = next(n.message for n in second._notifications if n.title == "Réglée")
+        assert OVERDUE in told
+        assert journal().entries() == []
+        await pilot.press("4")
+        await wait_until(pilot, lambda: isinstance(second.screen, InvoicesScreen)
+                         and second.screen.invoices)
+        invoices = second.screen
+        assert isinstance(invoices, InvoicesScreen)
+        assert invoice_by_number(invoices, OVERDUE).status is InvoiceStatus.REGLEE
+
