@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 from famille_tui.client import CredentialStore
@@ -37,7 +38,7 @@ QUIT = ["0"]
 
 def options(url: str, **settings: object) -> LaunchOptions:
     return LaunchOptions(
-        settings=Settings(still_waiting_interval=0, demo=True, **settings),  # type: ignore[arg-type]
+        settings=Settings.model_validate({"still_waiting_interval": 0, "demo": True, **settings}),
         portal_url=url,
         screen_reader=True,
         demo=True,
@@ -146,3 +147,35 @@ def test_wait_stopped_then_payment_resumed_at_next_login(chambon_url: str) -> No
     assert "1 paiement commencé lors d'une session précédente." in said
     assert re.search(r"^Facture \w+ : Réglée : le paiement de ", said, re.MULTILINE)
     assert "Paiements en cours" not in said  # the journal no longer holds it
+
+
+def test_wait_lines_still_waiting_and_network_loss(portal: object, chambon_url: str) -> None:
+    """While waiting: « toujours en attente » at the configured interval, one line when the
+    portal is lost, one when it is back, then the outcome; nothing else."""
+
+    def browser(url: str) -> bool:
+        def later() -> None:
+            time.sleep(2.5)
+            portal.stop()  # type: ignore[attr-defined]
+            time.sleep(2)
+            portal.restart()  # type: ignore[attr-defined]
+            pay_in_sandbox(url)
+
+        threading.Thread(target=later, daemon=True).start()
+        return True
+
+    answers: list[Answer] = [*LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"),
+                             "1", "", "o", "0", *QUIT]
+    code, said, _ = run_script(chambon_url, answers, opener=browser, still_waiting_interval=2)
+    assert code == 0, said
+    start = said.index("Attente du résultat du paiement")
+    wait = said[start : said.index("\nFacture ", start)]
+    lines = wait.splitlines()[1:]
+    assert lines[0] == "Toujours en attente du paiement, depuis 2 secondes."
+    assert "Connexion au portail perdue : nouvel essai dans 1 seconde. Le paiement reste suivi." \
+        in lines
+    assert "Connexion au portail rétablie : l'attente continue." in lines
+    assert lines[-1].startswith("Réglée : le paiement de ")
+    allowed = re.compile(r"^(Toujours en attente|Connexion au portail|Essai \d+ sans réponse|"
+                         r"Réglée : )")
+    assert all(allowed.match(line) for line in lines), lines
