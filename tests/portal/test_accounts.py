@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from famille_tui.portal.launcher import PortalProcess
-from tests.portal.conftest import Api, error_of
+from tests.portal.helpers import Api, error_of
 from tests.support import CHAPONOST, start_test_portal
 
 
@@ -276,7 +276,7 @@ def test_reset_code_gives_up_after_five_wrong_tries(shared_portal: PortalProcess
 
 
 def test_passwords_are_stored_hashed(shared_portal: PortalProcess) -> None:
-    from tests.portal.conftest import db_rows
+    from tests.portal.helpers import db_rows
 
     rows = db_rows(shared_portal, "SELECT password_hash FROM accounts WHERE login = 'martin'")
     assert rows and all(r[0].startswith("$argon2id$") for r in rows)

@@ -1,0 +1,206 @@
+"""Payments over real HTTP: creation, refusals, idempotency, the long poll, expiry."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from famille_tui.portal.launcher import PortalProcess
+from tests.portal.helpers import Api, count_rows, error_of
+from tests.support import start_test_portal
+from tests.support.sandbox import pay_in_sandbox
+
+EMAIL = "claire.martin@exemple.fr"
+
+
+def _pay(api: Api, numbers: list[str], key: str | None = None, email: str = EMAIL):  # type: ignore[no-untyped-def]
+    ids = [api.invoice_by_number(n)["id"] for n in numbers]
+    headers = {"Idempotency-Key": key} if key else {}
+    return api.post("payments", json={"invoice_ids": ids, "email": email}, headers=headers)
+
+
+def test_a_payment_for_two_invoices(martin: Api) -> None:
+    response = _pay(martin, ["2026100042", "2026100043"], key="k-1")
+    assert response.status_code == 201, response.text
+    payment = response.json()
+    assert payment["status"] == "pending"
+    # The portal computes the amount: what remains on each invoice.
+    assert payment["amount_cents"] == 31240 + 4500
+    assert payment["id"].startswith("pay_")
+    created = datetime.fromisoformat(payment["created_at"])
+    expires = datetime.fromisoformat(payment["expires_at"])
+    assert (expires - created).total_seconds() == 900
+    url = urlsplit(payment["payment_url"])
+    assert url.path == "/tpa/paiement.web"
+    assert f"{url.scheme}://{url.netloc}" == martin.portal.origin
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert params == {
+        "numcli": "042063",
+        "exer": str(created.year),
+        "refdet": payment["reference"],
+        "objet": "Factures 2026100042 2026100043",
+        "montant": "35740",
+        "mel": EMAIL,
+        "urlcl": martin.portal.base_url("le-chambon-feugerolles") + "tipi/notification",
+        "saisie": "T",
+    }
+    assert 6 <= len(payment["reference"]) <= 30 and payment["reference"].isalnum()
+    for number in ("2026100042", "2026100043"):
+        invoice = martin.invoice_by_number(number)
+        assert invoice["status"] == "en_cours"
+        assert invoice["pending_payment_id"] == payment["id"]
+    assert martin.get(f"payments/{payment['id']}").json() == payment
+
+
+def test_refusals_are_clear_and_write_nothing(martin: Api, durand: Api) -> None:
+    first = _pay(martin, ["2026100042"])
+    assert first.status_code == 201
+    before = count_rows(martin.portal, "payments")
+    in_progress = _pay(martin, ["2026110058", "2026100042"])
+    assert in_progress.status_code == 409
+    assert error_of(in_progress)["code"] == "payment_in_progress"
+    assert "2026100042" in error_of(in_progress)["message"]
+    paid = _pay(martin, ["2026080017"])
+    assert paid.status_code == 409
+    assert error_of(paid)["code"] == "invoice_not_payable"
+    assert "déjà réglée" in error_of(paid)["message"]
+    small = _pay(martin, ["2026110059"])
+    assert error_of(small)["code"] == "invoice_not_payable"
+    assert "inférieur à 1,00 €" in error_of(small)["message"]
+    theirs = durand.invoice_by_number("2026100051")["id"]
+    other = martin.post("payments", json={"invoice_ids": [theirs], "email": EMAIL})
+    assert other.status_code == 404
+    assert error_of(other)["code"] == "not_found"
+    unknown = martin.post("payments", json={"invoice_ids": [424242], "email": EMAIL})
+    assert unknown.status_code == 404
+    amount = martin.post("payments", json={
+        "invoice_ids": [martin.invoice_by_number("2026110058")["id"]], "email": EMAIL,
+        "amount_cents": 1})
+    assert amount.status_code == 422
+    assert error_of(amount)["field_errors"] == {"amount_cents": "champ inconnu"}
+    assert count_rows(martin.portal, "payments") == before
+    assert durand.invoice_by_number("2026100051")["status"] == "a_payer"
+
+
+def test_same_idempotency_key_gives_the_same_payment(martin: Api, durand: Api) -> None:
+    first = _pay(martin, ["2026110058"], key="double-clic")
+    second = _pay(martin, ["2026110058"], key="double-clic")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
+    assert count_rows(martin.portal, "payments") == 1
+    other_body = _pay(martin, ["2026100042"], key="double-clic")
+    assert other_body.status_code == 422
+    assert "Idempotency-Key" in error_of(other_body)["message"]
+    # The key is per account: durand's identical key is another payment.
+    theirs = _pay(durand, ["2026100051"], key="double-clic", email="sophie.durand@exemple.fr")
+    assert theirs.status_code == 201
+    assert theirs.json()["id"] != first.json()["id"]
+    bad_key = _pay(martin, ["2026100042"], key="x" * 200)
+    assert bad_key.status_code == 400
+
+
+def test_martin_cannot_see_or_wait_on_durands_payment(martin: Api, durand: Api) -> None:
+    theirs = _pay(durand, ["2026100051"], email="sophie.durand@exemple.fr").json()
+    for wait in (0, 1):
+        response = martin.get(f"payments/{theirs['id']}", params={"wait": wait})
+        assert response.status_code == 404
+        assert error_of(response)["code"] == "not_found"
+    assert martin.get("payments/pay_nothing").status_code == 404
+
+
+@pytest.mark.parametrize("wait", ["31", "-1", "beaucoup"])
+def test_wait_is_at_most_30_seconds(martin: Api, wait: str) -> None:
+    payment = _pay(martin, ["2026110058"]).json()
+    response = martin.get(f"payments/{payment['id']}", params={"wait": wait})
+    assert response.status_code == 422
+    assert "wait" in error_of(response)["field_errors"]
+
+
+def test_long_poll_waits_then_answers_pending(martin: Api) -> None:
+    payment = _pay(martin, ["2026110058"]).json()
+    started = time.monotonic()
+    assert martin.get(f"payments/{payment['id']}").json()["status"] == "pending"
+    assert time.monotonic() - started < 0.5
+    started = time.monotonic()
+    assert martin.get(f"payments/{payment['id']}", params={"wait": 1}).json()["status"] == (
+        "pending")
+    assert 0.9 <= time.monotonic() - started < 2.0
+
+
+def test_long_poll_returns_as_soon_as_the_payment_is_paid(martin: Api) -> None:
+    payment = _pay(martin, ["2026100042"]).json()
+    answer: dict[str, object] = {}
+
+    def wait() -> None:
+        with Api(martin.portal) as waiter:
+            waiter.headers["Authorization"] = martin.headers["Authorization"]
+            started = time.monotonic()
+            answer["payment"] = waiter.get(
+                f"payments/{payment['id']}", params={"wait": 25}).json()
+            answer["at"] = time.monotonic()
+            answer["waited"] = answer["at"] - started  # type: ignore[operator]
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    time.sleep(0.5)  # the waiter is asleep on the portal now
+    assert "Paiement accepté" in pay_in_sandbox(payment["payment_url"])
+    paid_at = time.monotonic()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert answer["payment"]["status"] == "paid"  # type: ignore[index]
+    assert answer["at"] - paid_at < 1.0  # type: ignore[operator]
+    assert answer["waited"] < 10  # type: ignore[operator]
+    invoice = martin.invoice_by_number("2026100042")
+    assert (invoice["status"], invoice["remaining_cents"]) == ("reglee", 0)
+
+
+def test_several_waiters_are_all_woken(martin: Api) -> None:
+    payment = _pay(martin, ["2026100042"]).json()
+    results: list[str] = []
+
+    def wait() -> None:
+        with Api(martin.portal) as waiter:
+            waiter.headers["Authorization"] = martin.headers["Authorization"]
+            results.append(waiter.get(
+                f"payments/{payment['id']}", params={"wait": 20}).json()["status"])
+
+    threads = [threading.Thread(target=wait) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    pay_in_sandbox(payment["payment_url"], outcome="cancel")
+    for thread in threads:
+        thread.join(10)
+    assert results == ["cancelled"] * 5
+
+
+@pytest.fixture
+def short_portal(tmp_path: Path, demo_database: Path) -> Iterator[PortalProcess]:
+    """Pending payments expire after 1 second."""
+    process = start_test_portal(tmp_path / "short", demo_database, payment_ttl=1)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def test_a_pending_payment_expires(short_portal: PortalProcess) -> None:
+    with Api(short_portal).login("martin") as api:
+        payment = _pay(api, ["2026100042"]).json()
+        assert api.invoice_by_number("2026100042")["status"] == "en_cours"
+        started = time.monotonic()
+        # The long poll is woken by the expiry itself, not by the end of its wait.
+        expired = api.get(f"payments/{payment['id']}", params={"wait": 20}).json()
+        assert expired["status"] == "expired"
+        assert time.monotonic() - started < 3
+        invoice = api.invoice_by_number("2026100042")
+        assert (invoice["status"], invoice["pending_payment_id"]) == ("a_payer", None)
+        # The sandbox no longer takes it, and a new payment can be made.
+        assert "délai pour payer est dépassé" in pay_in_sandbox(payment["payment_url"])
+        assert _pay(api, ["2026100042"]).status_code == 201
