@@ -231,6 +231,9 @@ def create_payment(
                     )
                 return payment_view(conn, existing), False
         ids = sorted(set(request.invoice_ids))
+        too_big = [i for i in ids if not 0 < i < 2**63]  # not SQLite integers: unknown
+        if too_big:
+            raise not_found(f"La facture n° {too_big[0]} n'existe pas.")
         rows = []
         for invoice_id in ids:
             row = conn.execute(

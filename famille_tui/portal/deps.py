@@ -15,6 +15,10 @@ from famille_tui.portal.context import PortalState
 from famille_tui.portal.db import connect, now, transaction
 from famille_tui.portal.problems import ApiProblem, not_found
 
+#: SQLite integers are 64-bit: a larger id in a path is simply not found (422), never a crash.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
 
 def get_state(request: Request) -> PortalState:
     state: PortalState = request.app.state.portal

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from famille_tui.api import Dashboard, Event, Message, NewsItem, RequestItem
 from famille_tui.portal.db import transaction
-from famille_tui.portal.deps import Db, User
+from famille_tui.portal.deps import Db, RowId, User
 from famille_tui.portal.problems import not_found
 
 router = APIRouter(tags=["tableau de bord"])
@@ -58,7 +58,7 @@ def dashboard(db: Db, user: User) -> Dashboard:
 
 
 @router.post("/messages/{message_id}/read", response_model=Message)
-def mark_read(message_id: int, db: Db, user: User) -> Message:
+def mark_read(message_id: RowId, db: Db, user: User) -> Message:
     with transaction(db):
         row = db.execute(
             "SELECT id FROM messages WHERE id = ? AND family_id = ?",

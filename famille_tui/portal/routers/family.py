@@ -20,7 +20,7 @@ from famille_tui.api import (
     ProfileUpdate,
 )
 from famille_tui.portal.db import transaction
-from famille_tui.portal.deps import CommuneRow, Db, User
+from famille_tui.portal.deps import CommuneRow, Db, RowId, User
 from famille_tui.portal.problems import ApiProblem, not_found
 
 router = APIRouter(tags=["famille"])
@@ -109,7 +109,7 @@ def add_contact(body: ContactCreate, db: Db, user: User) -> Contact:
 
 
 @router.patch("/entourage/{contact_id}", response_model=Contact)
-def update_contact(contact_id: int, body: ContactUpdate, db: Db, user: User) -> Contact:
+def update_contact(contact_id: RowId, body: ContactUpdate, db: Db, user: User) -> Contact:
     changes = body.model_dump(exclude_unset=True)
     columns: dict[str, object] = {}
     for name, value in changes.items():
@@ -133,7 +133,7 @@ def update_contact(contact_id: int, body: ContactUpdate, db: Db, user: User) -> 
 
 
 @router.delete("/entourage/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_contact(contact_id: int, db: Db, user: User) -> Response:
+def remove_contact(contact_id: RowId, db: Db, user: User) -> Response:
     with transaction(db):
         _own_contact(db, user, contact_id)
         db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from famille_tui.api import Invoice as InvoiceModel
 from famille_tui.api import InvoiceFilter, InvoiceList, InvoiceStatus
 from famille_tui.portal.billing import expire_due, family_invoice, family_invoices
-from famille_tui.portal.deps import CommuneRow, Db, State, User
+from famille_tui.portal.deps import CommuneRow, Db, RowId, State, User
 from famille_tui.portal.pdf import invoice_pdf
 
 router = APIRouter(tags=["factures"])
@@ -36,7 +36,7 @@ def invoices(
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceModel)
-def invoice(invoice_id: int, db: Db, state: State, user: User) -> InvoiceModel:
+def invoice(invoice_id: RowId, db: Db, state: State, user: User) -> InvoiceModel:
     expire_due(db, state.watch)
     return family_invoice(db, user.family_id, invoice_id)
 
@@ -47,7 +47,7 @@ def invoice(invoice_id: int, db: Db, state: State, user: User) -> InvoiceModel:
     responses={200: {"content": {"application/pdf": {}}, "description": "La facture en PDF"}},
 )
 def invoice_document(
-    invoice_id: int, db: Db, state: State, user: User, commune: CommuneRow
+    invoice_id: RowId, db: Db, state: State, user: User, commune: CommuneRow
 ) -> Response:
     expire_due(db, state.watch)
     item = family_invoice(db, user.family_id, invoice_id)
