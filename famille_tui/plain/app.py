@@ -124,6 +124,7 @@ def _end_session(session: Session, *, keep_portal: bool = False) -> None:
             hand_over(session)
     except RuntimeError:
         pass
+    session.console.forget_menus()
     if session.kiosk:
         session.console.forget_history()
     if keep_portal:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import getpass
 import select
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 
@@ -73,6 +73,21 @@ class Console:
         self.idle_seconds: float | None = None
         #: Seconds the warning gives to press Enter (at least 20: WCAG 2.2.1).
         self.warning_seconds: float = 30
+        # Menus already read in full, so that coming back to one reads only its title.
+        # (The title is not part of the key: the main menu's title carries the amount due,
+        # which changes after a payment while its choices stay the same.)
+        self._menus_heard: set[tuple[str, ...]] = set()
+
+    def remember_menu(self, entries: Sequence[str]) -> bool:
+        """Whether a menu with these very entries was already read in full; remembers it."""
+        key = tuple(entries)
+        heard = key in self._menus_heard
+        self._menus_heard.add(key)
+        return heard
+
+    def forget_menus(self) -> None:
+        """A new person (kiosk, after a logout): every menu is read in full again."""
+        self._menus_heard.clear()
 
     # -- output --------------------------------------------------------------------------
 

@@ -35,19 +35,27 @@ def choose(
     *,
     back: str = "revenir",
 ) -> int:
-    """Read a numbered menu once and return the chosen entry, 1 to len(entries).
-    0 raises GoBack. `back` says what 0 does (« revenir », « quitter »)."""
+    """Read a numbered menu and return the chosen entry, 1 to len(entries).
+    0 raises GoBack. `back` says what 0 does (« revenir », « quitter »).
+
+    A menu is read in full the first time; when a menu with the very same entries comes back
+    (back from an action), only its title is read, and « ? » reads the entries
+    again — a listener does not hear the main menu in full after every action."""
     if title:
         console.say(sentence(title))
-    for number, entry in enumerate(entries, start=1):
-        console.say(sentence(f"{number} : {entry}"))
+    heard_before = console.remember_menu(entries)
+    if not heard_before:
+        _read_entries(console, entries)
     count = len(entries)
     expected = "tapez 1" if count == 1 else f"un nombre de 1 à {count}"
-    prompt = f"Votre choix ({expected}, 0 pour {back}) : "
+    prompt = f"Votre choix ({expected}, ? pour entendre les choix, 0 pour {back}) : "
     while True:
         answer = console.ask(prompt).strip()
         if answer == BACK:
             raise GoBack
+        if answer == "?":
+            _read_entries(console, entries)
+            continue
         if not answer:
             refuse(console, "réponse vide")
             continue
@@ -59,6 +67,11 @@ def choose(
             refuse(console, f"il n'y a pas de choix {number}")
             continue
         return number
+
+
+def _read_entries(console: Console, entries: Sequence[str]) -> None:
+    for number, entry in enumerate(entries, start=1):
+        console.say(sentence(f"{number} : {entry}"))
 
 
 def ask_text(

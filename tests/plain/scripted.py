@@ -11,6 +11,7 @@ one was answered with one « Saisie refusée » line and the same prompt is reco
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Callable
@@ -24,6 +25,8 @@ class Pick:
     label: str
     #: Answer when no entry matches (e.g. every message already read in an earlier run).
     fallback: str | None = None
+    #: Set once « ? » was typed to hear a menu already heard.
+    asked: bool = False
 
 
 @dataclass
@@ -94,6 +97,10 @@ class ScriptedInput(io.TextIOBase):
             found = re.findall(
                 rf"^(\d+) : {re.escape(answer.label)}", shown, flags=re.MULTILINE
             )
+            if not found and "? pour entendre les choix" in shown and not answer.asked:
+                # A menu heard before is not read again: ask for its entries, as a listener would.
+                self.answers.insert(0, dataclasses.replace(answer, asked=True))
+                return "?\n"
             if not found and answer.fallback is not None:
                 return answer.fallback + "\n"
             if not found:

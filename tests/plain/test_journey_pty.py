@@ -41,6 +41,12 @@ class Person:
         self.child.expect(CHOICE)
         shown = self.child.before
         found = re.findall(rf"^(\d+) : {re.escape(label)}", shown, flags=re.MULTILINE)
+        if not found:
+            # A menu heard before is read as its title only: « ? » reads its entries again.
+            self.child.sendline("?")
+            self.child.expect(CHOICE)
+            shown = self.child.before
+            found = re.findall(rf"^(\d+) : {re.escape(label)}", shown, flags=re.MULTILINE)
         assert found, f"no entry {label!r} in:\n{shown}"
         self.child.sendline(found[-1])
 

@@ -29,7 +29,7 @@ def lines(out: io.StringIO) -> list[str]:
     return out.getvalue().splitlines()
 
 
-PROMPT = "Votre choix (un nombre de 1 à 3, 0 pour revenir) : "
+PROMPT = "Votre choix (un nombre de 1 à 3, ? pour entendre les choix, 0 pour revenir) : "
 
 
 def test_choose_reads_the_menu_once_and_refuses_bad_answers_one_line_each() -> None:
@@ -48,6 +48,27 @@ def test_choose_reads_the_menu_once_and_refuses_bad_answers_one_line_each() -> N
         "Saisie refusée : il n'y a pas de choix 9.",
         PROMPT,
     ]
+
+
+def test_a_menu_heard_before_reads_its_title_only_and_question_mark_reads_it_again() -> None:
+    console, out = console_with("1", "?", "3")
+    entries = ["Famille", "Entourage", "Aide"]
+    assert choose(console, "Menu principal", entries) == 1
+    first = len(lines(out))
+    assert choose(console, "Menu principal, après paiement", entries) == 3
+    assert lines(out)[first:] == [
+        "Menu principal, après paiement.",
+        PROMPT,
+        "1 : Famille.",
+        "2 : Entourage.",
+        "3 : Aide.",
+        PROMPT,
+    ]
+    console.forget_menus()  # a new person: read in full again
+    mark = len(lines(out))
+    with pytest.raises(EndOfInput):
+        choose(console, "Menu principal", entries)
+    assert lines(out)[mark : mark + 2] == ["Menu principal.", "1 : Famille."]
 
 
 def test_choose_zero_goes_back_and_eof_ends() -> None:
