@@ -23,13 +23,15 @@ import subprocess
 import sys
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from weakref import WeakKeyDictionary
 
 from textual.app import App
+from textual.dom import DOMNode
+from textual.worker import Worker
 
 from famille_tui.api import Payment, PaymentStatus
 from famille_tui.api.money import format_euros
@@ -193,7 +195,9 @@ class PaymentWatch:
             return None
 
     def _start(self, watched: Watched) -> None:
-        self.app.run_worker(partial(self._follow, watched),
+        run_in_background(
+            self.app,
+            partial(self._follow, watched),
             name=f"paiement {watched.payment_id}",
             group="payment-watch",
             exit_on_error=False,
@@ -284,6 +288,15 @@ async def refresh_after_payment(app: FamilleApp) -> None:
         await app.refresh_remaining()
 
 
+def run_in_background(
+    node: DOMNode, factory: Callable[[], Coroutine[Any, Any, None]], **options: Any
+) -> Worker[None]:
+    """`node.run_worker` given a coroutine *function*: the coroutine is made when the worker
+    starts, so that a worker cancelled before it starts leaves nothing never awaited."""
+    worker: Worker[None] = node.run_worker(cast(Any, factory), **options)
+    return worker
+
+
 _watches: WeakKeyDictionary[App[Any], PaymentWatch] = WeakKeyDictionary()
 
 
@@ -301,8 +314,8 @@ def payment_watch(app: FamilleApp) -> PaymentWatch:
 
 def resume_pending(app: FamilleApp) -> None:
     """Check the payments journaled by a previous run, in the background (never blocks login)."""
-    app.run_worker(partial(_resume, app), name="reprise des paiements", group="payment-resume",
-                   exit_on_error=False)
+    run_in_background(app, partial(_resume, app), name="reprise des paiements",
+                      group="payment-resume", exit_on_error=False)
 
 
 async def _resume(app: FamilleApp) -> None:

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,7 +27,7 @@ from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, Payment
 from famille_tui.api.money import format_euros
 from famille_tui.client import config
 from famille_tui.client.errors import FamilleError
-from famille_tui.tui.payment_watch import Watched, payment_watch
+from famille_tui.tui.payment_watch import Watched, payment_watch, run_in_background
 from famille_tui.tui.screens.base import FamilySpaceScreen
 from famille_tui.tui.widgets.invoice_detail import InvoiceDetail
 from famille_tui.tui.widgets.invoice_rows import (
@@ -130,7 +131,8 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def reload(self) -> None:
         """Load every invoice of the family again (the filter is applied here)."""
-        self.run_worker(self._load, group="invoices-load", exclusive=True, exit_on_error=False)
+        run_in_background(self, self._load,
+                          group="invoices-load", exclusive=True, exit_on_error=False)
 
     async def _load(self) -> None:
         app = self.famille
@@ -177,9 +179,10 @@ class InvoicesScreen(FamilySpaceScreen):
     def shown_invoices(self) -> list[Invoice]:
         return [i for i in self.invoices if matches(i, self.filter)]
 
-    def _filter_words(self) -> str:
+    def _filter_words(self) -> Text:
+        # Text, not str: « [Réglées] » must not be read as console markup.
         words = [f"[{label}]" if kind is self.filter else label for kind, label in FILTERS]
-        return "Afficher (f) : " + " · ".join(words)
+        return Text("Afficher (f) : " + " · ".join(words))
 
     def _show(self) -> None:
         if self.total_remaining_cents is not None:
@@ -268,7 +271,8 @@ class InvoicesScreen(FamilySpaceScreen):
         if invoice is None:
             self.notify("Choisissez d'abord une facture.", severity="warning")
             return
-        self.run_worker(partial(self._download, invoice), group="invoice-pdf", exit_on_error=False)
+        run_in_background(self, partial(self._download, invoice),
+                          group="invoice-pdf", exit_on_error=False)
 
     async def _download(self, invoice: Invoice) -> None:
         app = self.famille
@@ -318,7 +322,8 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def follow(self, invoice: Invoice) -> None:
         """Enter on an invoice « Paiement en cours »: its waiting screen."""
-        self.run_worker(partial(self._follow, invoice), group="invoice-follow", exit_on_error=False)
+        run_in_background(self, partial(self._follow, invoice),
+                          group="invoice-follow", exit_on_error=False)
 
     async def _follow(self, invoice: Invoice) -> None:
         from famille_tui.tui.screens.payment_wait import PaymentWaitScreen

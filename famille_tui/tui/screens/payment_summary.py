@@ -28,7 +28,7 @@ from famille_tui.client.errors import (
     ValidationFailed,
 )
 from famille_tui.client.payments import new_idempotency_key, start_payment
-from famille_tui.tui.payment_watch import payment_watch
+from famille_tui.tui.payment_watch import payment_watch, run_in_background
 from famille_tui.tui.screens.base import FamilleModal
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.notice import Notice
@@ -91,7 +91,7 @@ class PaymentSummaryScreen(FamilleModal):
 
     def on_mount(self) -> None:
         self.query_one("#summary-pay", Button).focus()
-        self.run_worker(self._prefill, group="summary-email", exit_on_error=False)
+        run_in_background(self, self._prefill, group="summary-email", exit_on_error=False)
 
     async def _prefill(self) -> None:
         field = self.query_one(FormField)
@@ -138,7 +138,7 @@ class PaymentSummaryScreen(FamilleModal):
         self.creating = True
         self._set_buttons(enabled=False)
         self.query_one(Notice).show("Création du paiement…", "info")
-        self.run_worker(partial(self._pay, email), group="summary-pay", exit_on_error=False)
+        run_in_background(self, partial(self._pay, email), group="summary-pay", exit_on_error=False)
 
     def _set_buttons(self, *, enabled: bool) -> None:
         self.query_one("#summary-pay", Button).disabled = not enabled

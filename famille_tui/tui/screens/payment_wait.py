@@ -26,7 +26,13 @@ from textual.widgets import Static
 from famille_tui.api import PaymentStatus
 from famille_tui.api.money import format_euros
 from famille_tui.client.payments import outcome_message
-from famille_tui.tui.payment_watch import OUTCOME_TITLES, Watched, open_in_browser, payment_watch
+from famille_tui.tui.payment_watch import (
+    OUTCOME_TITLES,
+    Watched,
+    open_in_browser,
+    payment_watch,
+    run_in_background,
+)
 from famille_tui.tui.screens.base import FamilySpaceScreen
 from famille_tui.tui.widgets.qr import QRCode
 
@@ -257,7 +263,7 @@ class PaymentWaitScreen(FamilySpaceScreen):
         url = self.watched.payment_url
         if not url or self.watched.stopped:
             return
-        self.run_worker(partial(self._open, url), group="wait-browser", exclusive=True,
+        run_in_background(self, partial(self._open, url), group="wait-browser", exclusive=True,
                         exit_on_error=False)
 
     async def _open(self, url: str) -> None:

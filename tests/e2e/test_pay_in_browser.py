@@ -1,0 +1,244 @@
+"""End to end, as a person would: famille-tui in a real terminal, paying in a real browser.
+
+`famille-tui --portal URL` runs in a tmux session (a real terminal, 100×30). The test types
+like a parent: logs in as martin, opens « Mes factures », ticks an invoice, pays. The
+program's "system browser" is a script in `BROWSER` that writes down the URL it is asked to
+open; the test then drives Debian's headless Chromium (through Playwright, never a
+downloaded browser) to that URL, fills the PayFiP sandbox pages with the test card
+4111 1111 1111 1111, takes a screenshot of the confirmation, and reads « Réglée » on the
+terminal screen.
+
+Without chromium or tmux the test is skipped on a developer machine, and fails in CI
+(`CI=true`), where `make test` installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from famille_tui.portal.launcher import PortalProcess
+from tests.support import CHAMBON
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ACCEPTED_CARD = "4111 1111 1111 1111"
+WIDTH, HEIGHT = 100, 30
+
+
+def _require(what: str, present: bool) -> None:
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} est nécessaire au test de bout en bout en CI")
+    pytest.skip(f"{what} absent : test de bout en bout sauté (hors CI)")
+
+
+def _famille_tui() -> str:
+    """The installed entry point next to the running Python (the venv's)."""
+    return str(Path(sys.executable).with_name("famille-tui"))
+
+
+class Terminal:
+    """A tmux session on a private server: type keys, read the screen."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        return result.stdout
+
+    def start(self, command: str) -> None:
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "app",
+                  "-x", str(WIDTH), "-y", str(HEIGHT), command)
+        self.tmux("set-option", "-t", "app", "remain-on-exit", "on")
+        # Without a client attached, tmux may fall back to 80×24: fix the size explicitly.
+        self.tmux("set-option", "-g", "window-size", "manual")
+        self.tmux("resize-window", "-t", "app", "-x", str(WIDTH), "-y", str(HEIGHT))
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "app")
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "app", "-l", text)
+        time.sleep(0.3)
+
+    def key(self, *keys: str) -> None:
+        for key in keys:
+            self.tmux("send-keys", "-t", "app", key)
+            time.sleep(0.3)
+
+    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
+        """The screen once every text is on it (fails with the screen when it never is)."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if all(text in screen for text in texts):
+                return screen
+            time.sleep(0.25)
+        size = self.tmux("display", "-p", "-t", "app", "#{window_width}x#{window_height}")
+        raise AssertionError(f"jamais affiché : {texts!r} ({size.strip()})\n--- écran ---\n{screen}")
+
+    def press_until(self, key: str, *texts: str, tries: int = 3) -> str:
+        """Press `key` until the texts show (the first press may come before the app
+        listens, as a person's first press sometimes does)."""
+        for _ in range(tries - 1):
+            self.key(key)
+            try:
+                return self.wait_for(*texts, timeout=5)
+            except AssertionError:
+                continue
+        self.key(key)
+        return self.wait_for(*texts, timeout=10)
+
+    def kill(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    _require("tmux", shutil.which("tmux") is not None)
+    term = Terminal(f"famille-e2e-{os.getpid()}")
+    try:
+        yield term
+    finally:
+        term.kill()
+
+
+@pytest.fixture
+def recording_browser(tmp_path: Path) -> tuple[Path, Callable[[], list[str]]]:
+    """A `BROWSER` script that writes each URL into a file, and a reader of that file."""
+    log = tmp_path / "opened-urls.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {shlex.quote(str(log))}\n',
+                      encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+
+    def urls() -> list[str]:
+        return log.read_text(encoding="utf-8").split() if log.exists() else []
+
+    return script, urls
+
+
+def pay_with_chromium(url: str, screenshot: Path) -> str:
+    """Chromium fills the sandbox pages as a parent would; returns the last page's text."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            # Step 1: the invoice number and the e-mail are prefilled; « Valider ».
+            page.get_by_role("button", name="Valider").click()
+            # Step 2: the card type.
+            page.locator("input[name=type_carte]").first.check()
+            page.get_by_role("button", name="Continuer").click()
+            # Step 3: the card.
+            page.fill("#numero", ACCEPTED_CARD)
+            years = page.eval_on_selector_all("#annee option", "els => els.map(e => e.value)")
+            page.select_option("#annee", years[-1])
+            page.fill("#cvv", "123")
+            page.locator("button.primary").click()
+            page.get_by_text("Paiement accepté").wait_for(timeout=15000)
+            page.screenshot(path=str(screenshot), full_page=True)
+            return page.inner_text("body")
+        finally:
+            browser.close()
+
+
+def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
+    portal: PortalProcess,
+    terminal: Terminal,
+    recording_browser: tuple[Path, Callable[[], list[str]]],
+    tmp_path: Path,
+) -> None:
+    _require("chromium", Path(CHROMIUM).exists())
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _require("playwright (paquet Python)", False)
+
+    script, opened = recording_browser
+    config_dir = Path(os.environ["FAMILLE_TUI_CONFIG_DIR"])
+    # Demo mode: the embedded sandbox (http on loopback) is an allowed payment host.
+    (config_dir / "config.toml").write_text("demo = true\n", encoding="utf-8")
+    env = {
+        name: os.environ[name]
+        for name in ("FAMILLE_TUI_CONFIG_DIR", "FAMILLE_TUI_STATE_DIR",
+                     "FAMILLE_TUI_DATA_DIR", "FAMILLE_TUI_DOWNLOAD_DIR")
+    }
+    env |= {
+        "BROWSER": str(script),
+        # No keyring is touched: nothing is remembered on the machine running the tests.
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    portal_url = portal.base_url(CHAMBON)
+    terminal.start(f"env {exports} {shlex.quote(_famille_tui())} --portal {portal_url}")
+
+    # Log in as martin.
+    terminal.wait_for("Identifiant", "Mot de passe")
+    terminal.type("martin")
+    terminal.key("Tab")
+    terminal.type("demo-martin")
+    terminal.key("Enter")
+    terminal.wait_for("Famille Martin", "Reste à payer : 654,80\u00a0€")
+
+    # « Mes factures »: the overdue invoice is first; tick it and pay.
+    screen = terminal.press_until("4", "Mes factures", "2026100042", "en retard")
+    assert "⚠ À payer, en retard" in screen
+    terminal.key("Space")
+    terminal.wait_for("1 facture cochée : 312,40\u00a0€")
+    terminal.key("p")
+    terminal.wait_for("Règlement par carte bancaire", "claire.martin@exemple.fr")
+    terminal.key("Enter")
+    terminal.wait_for("En attente du paiement")
+
+    deadline = time.monotonic() + 15
+    while not opened() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(opened()) == 1, "the program did not open the browser"
+    url = opened()[0]
+    assert url.startswith(portal.origin + "/tpa/paiement.web?")
+    assert "refdet=" in url and "montant=31240" in url
+
+    screenshot = tmp_path / "paiement-accepte.png"
+    page = pay_with_chromium(url, screenshot)
+    assert "Paiement accepté" in page
+    assert screenshot.stat().st_size > 1000
+
+    # Back in the terminal, without touching anything: « Réglée », and the new total.
+    screen = terminal.wait_for("✓ Réglée", "Reste à payer : 342,40\u00a0€", timeout=30)
+    assert "justificatif" in screen
+
+    terminal.key("Enter")
+    terminal.key("f")  # « Réglées »
+    screen = terminal.wait_for("[Réglées]", "2026100042")
+    assert "✓ Réglée" in screen
+    terminal.key("q")
