@@ -96,6 +96,7 @@ SECTIONS: tuple[Section, ...] = (
             "Qui contacter : la structure, ses horaires"),
 )
 SECTIONS_BY_NAME = {section.name: section for section in SECTIONS}
+LOGIN_MODE = "connexion"
 
 
 def _default_client_factory(base_url: str) -> PortalClient:
@@ -117,6 +118,10 @@ class FamilleApp(App[int]):
     TITLE = "Espace famille"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    #: The login screens live in their own mode, so that the family space can go back to
+    #: them (a mode must be known to `switch_mode`, which Textual's "_default" is not).
+    DEFAULT_MODE: ClassVar[str] = LOGIN_MODE
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {LOGIN_MODE: Screen}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -362,7 +367,7 @@ class FamilleApp(App[int]):
         self.family = None
         self.remaining_cents = None
         self.family_name = ""
-        await self.switch_mode("_default")
+        await self.switch_mode(LOGIN_MODE)
         for section in SECTIONS:
             if section.name in self._modes:
                 await self.remove_mode(section.name)
@@ -374,7 +379,7 @@ class FamilleApp(App[int]):
                 yield SystemCommand(
                     f"{section.title} (touche {section.key})",
                     section.help,
-                    lambda name=section.name: self.action_section(name),  # type: ignore[misc]
+                    lambda name=section.name: self.action_section(name),
                 )
         yield SystemCommand("Thème contrasté", "Noir et blanc, focus en jaune",
                             lambda: setattr(self, "theme", HIGH_CONTRAST.name))

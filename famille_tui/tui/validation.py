@@ -92,5 +92,7 @@ def apply_errors(root: DOMNode, errors: Mapping[str, str], *,
         field.set_error(message)
         first = first or field
     if first is not None:
-        first.input.focus()
+        # After the refresh: the form may still be under its loading indicator right now,
+        # and nothing under it can take the focus.
+        first.input.call_after_refresh(first.input.focus)
     return unplaced

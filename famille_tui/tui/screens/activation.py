@@ -12,6 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
@@ -20,12 +21,13 @@ from famille_tui.tui.screens.base import FamilleScreenMixin
 from famille_tui.tui.screens.password_rules import PasswordRules
 from famille_tui.tui.validation import apply_errors, clear_errors
 from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 MISMATCH = "Les deux mots de passe ne sont pas identiques."
 
 
-def check_new_password(root: Screen[object], rules: PasswordRules) -> bool:
+def check_new_password(root: DOMNode, rules: PasswordRules) -> bool:
     """Check the « nouveau mot de passe » pair; errors beside the fields. True when fine."""
     new = root.query_one("#field-new_password", FormField)
     confirm = root.query_one("#field-confirm_password", FormField)
@@ -49,9 +51,10 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
         Binding("escape", "back", "Retour"),
     ]
 
-    def __init__(self, login: str = "") -> None:
+    def __init__(self, login: str = "", temporary_password: str = "") -> None:
         super().__init__()
         self.initial_login = login
+        self.initial_temporary = temporary_password
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="page"):
@@ -61,7 +64,7 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
             yield PasswordRules()
             yield FormField("Identifiant", "login", value=self.initial_login)
             yield FormField("Mot de passe provisoire (reçu par e-mail)", "temporary_password",
-                            password=True)
+                            password=True, value=self.initial_temporary)
             yield FormField("Nouveau mot de passe", "new_password", password=True)
             yield FormField("Nouveau mot de passe, une seconde fois", "confirm_password",
                             password=True)
@@ -72,7 +75,12 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        target = "#field-temporary_password" if self.initial_login else "#field-login"
+        if not self.initial_login:
+            target = "#field-login"
+        elif not self.initial_temporary:
+            target = "#field-temporary_password"
+        else:
+            target = "#field-new_password"
         self.query_one(target, FormField).input.focus()
 
     def action_back(self) -> None:
@@ -122,7 +130,7 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
     async def _activate(self, login: str, temporary: str, new: str) -> None:
         notice = self.query_one(Notice)
         page = self.query_one(".page")
-        page.loading = True
+        restore = start_loading(page)
         try:
             accepted = await self.famille.client.activate(login, temporary, new)
         except ApiError as error:
@@ -133,6 +141,6 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
             notice.show(error.message)
             return
         finally:
-            page.loading = False
+            stop_loading(page, restore)
         self.dismiss((login, accepted.message or "Compte activé : connectez-vous avec votre "
                       "nouveau mot de passe."))

@@ -21,6 +21,7 @@ from famille_tui.client.errors import ApiError, FamilleError
 from famille_tui.tui.screens.base import FamilleModal
 from famille_tui.tui.validation import apply_errors, clear_errors, french_errors
 from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 PHONE_FIELDS = ("phones.0", "phones.1")
@@ -122,7 +123,7 @@ class ContactFormScreen(FamilleModal):
     @work(exclusive=True)
     async def _save(self, model: ContactCreate | ContactUpdate, phone_fields: list[str]) -> None:
         dialog = self.query_one(".form-dialog")
-        dialog.loading = True
+        restore = start_loading(dialog)
         client = self.famille.client
         try:
             if isinstance(model, ContactUpdate) and self.contact is not None:
@@ -142,5 +143,5 @@ class ContactFormScreen(FamilleModal):
             self.query_one(Notice).show(error.message)
             return
         finally:
-            dialog.loading = False
+            stop_loading(dialog, restore)
         self.dismiss(saved)

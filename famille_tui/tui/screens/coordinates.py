@@ -20,6 +20,7 @@ from famille_tui.client.errors import ApiError, FamilleError
 from famille_tui.tui.screens.base import FamilleModal, FamilySpaceScreen
 from famille_tui.tui.validation import apply_errors, clear_errors, french_errors
 from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 #: (field, label, placeholder) in the order of the form.
@@ -76,14 +77,14 @@ class CoordinatesScreen(FamilySpaceScreen):
     @work(exclusive=True)
     async def _load(self) -> None:
         page = self.query_one("#coordinates-page")
-        page.loading = True
+        restore = start_loading(page)
         try:
             profile = await self.famille.run_with_session(self.famille.client.profile)
         except FamilleError as error:
             self.famille.report_error(error)
             return
         finally:
-            page.loading = False
+            stop_loading(page, restore)
         self.show(profile)
 
     def show(self, profile: Profile) -> None:
@@ -166,7 +167,7 @@ class ProfileFormScreen(FamilleModal):
     @work(exclusive=True)
     async def _save(self, update: ProfileUpdate) -> None:
         dialog = self.query_one(".form-dialog")
-        dialog.loading = True
+        restore = start_loading(dialog)
         client = self.famille.client
         try:
             profile = await self.famille.run_with_session(lambda: client.update_profile(update))
@@ -178,5 +179,5 @@ class ProfileFormScreen(FamilleModal):
             self.query_one(Notice).show(error.message)
             return
         finally:
-            dialog.loading = False
+            stop_loading(dialog, restore)
         self.dismiss(profile)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from famille_tui.api import Contact
 from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 
 
 def yes_no(value: bool) -> str:
@@ -54,14 +55,14 @@ class EntourageScreen(FamilySpaceScreen):
     @work(exclusive=True, group="entourage")
     async def _load(self, select_id: int | None = None) -> None:
         table = self.query_one(DataTable)
-        table.loading = True
+        restore = start_loading(table)
         try:
             contacts = await self.famille.run_with_session(self.famille.client.entourage)
         except FamilleError as error:
             self.famille.report_error(error)
             return
         finally:
-            table.loading = False
+            stop_loading(table, restore)
         self.show(contacts, select_id)
 
     def show(self, contacts: list[Contact], select_id: int | None = None) -> None:
@@ -155,7 +156,7 @@ class EntourageScreen(FamilySpaceScreen):
     @work(exclusive=True, group="entourage")
     async def _remove(self, contact: Contact) -> None:
         table = self.query_one(DataTable)
-        table.loading = True
+        restore = start_loading(table)
         client = self.famille.client
         try:
             await self.famille.run_with_session(lambda: client.remove_contact(contact.id))
@@ -164,7 +165,7 @@ class EntourageScreen(FamilySpaceScreen):
             self.famille.report_error(error)
             return
         finally:
-            table.loading = False
+            stop_loading(table, restore)
         self.notify(f"{contact.first_name} {contact.last_name} a été retiré(e) de l'entourage.",
                     title="Entourage")
         self.show(contacts)

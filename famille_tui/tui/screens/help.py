@@ -10,6 +10,7 @@ from textual.widgets import Static
 from famille_tui.api import HelpContact
 from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 
 KEYS_HELP = (
     "Touches : 1 Famille · 2 Entourage · 3 Tableau de bord · 4 Mes factures · "
@@ -40,14 +41,14 @@ class HelpScreen(FamilySpaceScreen):
     @work(exclusive=True)
     async def _load(self) -> None:
         page = self.query_one("#help-page")
-        page.loading = True
+        restore = start_loading(page)
         try:
             contact = await self.famille.run_with_session(self.famille.client.help)
         except FamilleError as error:
             self.famille.report_error(error)
             return
         finally:
-            page.loading = False
+            stop_loading(page, restore)
         self.show(contact)
 
     def show(self, contact: HelpContact) -> None:

@@ -7,6 +7,7 @@ nothing is ever written anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 from textual import on, work
@@ -25,6 +26,7 @@ from famille_tui.client.errors import (
 )
 from famille_tui.tui.screens.base import FamilleScreenMixin
 from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 REMEMBER_LABEL = "Se souvenir de moi (mot de passe gardé dans le trousseau du système)"
@@ -38,9 +40,9 @@ def locked_message(error: AccountLocked) -> str:
         return error.message
     minutes = max(1, -(-seconds // 60))
     when = "dans 1 minute" if minutes == 1 else f"dans {minutes} minutes"
+    if "réessayez" in error.message.lower():
+        return error.message  # the portal already says when
     base = error.message.rstrip(".")
-    if "réessayez" in base.lower():
-        return f"{error.message} (possible {when}.)"
     return f"{base}. Réessayez {when}, ou utilisez « Mot de passe oublié »."
 
 
@@ -48,7 +50,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     """The commune's login screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+a", "activation", "Première connexion"),
+        Binding("ctrl+n", "activation", "Première connexion"),
         Binding("ctrl+r", "reset", "Mot de passe oublié"),
         Binding("ctrl+q", "app.quit", "Quitter", priority=True),
     ]
@@ -56,6 +58,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     def __init__(self, login: str | None = None) -> None:
         super().__init__()
         self.initial_login = login or ""
+        self._not_activated = False
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -133,7 +136,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             return
         for button in self.query(".remembered-login").results(Button):
             if button.name:
-                self.famille.credential_store.forget(portal.url, button.name)
+                try:
+                    self.famille.credential_store.forget(portal.url, button.name)
+                except CredentialStoreUnavailable as error:
+                    self.query_one(Notice).show(error.message)
+                    return
         self.notify("Ce compte est oublié : son mot de passe a été retiré du trousseau.",
                     title="Se souvenir de moi")
         self._show_form()
@@ -178,7 +185,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         from famille_tui.tui.screens.activation import ActivationScreen
 
         login = self.query_one("#field-login", FormField).value.strip()
-        self.app.push_screen(ActivationScreen(login), callback=self._after_account_change)
+        # After « pas encore activé », the password just typed is the temporary one.
+        password = self.query_one("#field-password", FormField).value
+        temporary = password if self._not_activated else ""
+        self.app.push_screen(ActivationScreen(login, temporary),
+                             callback=self._after_account_change)
 
     @on(Button.Pressed, "#reset")
     def action_reset(self) -> None:
@@ -200,43 +211,48 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
 
     # -- the network part, in a worker -----------------------------------------------------
 
+    def _login_failed(self, error: FamilleError, login: str, *, remembered: bool) -> None:
+        """Say what happened and put the focus where the parent's next key belongs."""
+        notice = self.query_one(Notice)
+        if isinstance(error, AccountLocked):
+            notice.show(locked_message(error))
+        elif isinstance(error, AccountNotActivated):
+            self._not_activated = True
+            notice.show(error.message)
+            self._show_form()
+            self.query_one("#activation", Button).focus()
+        elif isinstance(error, InvalidCredentials) and remembered:
+            # The password was changed elsewhere: the remembered one is useless now.
+            portal = self.famille.portal
+            if portal is not None:
+                with contextlib.suppress(CredentialStoreUnavailable):
+                    self.famille.credential_store.forget(portal.url, login)
+            self.query_one("#field-login", FormField).value = login
+            self._show_form()
+            notice.show("Le mot de passe retenu n'est plus le bon (il a peut-être été "
+                        "changé) : saisissez-le à nouveau.")
+        elif isinstance(error, InvalidCredentials):
+            notice.show(f"{error.message} Vérifiez-les, ou utilisez « Mot de passe oublié ».")
+            self.query_one("#field-password", FormField).input.focus()
+        else:
+            notice.show(error.message)
+
     @work(exclusive=True, group="login")
     async def _login(self, login: str, password: str, *, remember: bool,
                      remembered: bool) -> None:
         notice = self.query_one(Notice)
         notice.show(f"Connexion de {login} en cours…", "info")
+        self._not_activated = False
         page = self.query_one(".page")
-        page.loading = True
+        restore = start_loading(page)
         try:
             await self.famille.login(login, password)
-        except AccountLocked as error:
-            notice.show(locked_message(error))
-            return
-        except AccountNotActivated as error:
-            notice.show(error.message)
-            self._show_form()
-            self.query_one("#activation", Button).focus()
-            return
-        except InvalidCredentials as error:
-            if remembered:
-                # The password was changed elsewhere: the remembered one is useless now.
-                portal = self.famille.portal
-                if portal is not None:
-                    self.famille.credential_store.forget(portal.url, login)
-                self.query_one("#field-login", FormField).value = login
-                self._show_form()
-                notice.show("Le mot de passe retenu n'est plus le bon (il a peut-être été "
-                            "changé) : saisissez-le à nouveau.")
-            else:
-                notice.show(f"{error.message} Vérifiez-les, ou utilisez « Mot de passe "
-                            "oublié ».")
-                self.query_one("#field-password", FormField).input.focus()
-            return
         except FamilleError as error:
-            notice.show(error.message)
+            # The loading state ends first: focus can only move once the page is back.
+            stop_loading(page, restore)
+            self._login_failed(error, login, remembered=remembered)
             return
-        finally:
-            page.loading = False
+        stop_loading(page, restore)
         notice.clear()
         self.query_one("#field-password", FormField).value = ""
         if remember and self.famille.portal is not None:

@@ -17,6 +17,7 @@ from famille_tui.tui.screens.base import FamilleScreenMixin
 from famille_tui.tui.screens.password_rules import PasswordRules
 from famille_tui.tui.validation import apply_errors, clear_errors
 from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 
@@ -119,14 +120,14 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
     async def _request(self, login: str) -> None:
         notice = self.query_one(Notice)
         page = self.query_one(".page")
-        page.loading = True
+        restore = start_loading(page)
         try:
             accepted = await self.famille.client.request_password_reset(login)
         except FamilleError as error:
             notice.show(error.message)
             return
         finally:
-            page.loading = False
+            stop_loading(page, restore)
         notice.show(accepted.message, "success")
         self._show_step_two()
 
@@ -134,7 +135,7 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
     async def _change(self, login: str, code: str, new: str) -> None:
         notice = self.query_one(Notice)
         page = self.query_one(".page")
-        page.loading = True
+        restore = start_loading(page)
         try:
             accepted = await self.famille.client.confirm_password_reset(login, code, new)
         except ApiError as error:
@@ -145,5 +146,5 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
             notice.show(error.message)
             return
         finally:
-            page.loading = False
+            stop_loading(page, restore)
         self.dismiss((login, accepted.message or "Mot de passe changé : connectez-vous."))

@@ -18,6 +18,7 @@ from famille_tui.client.errors import AccountLocked, FamilleError, InvalidCreden
 from famille_tui.tui.screens.base import FamilleModal
 from famille_tui.tui.screens.login import locked_message
 from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 
@@ -70,7 +71,7 @@ class SessionPasswordScreen(FamilleModal):
     async def _relogin(self, password: str) -> None:
         notice = self.query_one(Notice)
         dialog = self.query_one(".dialog")
-        dialog.loading = True
+        restore = start_loading(dialog)
         try:
             await self.famille.client.relogin(password)
         except AccountLocked as error:
@@ -84,5 +85,5 @@ class SessionPasswordScreen(FamilleModal):
             notice.show(error.message)
             return
         finally:
-            dialog.loading = False
+            stop_loading(dialog, restore)
         self.dismiss(True)
