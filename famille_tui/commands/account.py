@@ -11,7 +11,6 @@ import argparse
 from collections.abc import Iterable, Sequence
 
 from rich.console import RenderableType
-from rich.text import Text
 
 from famille_tui.commands.base import CommandContext, CommandError
 from famille_tui.commands.parsing import Subparsers, add_command
@@ -65,11 +64,11 @@ async def run_login(ctx: CommandContext, args: argparse.Namespace) -> int:
     ctx.password_used = None
 
     def table() -> Sequence[RenderableType]:
-        text = Text(f"Connecté : {account.display_name} ({account.login}), "
-                    f"{account.family_name}, sur {portal.name}.")
+        lines = [f"Connecté : {account.display_name} ({account.login}), "
+                 f"{account.family_name}, sur {portal.name}."]
         if remembered:
-            text.append("\nMot de passe retenu dans le trousseau du système.")
-        return [text]
+            lines.append("Mot de passe retenu dans le trousseau du système.")
+        return lines
 
     def rows() -> Iterable[Sequence[object]]:
         return [(account.login, account.display_name, account.family_name, portal.url,
@@ -102,8 +101,8 @@ def run_logout(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     def table() -> Sequence[RenderableType]:
         if forgotten:
-            return [Text(f"Mot de passe oublié pour {', '.join(forgotten)} sur {portal.name}.")]
-        return [Text(f"Aucun mot de passe retenu pour {portal.name} : rien à oublier.")]
+            return [f"Mot de passe oublié pour {', '.join(forgotten)} sur {portal.name}."]
+        return [f"Aucun mot de passe retenu pour {portal.name} : rien à oublier."]
 
     ctx.out.emit(
         json_document=lambda: {"portal_url": portal.url, "forgotten_logins": forgotten},

@@ -140,7 +140,7 @@ def contact_row(contact: Contact) -> Sequence[object]:
 
 def entourage_table(contacts: Sequence[Contact]) -> RenderableType:
     if not contacts:
-        return Text("Aucune personne dans l'entourage.")
+        return "Aucune personne dans l'entourage."
     table = Table(title=f"Entourage ({len(contacts)})", title_justify="left")
     for column in ("Prénom", "Nom", "Lien", "Téléphones", "E-mail", "Peut chercher",
                    "Urgence"):

@@ -145,23 +145,26 @@ def invoices_table(listing: InvoiceList) -> Sequence[RenderableType]:
     total = Text.assemble(("Reste à payer : ", "bold"),
                           (format_euros(listing.total_remaining_cents), "bold"))
     if not listing.invoices:
-        return [Text("Aucune facture."), total]
+        return ["Aucune facture.", total]
     table = Table(title=f"Mes factures ({len(listing.invoices)})", title_justify="left")
     table.add_column("Numéro", no_wrap=True)
-    table.add_column("Libellé")
-    table.add_column("Enfants")
+    table.add_column("Libellé", ratio=1)
     table.add_column("Échéance", no_wrap=True)
     table.add_column("Montant", justify="right", no_wrap=True)
     table.add_column("Reste à payer", justify="right", no_wrap=True)
     table.add_column("État")
+    offline: list[str] = []
     for invoice in listing.invoices:
         words = status_words(invoice)
         if not invoice.payable_online and invoice.remaining_cents > 0:
-            words += f" (pas en ligne : {invoice.not_payable_reason or 'voir la structure'})"
-        table.add_row(invoice.number, invoice.label, ", ".join(invoice.children),
-                      fr_date(invoice.due_date), format_euros(invoice.amount_cents),
-                      format_euros(invoice.remaining_cents), words)
-    return [table, total]
+            # The reason is a sentence: under the table, not squeezed into a cell.
+            words += ", hors ligne"
+            offline.append(f"{invoice.number} ne se paie pas en ligne : "
+                           f"{invoice.not_payable_reason or 'voyez la structure.'}")
+        table.add_row(invoice.number, invoice.label, fr_date(invoice.due_date),
+                      format_euros(invoice.amount_cents), format_euros(invoice.remaining_cents),
+                      words)
+    return [table, *offline, total]
 
 
 # -- invoice --------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ async def run_invoice(ctx: CommandContext, args: argparse.Namespace) -> int:
         json_document=lambda: {"number": invoice.number, "pdf_path": str(path),
                                "size_bytes": len(pdf)},
         rows=lambda: [(invoice.number, path, len(pdf))],
-        table=lambda: [Text(f"Facture {invoice.number} enregistrée : {path}")],
+        table=lambda: [f"Facture {invoice.number} enregistrée : {path}"],
     )
     return 0
 

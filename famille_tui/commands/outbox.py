@@ -65,7 +65,7 @@ async def run_outbox(ctx: CommandContext, args: argparse.Namespace) -> int:
 
 def outbox_panels(messages: Sequence[OutboxMessage]) -> Sequence[RenderableType]:
     if not messages:
-        return [Text("Aucun e-mail envoyé.")]
+        return ["Aucun e-mail envoyé."]
     return [
         Panel(
             Group(Text(f"À : {m.to}\nLe : {fr_date(m.sent_at)}\n"), Text(m.body)),

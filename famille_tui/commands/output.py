@@ -76,8 +76,13 @@ class Output:
         self.stdout.flush()
 
     def show(self, *renderables: RenderableType) -> None:
+        """Tables through rich; a str is a sentence, printed as it is (never wrapped at 80
+        columns when stdout is a pipe, so that grep finds it whole)."""
         for renderable in renderables:
-            self.console.print(renderable)
+            if isinstance(renderable, str):
+                print(renderable, file=self.stdout, flush=True)
+            else:
+                self.console.print(renderable)
 
     def emit(
         self,

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from rich.console import RenderableType
-from rich.text import Text
 
 from famille_tui.api.money import format_euros
 from famille_tui.commands.base import CommandContext, ExitCode, UsageError
@@ -175,9 +174,9 @@ def _show(ctx: CommandContext, payment: Payment, *, waited: bool) -> None:
 
     def table() -> Sequence[RenderableType]:
         if waited:
-            return [Text(outcome_message(payment))]
-        return [Text("Terminez le paiement sur la page ouverte ; « famille-tui payments » "
-                     "dira son résultat (ou relancez avec --wait).")]
+            return [outcome_message(payment)]
+        return ["Terminez le paiement sur la page ouverte ; « famille-tui payments » "
+                     "dira son résultat (ou relancez avec --wait)."]
 
     ctx.out.emit(
         json_document=lambda: payment.model_dump(mode="json"),

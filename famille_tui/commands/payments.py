@@ -90,14 +90,19 @@ def payment_row(resumed: ResumedPayment) -> Sequence[object]:
 
 def payments_table(results: Sequence[ResumedPayment]) -> Sequence[RenderableType]:
     if not results:
-        return [Text("Aucun paiement en cours.")]
+        return ["Aucun paiement en cours."]
     table = Table(title=f"Paiements suivis ({len(results)})", title_justify="left")
-    for column in ("Factures", "Montant", "Commencé le", "État", "Ce qu'il faut savoir"):
+    for column in ("Factures", "Montant", "Commencé le", "Expire le", "État"):
         table.add_column(column)
+    sentences: list[str] = []
     for resumed in results:
-        entry = resumed.entry
-        status = STATUS_WORDS.get(resumed.payment.status.value, "") if resumed.payment \
-            else "Non vérifié"
+        entry, payment = resumed.entry, resumed.payment
+        status = STATUS_WORDS.get(payment.status.value, "") if payment else "Non vérifié"
         table.add_row(", ".join(entry.invoice_numbers), format_euros(entry.amount_cents),
-                      fr_date(entry.created_at), status, resumed.message)
-    return [table]
+                      fr_date(entry.created_at), fr_date(entry.expires_at), status)
+        if payment is not None and not payment.status.is_final:
+            sentences.append(f"{', '.join(entry.invoice_numbers)} : page de paiement "
+                             f"{payment.payment_url}")
+        else:
+            sentences.append(resumed.message)
+    return [table, *sentences]
