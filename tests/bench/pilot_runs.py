@@ -1,0 +1,210 @@
+"""The rows measured through Textual's pilot: the real `FamilleApp` on a bench portal.
+
+- `login_to_invoices`: Entrée on « Se connecter » → « Mes factures » listed (key 4 pressed
+  as soon as the family space is up, as a parent does).
+- `reglee`: the portal commits the paid notification (the payment's `paid_at`, written in
+  the committing transaction) → « Réglée » in the waiting screen's title (`time.time()` on
+  both sides, same machine); the payment itself goes through the sandbox's pages with the
+  tests' browser stand-in.
+- `requests_while_waiting`: requests the app sends the portal per minute while a payment
+  stays pending (counted by the bench portal's middleware).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from common import CHAMBON, ROOT, BenchPortal  # noqa: F401  (ROOT puts the repo on sys.path)
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
+from famille_tui.client.credentials import CredentialStore
+from famille_tui.tui.app import FamilleApp
+from famille_tui.tui.widgets.form import FormField
+from tests.support.keyring import MemoryKeyring
+from tests.support.sandbox import pay_in_sandbox
+
+TODAY = date(2026, 11, 16)
+SIZE = (120, 40)
+
+
+def isolate(work: Path) -> Path:
+    """FAMILLE_TUI_* directories under `work`, and a `BROWSER` that writes URLs down."""
+    for name in ("CONFIG", "STATE", "DATA", "DOWNLOAD"):
+        directory = work / name.lower()
+        directory.mkdir(parents=True, exist_ok=True)
+        os.environ[f"FAMILLE_TUI_{name}_DIR"] = str(directory)
+    log = work / "browser.txt"
+    script = work / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    os.environ["BROWSER"] = str(script)
+    return log
+
+
+def make_app(portal: BenchPortal) -> FamilleApp:
+    settings = Settings(
+        portals=[PortalProfile(name="Le Chambon-Feugerolles", url=portal.base_url(CHAMBON))],
+        animations=False,
+    )
+    return FamilleApp(LaunchOptions(settings=settings, demo=True),
+                      credential_store=CredentialStore(backend=MemoryKeyring()),
+                      today=lambda: TODAY)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], object], *, timeout: float = 60.0,
+                step: float = 0.002, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except Exception:  # not mounted yet
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await pilot.pause(step)
+
+
+def screen_name(app: FamilleApp) -> str:
+    return type(app.screen).__name__
+
+
+async def submit_login(pilot: Pilot[Any]) -> None:
+    """Fill « Se connecter » (not timed) and press Entrée (the start of the measure)."""
+    app: FamilleApp = pilot.app  # type: ignore[assignment]
+    await until(pilot, lambda: screen_name(app) == "LoginScreen", what="login screen")
+    app.screen.query_one("#field-login", FormField).value = "martin"
+    password = app.screen.query_one("#field-password", FormField)
+    password.value = "demo-martin"
+    password.input.focus()
+    await pilot.pause()
+
+
+def invoices_shown(app: FamilleApp) -> bool:
+    from famille_tui.tui.screens.invoices import InvoicesScreen
+
+    screen = app.screen
+    return (isinstance(screen, InvoicesScreen) and bool(screen.invoices)
+            and screen.query_one("#invoice-table").row_count > 0)  # type: ignore[attr-defined]
+
+
+async def open_invoices(pilot: Pilot[Any]) -> None:
+    app: FamilleApp = pilot.app  # type: ignore[assignment]
+    await until(pilot, lambda: screen_name(app) == "FamilyScreen" and app.logged_in,
+                what="family space")
+    await pilot.press("4")
+    await until(pilot, lambda: invoices_shown(app), what="invoices")
+
+
+async def login_to_invoices(portal: BenchPortal, runs: int) -> list[float]:
+    times: list[float] = []
+    for _ in range(runs + 1):  # the first run warms up imports and connections
+        app = make_app(portal)
+        async with app.run_test(size=SIZE) as pilot:
+            await submit_login(pilot)
+            start = time.perf_counter()
+            await pilot.press("enter")
+            await open_invoices(pilot)
+            await pilot.pause()  # the frame with the rows is drawn
+            times.append(time.perf_counter() - start)
+            await app.action_quit()
+    return times[1:]
+
+
+# -- « Réglée » ------------------------------------------------------------------------------
+
+
+def browser_urls(log: Path) -> list[str]:
+    return log.read_text(encoding="utf-8").split() if log.exists() else []
+
+
+def paid_at(portal: BenchPortal, payment_id: str) -> float | None:
+    with sqlite3.connect(portal.data_path) as conn:
+        row = conn.execute("SELECT paid_at FROM payments WHERE id = ?", (payment_id,)).fetchone()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+async def start_one_payment(pilot: Pilot[Any], log: Path, invoice_number: str) -> Any:
+    """Tick one invoice, « p », Entrée: the waiting screen; returns it and the browser URL."""
+    from famille_tui.tui.screens.invoices import InvoicesScreen
+    from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
+    from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
+
+    app: FamilleApp = pilot.app  # type: ignore[assignment]
+    await until(pilot, lambda: invoices_shown(app), what="invoices")
+    screen = app.screen
+    assert isinstance(screen, InvoicesScreen)
+    invoice = next(i for i in screen.invoices if i.number == invoice_number)
+    screen.toggle(invoice.id)
+    opened = len(browser_urls(log))
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, PaymentSummaryScreen), what="summary")
+    summary = app.screen
+    await until(pilot, lambda: summary.query_one(FormField).value, what="e-mail")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen), what="wait screen")
+    wait = app.screen
+    await until(pilot, lambda: len(browser_urls(log)) > opened, what="browser")
+    return wait, browser_urls(log)[-1]
+
+
+async def reglee(portal: BenchPortal, log: Path, numbers: list[str]) -> list[float]:
+    """One payment per invoice number; the latency of each « Réglée » in seconds."""
+    latencies: list[float] = []
+    app = make_app(portal)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit_login(pilot)
+        await pilot.press("enter")
+        await open_invoices(pilot)
+        for number in numbers:
+            wait, url = await start_one_payment(pilot, log, number)
+            title = wait.query_one("#wait-title", Static)
+            paying = asyncio.ensure_future(asyncio.to_thread(pay_in_sandbox, url))
+            seen: float | None = None
+            deadline = time.monotonic() + 60
+            while seen is None and time.monotonic() < deadline:
+                if "Réglée" in str(title.content):
+                    seen = time.time()
+                    break
+                await pilot.pause(0.001)
+            await paying
+            if seen is None:
+                raise TimeoutError("« Réglée » never shown")
+            committed = paid_at(portal, wait.watched.payment_id)
+            assert committed is not None
+            latencies.append(seen - committed)
+            await pilot.press("enter")  # « Terminé »: back to the invoices
+        await app.action_quit()
+    return latencies
+
+
+async def requests_while_waiting(portal: BenchPortal, log: Path, number: str,
+                                 seconds: float) -> tuple[float, dict[str, int]]:
+    """Requests per minute the app sends while one payment stays pending for `seconds`."""
+    app = make_app(portal)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit_login(pilot)
+        await pilot.press("enter")
+        await open_invoices(pilot)
+        await start_one_payment(pilot, log, number)
+        await pilot.pause(1.0)  # the screen's first calls are done: count from here
+        before = portal.counts()
+        start = time.monotonic()
+        while time.monotonic() - start < seconds:
+            await pilot.pause(0.5)
+        after = portal.counts()
+        elapsed = time.monotonic() - start
+        await app.action_quit()
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after
+             if after.get(k, 0) != before.get(k, 0)}
+    return sum(delta.values()) / (elapsed / 60), delta
