@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.table import Table
-from rich.text import Text
 
 from famille_tui.commands.base import CommandContext
 from famille_tui.commands.output import fr_date, yes_no

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from rich.table import Table
-from rich.text import Text
 
 from famille_tui.api.money import format_euros
 from famille_tui.commands.base import CommandContext, UsageError
