@@ -19,6 +19,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from famille_tui import __version__
+from famille_tui.api import ErrorResponse
 from famille_tui.portal import db, demo
 from famille_tui.portal.context import PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
@@ -28,6 +29,21 @@ from famille_tui.portal.sandbox import router as sandbox_router
 API = "/{commune}/api/v1"
 DEFAULT_IDLE_TIMEOUT = 30 * 60
 DEFAULT_LOCKOUT_SECONDS = 15 * 60
+#: Every API operation may answer one of these errors as an `ErrorResponse`: documented in
+#: /openapi.json so that a client (and the schemathesis test) can check them against it.
+API_ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in (
+        (400, "Requête invalide"),
+        (401, "Non connecté, session expirée ou identifiants incorrects"),
+        (403, "Compte non activé"),
+        (404, "Inconnu de ce portail"),
+        (409, "Conflit (paiement en cours, facture non payable…)"),
+        (413, "Requête trop volumineuse"),
+        (422, "Données refusées (champ par champ)"),
+        (429, "Trop d'essais : compte bloqué pour un temps"),
+    )
+}
 
 
 def default_data_path() -> Path:
@@ -94,8 +110,8 @@ def create_app(
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
     for module in (accounts, family, dashboard, invoices, payments):
-        app.include_router(module.router, prefix=API)
-    app.include_router(portal.api_router, prefix=API)
+        app.include_router(module.router, prefix=API, responses=API_ERRORS)
+    app.include_router(portal.api_router, prefix=API, responses=API_ERRORS)
     app.include_router(tipi.router, prefix="/{commune}")
     app.include_router(portal.origin_router)
     app.include_router(portal.pages_router)
