@@ -12,7 +12,7 @@ from famille_tui.api import InvoiceList, InvoiceStatus
 from famille_tui.cli import build_parser
 from famille_tui.commands.parsing import subcommand_names
 from famille_tui.portal.launcher import PortalProcess
-from tests.cli.conftest import FAMILLE_TUI, DURAND_PASSWORD, Cli, process_env
+from tests.cli.conftest import DURAND_PASSWORD, FAMILLE_TUI, Cli, process_env
 
 
 def one_line(err: str) -> str:

@@ -141,7 +141,7 @@ def test_outbox_lists_the_demo_emails(cli: Cli, chambon_url: str) -> None:
     assert result.code == 0, result.err
     messages = [OutboxMessage.model_validate(m) for m in result.json()["messages"]]
     assert any("Activation" in m.subject for m in messages)
-    bernard = [m for m in messages if "Activation" in m.subject][0]
+    bernard = next(m for m in messages if "Activation" in m.subject)
     only = cli("--portal", chambon_url, "outbox", "--to", bernard.to, "--plain")
     lines = only.out.splitlines()
     assert lines and all(line.split("\t")[2] == bernard.to for line in lines)
