@@ -1,0 +1,66 @@
+"""The kiosk staff code: scrypt hashing and checking (client/kiosk.py), `kiosk-code`."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from famille_tui.client.config import Settings
+from famille_tui.client.kiosk import (
+    StaffCodeError,
+    hash_staff_code,
+    parse_staff_code_hash,
+    verify_staff_code,
+)
+from tests.cli.conftest import Cli
+
+
+def test_hash_and_verify() -> None:
+    stored = hash_staff_code("creche-2026")
+    assert stored.startswith("scrypt$16384$8$1$")
+    assert "creche-2026" not in stored
+    assert verify_staff_code("creche-2026", stored)
+    assert not verify_staff_code("creche-2027", stored)
+    assert not verify_staff_code("", stored)
+    # A random salt: the same code never gives the same line twice.
+    assert hash_staff_code("creche-2026") != stored
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [None, "", "creche-2026", "bcrypt$x", "scrypt$16384$8$1$c2FsdA",
+     "scrypt$16385$8$1$c2FsdHNhbHQ$" + "A" * 43,  # N not a power of two
+     "scrypt$1073741824$8$1$c2FsdHNhbHQ$" + "A" * 43,  # N far too large for a config
+     "scrypt$16384$8$1$!!!$???"],
+)
+def test_malformed_hashes_never_match(stored: str | None) -> None:
+    assert not verify_staff_code("creche-2026", stored)
+    if stored:
+        assert parse_staff_code_hash(stored) is None
+
+
+def test_short_codes_are_refused() -> None:
+    with pytest.raises(StaffCodeError):
+        hash_staff_code("1234")
+
+
+def test_kiosk_code_prints_a_config_line(cli: Cli) -> None:
+    result = cli("kiosk-code", stdin="creche-2026\ncreche-2026\n")
+    assert result.code == 0, result.err
+    settings = Settings.model_validate(tomllib.loads(result.out))
+    assert verify_staff_code("creche-2026", settings.kiosk_staff_code_hash)
+    assert "creche-2026" not in result.out + result.err
+    as_json = cli("kiosk-code", "--json", stdin="creche-2026\ncreche-2026\n")
+    assert verify_staff_code("creche-2026", as_json.json()["kiosk_staff_code_hash"])
+
+
+@pytest.mark.parametrize(
+    ("stdin", "words"),
+    [("creche-2026\ncreche-2027\n", "diffèrent"), ("abc\nabc\n", "au moins"),
+     ("", "Aucun code")],
+)
+def test_kiosk_code_refusals(cli: Cli, stdin: str, words: str) -> None:
+    result = cli("kiosk-code", stdin=stdin)
+    assert result.code == 2
+    assert words in result.err and result.out == ""
