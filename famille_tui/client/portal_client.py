@@ -13,6 +13,7 @@ exception. The session token lives in this object's memory only and is never log
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -207,17 +208,56 @@ async def _fetch(
         raise _map_transport_error(error) from None
 
 
+#: Characters a terminal would act on rather than show: C0 (but newline and tab), DEL, C1,
+#: and the bidirectional overrides that make text read differently from what it is.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown_as_text(match: re.Match[str]) -> str:
+    # ESC → ␛, BEL → ␇…: the character is still visible, but as a picture, not an action.
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def without_terminal_controls(value: Any) -> Any:
+    """Every text of a portal's answer made safe to print: a label holding `ESC ] 52` or
+    `ESC [ 2J` is shown as text, never interpreted by the terminal (issue 8, hostile portal).
+    Models are cleaned in place (they were just built from the answer and are not shared)."""
+    if isinstance(value, str):
+        return _TERMINAL_CONTROLS.sub(_shown_as_text, value) if _TERMINAL_CONTROLS.search(
+            value) else value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            current = getattr(value, name)
+            cleaned = without_terminal_controls(current)
+            if cleaned is not current:
+                value.__dict__[name] = cleaned
+        return value
+    if isinstance(value, list):
+        cleaned_items = [without_terminal_controls(item) for item in value]
+        changed = any(a is not b for a, b in zip(cleaned_items, value, strict=True))
+        return cleaned_items if changed else value
+    if isinstance(value, dict):
+        cleaned_map = {k: without_terminal_controls(v) for k, v in value.items()}
+        changed = any(cleaned_map[k] is not v for k, v in value.items())
+        return cleaned_map if changed else value
+    return value
+
+
 def _parse(answer: _Answer, model: type[M] | TypeAdapter[Any]) -> Any:
     """The JSON body validated against an api model; anything else is PortalProtocolError.
 
     pydantic's own JSON parser is used: it refuses invalid UTF-8 and absurd nesting
-    with a ValidationError instead of a RecursionError."""
+    with a ValidationError instead of a RecursionError. Every text in it is then cleaned of
+    terminal control characters (`without_terminal_controls`)."""
     if answer.content_type and "json" not in answer.content_type:
         raise PortalProtocolError(_NOT_THE_API)
     try:
         if isinstance(model, TypeAdapter):
-            return model.validate_json(answer.body)
-        return model.model_validate_json(answer.body)
+            return without_terminal_controls(model.validate_json(answer.body))
+        return without_terminal_controls(model.model_validate_json(answer.body))
     except (ValidationError, ValueError, RecursionError):
         log.info("answer does not match %s", getattr(model, "__name__", "the expected type"))
         raise PortalProtocolError(_NOT_THE_API) from None
