@@ -107,17 +107,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(host=args.host, port=args.port, data=args.data, payment_ttl=args.payment_ttl)
 
-    from famille_tui.client.config import LaunchOptions, load_settings, normalize_portal_url
+    from famille_tui.client.config import (
+        LaunchOptions,
+        load_settings,
+        normalize_portal_url,
+        save_settings,
+    )
     from famille_tui.client.errors import FamilleError
 
     try:
         settings = load_settings()
         if args.command == "demo":
-            from famille_tui.portal.launcher import ensure_demo_portal, stop_demo_portal
+            from famille_tui.portal.launcher import (
+                PortalStartError,
+                ensure_demo_portal,
+                stop_demo_portal,
+            )
 
             if args.stop:
                 return stop_demo_portal()
-            settings = ensure_demo_portal(settings)
+            try:
+                demo_settings = ensure_demo_portal(settings)
+            except PortalStartError as error:
+                print(f"famille-tui : {error.message}", file=sys.stderr)
+                return EXIT_ERROR
+            # The demo communes become the configured portals, so that scriptable commands
+            # (`famille-tui --commune chaponost invoices`) find them too; demo mode itself is
+            # for this run only, not written.
+            try:
+                save_settings(settings.model_copy(update={"portals": demo_settings.portals}))
+            except OSError as error:
+                print(
+                    f"famille-tui : configuration non enregistrée ({error.strerror}) ; "
+                    "la démonstration continue.",
+                    file=sys.stderr,
+                )
+            settings = demo_settings
         options = LaunchOptions(
             settings=settings,
             portal_url=normalize_portal_url(args.portal) if args.portal else None,
