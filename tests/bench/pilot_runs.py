@@ -81,7 +81,7 @@ def screen_name(app: FamilleApp) -> str:
 
 async def submit_login(pilot: Pilot[Any]) -> None:
     """Fill « Se connecter » (not timed) and press Entrée (the start of the measure)."""
-    app: FamilleApp = pilot.app  # type: ignore[assignment]
+    app: FamilleApp = pilot.app
     await until(pilot, lambda: screen_name(app) == "LoginScreen", what="login screen")
     app.screen.query_one("#field-login", FormField).value = "martin"
     password = app.screen.query_one("#field-password", FormField)
@@ -95,11 +95,11 @@ def invoices_shown(app: FamilleApp) -> bool:
 
     screen = app.screen
     return (isinstance(screen, InvoicesScreen) and bool(screen.invoices)
-            and screen.query_one("#invoice-table").row_count > 0)  # type: ignore[attr-defined]
+            and screen.query_one("#invoice-table").row_count > 0)
 
 
 async def open_invoices(pilot: Pilot[Any]) -> None:
-    app: FamilleApp = pilot.app  # type: ignore[assignment]
+    app: FamilleApp = pilot.app
     await until(pilot, lambda: screen_name(app) == "FamilyScreen" and app.logged_in,
                 what="family space")
     await pilot.press("4")
@@ -140,7 +140,7 @@ async def start_one_payment(pilot: Pilot[Any], log: Path, invoice_number: str) -
     from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
     from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 
-    app: FamilleApp = pilot.app  # type: ignore[assignment]
+    app: FamilleApp = pilot.app
     await until(pilot, lambda: invoices_shown(app), what="invoices")
     screen = app.screen
     assert isinstance(screen, InvoicesScreen)

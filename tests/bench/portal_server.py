@@ -68,7 +68,7 @@ def main() -> int:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    app = CountingMiddleware(create_app(Path(args.data), args.payment_ttl))  # type: ignore[arg-type]
+    app = CountingMiddleware(create_app(Path(args.data), args.payment_ttl))
     print(f"Portail famille : http://127.0.0.1:{sock.getsockname()[1]}/", flush=True)
     # The same uvicorn settings as `serve()`.
     config = uvicorn.Config(app, log_level="warning", access_log=False,

@@ -63,10 +63,10 @@ def row_startup(work: Path, quick: bool, raw: dict[str, Any]) -> Row:
     finally:
         portal.stop()
     raw["startup"] = result
-    ratio = float(result["ratio"])
+    ratio, tui, bare = (float(result[k]) for k in ("ratio", "tui", "bare"))  # type: ignore[arg-type]
     return Row("start-up", "process start → « Identifiant » readable in a pty, vs a bare "
                "Textual app (alternating)", "≤ 1.5 × the bare app",
-               f"{ratio:.2f} × ({ms(result['tui'])} vs {ms(result['bare'])})", ratio <= 1.5)
+               f"{ratio:.2f} × ({ms(tui)} vs {ms(bare)})", ratio <= 1.5)
 
 
 def row_imports(work: Path, quick: bool, raw: dict[str, Any]) -> Row:
@@ -294,7 +294,7 @@ def main() -> int:
     parser.add_argument("--only", default=",".join(ROWS), help="comma-separated rows")
     args = parser.parse_args()
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
-    functions = {"startup": row_startup, "imports": row_imports, "login": row_login,
+    functions: dict[str, Any] = {"startup": row_startup, "imports": row_imports, "login": row_login,
                  "reglee": row_reglee, "large": row_large, "load": row_load,
                  "schemathesis": row_schemathesis}
     info = machine()
