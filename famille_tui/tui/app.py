@@ -70,11 +70,14 @@ ClientFactory = Callable[[str], "PortalClient"]
 class Section:
     """One place of the family space, reachable by one key from everywhere."""
 
-    def __init__(self, key: str, name: str, title: str, target: str, help: str) -> None:
+    def __init__(self, key: str, name: str, title: str, target: str, help: str,
+                 short: str = "") -> None:
         self.key = key
         #: the Textual mode name
         self.name = name
         self.title = title
+        #: in the section bar, where 80 columns hold all six
+        self.short = short or title
         #: "module:Class" of the screen, imported when first opened
         self.target = target
         self.help = help
@@ -86,9 +89,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("2", "entourage", "Entourage", "famille_tui.tui.screens.entourage:EntourageScreen",
             "Les contacts de l'entourage : ajouter, modifier, retirer"),
     Section("3", "tableau", "Tableau de bord", "famille_tui.tui.screens.dashboard:DashboardScreen",
-            "Demandes, échanges à lire, évènements, actualités"),
+            "Demandes, échanges à lire, évènements, actualités", short="Tableau de bord"),
     Section("4", "factures", "Mes factures", "famille_tui.tui.screens.invoices:InvoicesScreen",
-            "Les factures, le reste à payer, le paiement en ligne"),
+            "Les factures, le reste à payer, le paiement en ligne", short="Factures"),
     Section("5", "coordonnees", "Coordonnées",
             "famille_tui.tui.screens.coordinates:CoordinatesScreen",
             "Vos coordonnées : adresse, téléphones, e-mail"),
@@ -124,11 +127,9 @@ class FamilleApp(App[int]):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {LOGIN_MODE: Screen}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(
-            Binding(s.key, f"section('{s.name}')", s.title if s.key != "3" else "Tableau",
-                    tooltip=s.help)
-            for s in SECTIONS
-        ),
+        # Not in the footer: the section bar of every family-space screen shows them.
+        *(Binding(s.key, f"section('{s.name}')", s.title, tooltip=s.help, show=False)
+          for s in SECTIONS),
         Binding("q", "quit", "Quitter", tooltip="Se déconnecter et quitter"),
         Binding("ctrl+q", "quit", "Quitter", show=False, priority=True),
     ]

@@ -15,43 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from textual.pilot import Pilot
 
 from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
 from famille_tui.client.credentials import CredentialStore
 from famille_tui.tui.app import FamilleApp
 from famille_tui.tui.widgets.form import FormField
+from tests.support.keyring import MemoryKeyring
 
 #: The demo data are autumn 2026; ages are computed against this day.
 TODAY = date(2026, 11, 16)
 CHAMBON = "le-chambon-feugerolles"
 
 
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend keeping its secrets in a dict the test can look into."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
-
-
 @pytest.fixture
-def keyring_backend() -> MemoryKeyring:
-    return MemoryKeyring()
+def keyring_backend(isolated_dirs: MemoryKeyring) -> MemoryKeyring:
+    """The in-memory keyring every test runs with (tests/conftest.py)."""
+    return isolated_dirs
 
 
 @pytest.fixture

@@ -65,8 +65,8 @@ async def test_login_opens_the_family_with_the_header_total(make_app: Any, porta
         assert header.startswith("Reste à payer : ")
         children = app.screen.query_one("#children", DataTable)
         assert children.row_count == len(family.children) == 2
-        ages = {str(children.get_row_at(i)[3]) for i in range(children.row_count)}
-        assert all(re.fullmatch(r"\d+ (mois|ans)", age) for age in ages), ages
+        ages = {str(children.get_row_at(i)[2]) for i in range(children.row_count)}
+        assert all(re.fullmatch(r"\d+ (mois|ans)( et \d+ mois)?", age) for age in ages), ages
 
 
 async def test_wrong_password_says_so_and_stays_on_login(make_app: Any) -> None:

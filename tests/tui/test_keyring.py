@@ -10,7 +10,8 @@ from keyring.backends import fail
 from textual.widgets import Button, Checkbox
 
 from famille_tui.client.credentials import CredentialStore
-from tests.tui.conftest import MemoryKeyring, log_in, screen_name, wait_until
+from tests.support.keyring import MemoryKeyring
+from tests.tui.conftest import log_in, screen_name, wait_until
 
 
 async def test_remember_me_then_one_key_on_the_next_start(
@@ -22,7 +23,7 @@ async def test_remember_me_then_one_key_on_the_next_start(
         await wait_until(pilot, lambda: app.logged_in, what="logged in")
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, what="quit")
-    assert "demo-martin" in keyring_backend.store.values()
+    assert "demo-martin" in keyring_backend.passwords.values()
 
     restarted = make_app()  # same keyring, a new process as far as the app knows
     async with restarted.run_test(size=(80, 24)) as pilot:
@@ -31,8 +32,9 @@ async def test_remember_me_then_one_key_on_the_next_start(
         assert str(button.label) == "Se connecter en tant que martin"
         assert restarted.focused is button
         await pilot.press("enter")  # the one key
-        await wait_until(pilot, lambda: restarted.logged_in, what="logged in with one key")
-        assert screen_name(restarted) == "FamilyScreen"
+        await wait_until(pilot, lambda: restarted.logged_in
+                         and screen_name(restarted) == "FamilyScreen",
+                         what="logged in with one key")
 
 
 async def test_forget_this_account_removes_the_keyring_entry(
@@ -46,7 +48,7 @@ async def test_forget_this_account_removes_the_keyring_entry(
         await pilot.click("#forget")
         await wait_until(pilot, lambda: not app.screen.query_one("#login-form")
                          .has_class("hidden"), what="form shown")
-    assert "demo-martin" not in keyring_backend.store.values()
+    assert "demo-martin" not in keyring_backend.passwords.values()
     assert store.remembered_logins(portal.base_url("le-chambon-feugerolles")) == []
 
 
@@ -62,7 +64,7 @@ async def test_a_stale_remembered_password_asks_for_the_new_one(
         await wait_until(pilot, lambda: "n'est plus le bon" in str(
             app.screen.query_one("#notice").render()), what="stale password message")
         assert app.screen.query_one("#field-login").value == "martin"  # type: ignore[attr-defined]
-    assert "ancien-mot-de-passe" not in keyring_backend.store.values()
+    assert "ancien-mot-de-passe" not in keyring_backend.passwords.values()
 
 
 def _files_containing(root: Path, secret: bytes) -> list[Path]:

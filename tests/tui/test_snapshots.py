@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Static
 from famille_tui.client.config import LaunchOptions, Settings
 from famille_tui.client.credentials import CredentialStore
 from famille_tui.tui.app import FamilleApp
+from tests.support.keyring import MemoryKeyring
 from tests.tui.conftest import (
-    MemoryKeyring,
     expire_sessions,
     field,
     log_in,

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from famille_tui.tui.widgets.header import FamilyHeader
+from famille_tui.tui.widgets.sections import SectionBar
 
 if TYPE_CHECKING:
     from famille_tui.tui.app import FamilleApp
@@ -28,6 +30,9 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
 
     #: Shown at the left of the header: « Entourage », « Mes factures »…
     SECTION: ClassVar[str] = ""
+    #: The mode name of the section (`famille_tui.tui.app.SECTIONS`), marked in the bar;
+    #: by default the mode the screen was opened in.
+    SECTION_MODE: ClassVar[str] = ""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Actualiser", tooltip="Recharger depuis le portail"),
@@ -35,8 +40,11 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield FamilyHeader(self.SECTION)
+        # Docked widgets on one edge overlap: the two bottom lines share one container.
+        with Vertical(id="bottom-bar"):
+            yield SectionBar(self.SECTION_MODE or self.app.current_mode)
+            yield Footer(compact=True)
         yield from self.compose_body()
-        yield Footer()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

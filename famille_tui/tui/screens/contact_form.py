@@ -14,12 +14,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Input, Static
 
 from famille_tui.api import Contact, ContactCreate, ContactUpdate
 from famille_tui.client.errors import ApiError, FamilleError
 from famille_tui.tui.screens.base import FamilleModal
 from famille_tui.tui.validation import apply_errors, clear_errors, french_errors
+from famille_tui.tui.widgets.checkbox import Case
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
@@ -51,16 +52,16 @@ class ContactFormScreen(FamilleModal):
                 yield FormField("Nom", "last_name", value=c.last_name if c else "")
                 yield FormField("Lien avec la famille", "relationship",
                                 value=c.relationship if c else "",
-                                placeholder="grand-mère, voisin, nounou…")
+                                placeholder="par exemple : grand-mère, voisin, nounou")
                 yield FormField("Téléphone", "phones-0", value=phones[0],
-                                placeholder="06 12 34 56 78")
+                                placeholder="exemple : 06 12 34 56 78")
                 yield FormField("Autre téléphone (facultatif)", "phones-1", value=phones[1])
                 yield FormField("E-mail (facultatif)", "email",
                                 value=(c.email or "") if c else "",
-                                placeholder="prenom.nom@exemple.fr")
-                yield Checkbox("Peut venir chercher les enfants", c.can_pick_up if c else False,
+                                placeholder="exemple : prenom.nom@exemple.fr")
+                yield Case("Peut venir chercher les enfants", c.can_pick_up if c else False,
                                id="can_pick_up")
-                yield Checkbox("À prévenir en cas d'urgence",
+                yield Case("À prévenir en cas d'urgence",
                                c.emergency_contact if c else False, id="emergency_contact")
             yield Notice()
             with Horizontal(classes="buttons"):
@@ -94,8 +95,8 @@ class ContactFormScreen(FamilleModal):
             "relationship": self._value("relationship"),
             "phones": [value for _, value in filled],
             "email": self._value("email") or None,
-            "can_pick_up": self.query_one("#can_pick_up", Checkbox).value,
-            "emergency_contact": self.query_one("#emergency_contact", Checkbox).value,
+            "can_pick_up": self.query_one("#can_pick_up", Case).value,
+            "emergency_contact": self.query_one("#emergency_contact", Case).value,
         }
         model: ContactCreate | ContactUpdate
         try:

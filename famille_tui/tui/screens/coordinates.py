@@ -28,11 +28,11 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("first_name", "Prénom", ""),
     ("last_name", "Nom", ""),
     ("address", "Adresse", "numéro et rue"),
-    ("postal_code", "Code postal", "42500"),
+    ("postal_code", "Code postal", "5 chiffres"),
     ("city", "Ville", ""),
-    ("phone_home", "Téléphone fixe (facultatif)", "04 77 00 00 00"),
-    ("phone_mobile", "Téléphone portable (facultatif)", "06 12 34 56 78"),
-    ("email", "E-mail", "prenom.nom@exemple.fr"),
+    ("phone_home", "Téléphone fixe (facultatif)", "exemple : 04 77 00 00 00"),
+    ("phone_mobile", "Téléphone portable (facultatif)", "exemple : 06 12 34 56 78"),
+    ("email", "E-mail", "exemple : prenom.nom@exemple.fr"),
 )
 
 

@@ -41,12 +41,12 @@ class EntourageScreen(FamilySpaceScreen):
                          id="entourage-title")
             yield DataTable(id="contacts", cursor_type="row", zebra_stripes=True)
             yield Static("", id="entourage-empty", classes="explanation hidden")
-            yield Static("a : ajouter · e ou Entrée : modifier · d : retirer",
-                         classes="hint")
+            yield Static("", id="contact-detail")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Nom", "Lien", "Téléphone", "E-mail", "Récupère", "Urgence")
+        # Five short columns fit 80 terminal columns; the rest is in the detail below.
+        table.add_columns("Nom", "Lien", "Téléphone", "Récupère", "Urgence")
         self.reload()
 
     def reload(self) -> None:
@@ -74,12 +74,10 @@ class EntourageScreen(FamilySpaceScreen):
             table.add_row(
                 f"{contact.first_name} {contact.last_name}",
                 contact.relationship,
-                "\n".join(contact.phones) if contact.phones else "—",
-                contact.email or "—",
+                contact.phones[0] if contact.phones else "—",
                 yes_no(contact.can_pick_up),
                 yes_no(contact.emergency_contact),
                 key=str(contact.id),
-                height=None,
             )
         count = len(contacts)
         self.query_one("#entourage-title", Static).update(
@@ -99,6 +97,24 @@ class EntourageScreen(FamilySpaceScreen):
         elif contacts:
             table.move_cursor(row=min(previous, len(contacts) - 1))
         table.focus()
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        contact = self._current()
+        detail = self.query_one("#contact-detail", Static)
+        if contact is None:
+            detail.update("")
+            return
+        phones = ", ".join(contact.phones) or "—"
+        pick_up = ("peut venir chercher les enfants" if contact.can_pick_up
+                   else "ne vient pas chercher les enfants")
+        urgent = ("à prévenir en cas d'urgence" if contact.emergency_contact
+                  else "pas à prévenir en cas d'urgence")
+        detail.update(
+            f"[b]{contact.first_name} {contact.last_name}[/b] ({contact.relationship})\n"
+            f"Téléphone : {phones}\nE-mail : {contact.email or '—'}\n"
+            f"{pick_up[0].upper() + pick_up[1:]} ; {urgent}."
+        )
 
     def _current(self) -> Contact | None:
         table = self.query_one(DataTable)

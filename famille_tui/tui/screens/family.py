@@ -29,7 +29,10 @@ def age_in_words(birth: date, today: date) -> str:
         return f"{weeks} semaine" + ("s" if weeks > 1 else "")
     if months < 24:
         return f"{months} mois"
-    years = months // 12
+    years, rest = divmod(months, 12)
+    if years < 6 and rest:
+        # Crèche and nursery count in months as well.
+        return f"{years} ans et {rest} mois"
     return f"{years} ans"
 
 
@@ -54,7 +57,7 @@ class FamilyScreen(FamilySpaceScreen):
         adults = self.query_one("#adults", DataTable)
         adults.add_columns("Nom", "Rôle", "Téléphone", "E-mail")
         children = self.query_one("#children", DataTable)
-        children.add_columns("Prénom", "Nom", "Né(e) le", "Âge", "Structure")
+        children.add_columns("Enfant", "Né(e) le", "Âge", "Structure")
         if self.famille.family is not None:
             self.show(self.famille.family)
         else:
@@ -91,5 +94,7 @@ class FamilyScreen(FamilySpaceScreen):
         children = self.query_one("#children", DataTable)
         children.clear()
         for child in family.children:
-            children.add_row(child.first_name, child.last_name, french_date(child.birth_date),
+            children.add_row(f"{child.first_name} {child.last_name}",
+                             french_date(child.birth_date),
                              age_in_words(child.birth_date, today), child.structure)
+        children.focus()

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from famille_tui.client.errors import (
     AccountLocked,
@@ -25,6 +25,7 @@ from famille_tui.client.errors import (
     InvalidCredentials,
 )
 from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.widgets.checkbox import Case
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
@@ -92,7 +93,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
                                 placeholder="votre mot de passe")
                 if not self.famille.kiosk:
                     available = self.famille.credential_store.available
-                    yield Checkbox(REMEMBER_LABEL if available else NO_KEYRING_LABEL,
+                    yield Case(REMEMBER_LABEL if available else NO_KEYRING_LABEL,
                                    id="remember", disabled=not available)
                 with Horizontal(classes="buttons"):
                     yield Button("Se connecter", id="submit", variant="primary")
@@ -177,7 +178,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         if not password:
             password_field.input.focus()
             return
-        remember = bool(self.query("#remember")) and self.query_one("#remember", Checkbox).value
+        remember = bool(self.query("#remember")) and self.query_one("#remember", Case).value
         self._login(login, password, remember=remember, remembered=False)
 
     @on(Button.Pressed, "#activation")

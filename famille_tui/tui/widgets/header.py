@@ -39,9 +39,8 @@ class FamilyHeader(Horizontal):
         return cast("FamilleApp", self.app)
 
     def _where(self) -> str:
-        parts = [self.section] if self.section else []
-        parts.append(self.famille.commune_name or "Espace famille")
-        return " · ".join(parts)
+        # The section is marked in the section bar; the header says where and for whom.
+        return self.famille.commune_name or "Espace famille"
 
     def on_mount(self) -> None:
         self.watch(self.famille, "family_name", self._show_family)
