@@ -71,8 +71,11 @@ class Terminal:
         return result.stdout
 
     def start(self, command: str) -> None:
+        # The program starts a moment after the window has its final size: a resize during
+        # its start-up could be missed, and the test would read an 80×24 picture.
+        delayed = f"sleep 1; exec {command}"
         self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "app",
-                  "-x", str(WIDTH), "-y", str(HEIGHT), command)
+                  "-x", str(WIDTH), "-y", str(HEIGHT), delayed)
         self.tmux("set-option", "-t", "app", "remain-on-exit", "on")
         # Without a client attached, tmux may fall back to 80×24: fix the size explicitly.
         self.tmux("set-option", "-g", "window-size", "manual")
@@ -100,7 +103,9 @@ class Terminal:
                 return screen
             time.sleep(0.25)
         size = self.tmux("display", "-p", "-t", "app", "#{window_width}x#{window_height}")
-        raise AssertionError(f"jamais affiché : {texts!r} ({size.strip()})\n--- écran ---\n{screen}")
+        raise AssertionError(
+            f"jamais affiché : {texts!r} ({size.strip()})\n--- écran ---\n{screen}"
+        )
 
     def press_until(self, key: str, *texts: str, tries: int = 3) -> str:
         """Press `key` until the texts show (the first press may come before the app
@@ -211,7 +216,7 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
     terminal.wait_for("Famille Martin", "Reste à payer : 654,80\u00a0€")
 
     # « Mes factures »: the overdue invoice is first; tick it and pay.
-    screen = terminal.press_until("4", "Mes factures", "2026100042", "en retard")
+    screen = terminal.press_until("4", "Afficher (f)", "2026100042", "en retard")
     assert "⚠ À payer, en retard" in screen
     terminal.key("Space")
     terminal.wait_for("1 facture cochée : 312,40\u00a0€")

@@ -48,7 +48,7 @@ def invoice(**changes: Any) -> Invoice:
 def test_status_is_said_in_words_with_a_symbol() -> None:
     assert status_words(invoice(), TODAY) == "● À payer"
     assert status_words(invoice(due_date=date(2026, 11, 15)), TODAY) == "⚠ À payer, en retard"
-    assert status_words(invoice(status=InvoiceStatus.EN_COURS), TODAY) == "⧗ Paiement en cours"
+    assert status_words(invoice(status=InvoiceStatus.EN_COURS), TODAY) == "◷ Paiement en cours"
     paid = invoice(status=InvoiceStatus.REGLEE, paid_cents=31240, remaining_cents=0)
     assert status_words(paid, TODAY) == "✓ Réglée"
     offline = invoice(payable_online=False, not_payable_reason="Montant inférieur à 1 €.")

@@ -41,8 +41,8 @@ OUTCOME_SYMBOLS: dict[PaymentStatus, str] = {
     PaymentStatus.PAID: "✓",
     PaymentStatus.REFUSED: "✗",
     PaymentStatus.CANCELLED: "✗",
-    PaymentStatus.EXPIRED: "⧗",
-    PaymentStatus.PENDING: "⧗",
+    PaymentStatus.EXPIRED: "◷",
+    PaymentStatus.PENDING: "◷",
 }
 #: From this size on, the QR code sits beside the text instead of under it.
 WIDE_COLUMNS = 110
@@ -95,7 +95,7 @@ class PaymentWaitScreen(FamilySpaceScreen):
                 yield Static("", id="wait-browser")
                 yield Static("", id="wait-url")
                 with Vertical(id="wait-qr-narrow"):
-                    yield Static("Ou scannez ce QR code avec votre téléphone :",
+                    yield Static("Ou scannez ce QR code avec votre téléphone (↓ pour le voir) :",
                                  classes="wait-qr-label")
             with Vertical(id="wait-qr-wide"):
                 yield Static("Pour payer sur votre téléphone, scannez :",
@@ -108,6 +108,8 @@ class PaymentWaitScreen(FamilySpaceScreen):
         self._timer = self.set_interval(1.0, self._tick)
         self._place_qr()
         self.show()
+        # Arrow keys scroll the text and the QR code when the terminal is small.
+        self.query_one("#wait-text").focus()
         if self._open_on_mount:
             self.action_open_browser()
 
@@ -146,11 +148,14 @@ class PaymentWaitScreen(FamilySpaceScreen):
             return
         target = self.query_one("#wait-qr-wide" if self.wide else "#wait-qr-narrow", Vertical)
         existing = list(self.query(QRCode))
-        if existing and existing[0].parent is target and self._shown_url == url:
-            return
-        for qr in existing:
-            qr.remove()
-        target.mount(QRCode(url, id="wait-qr"))
+        in_place = [qr for qr in existing if qr.parent is target]
+        if in_place:
+            if in_place[0].data != url:
+                in_place[0].set_data(url)
+        else:
+            for qr in existing:
+                qr.remove()
+            target.mount(QRCode(url))
         self._shown_url = url
 
     def _tick(self) -> None:
@@ -197,7 +202,7 @@ class PaymentWaitScreen(FamilySpaceScreen):
             self._say("wait-outcome", watched.error)
             self._say("wait-network", "")
         else:
-            title.update("⧗ En attente du paiement…")
+            title.update("◷ En attente du paiement…")
             self._say(
                 "wait-outcome",
                 "Terminez le paiement dans le navigateur : le résultat s'affichera ici. "

@@ -17,7 +17,7 @@ from textual.widget import Widget
 #: Modules of light margin around the code; 2 is what phone cameras need in practice.
 QUIET_ZONE = 2
 
-_QR_STYLE = Style(color="black", bgcolor="white")
+_QR_STYLE = Style(color="#000000", bgcolor="#ffffff")
 _HALF_BLOCKS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
 
 
