@@ -26,7 +26,9 @@ class Request(BaseModel):
 Cents = Annotated[int, Field(ge=0, le=100_000_000_000)]
 
 _PHONE = re.compile(r"^(?:\+33|0033|0)[1-9](?:\d{8})$")
-_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+_EMAIL = re.compile(
+    r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
+)
 _REFDET = re.compile(r"^[A-Za-z0-9]{6,30}$")
 
 

@@ -41,6 +41,9 @@ class Payment(Response):
     reference: str
     #: Where the parent pays: the PayFiP page (or the sandbox's).
     payment_url: str
+    #: A short address on the portal's own host that leads to `payment_url` while the payment
+    #: is pending: small enough for a QR code a phone reads from a terminal.
+    short_url: str | None = None
     created_at: datetime
     expires_at: datetime
     #: Set once paid: when, and the bank's authorisation number.

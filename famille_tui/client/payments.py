@@ -63,6 +63,7 @@ __all__ = [
     "ResumedPayment",
     "WaitEvent",
     "check_payment_url",
+    "checked_short_url",
     "default_journal_dir",
     "new_idempotency_key",
     "outcome_message",
@@ -638,3 +639,13 @@ async def resume_journal(client: PortalClient, journal: PaymentJournal) -> list[
             journal.remove(entry.payment_id)
         results.append(ResumedPayment(entry, payment=payment))
     return results
+
+
+def checked_short_url(payment: Payment, *, portal_url: str, demo: bool) -> str | None:
+    """The payment's short link (for a QR code), if the portal gave one on an allowed host."""
+    if not payment.short_url:
+        return None
+    try:
+        return check_payment_url(payment.short_url, portal_url=portal_url, demo=demo)
+    except PaymentHostNotAllowed:
+        return None

@@ -47,6 +47,7 @@ from famille_tui.client.payments import (
     ResumedPayment,
     WaitEvent,
     check_payment_url,
+    checked_short_url,
     outcome_message,
     resume_journal,
     wait_for_payment,
@@ -91,6 +92,13 @@ class Watched:
     #: A problem that stopped the watch (not the network: that one is retried).
     error: str | None = None
     listeners: list[Callable[[Watched], None]] = field(default_factory=list)
+    #: The portal's short link to the page, for the QR code (None: use payment_url).
+    short_url: str | None = None
+
+    @property
+    def qr_url(self) -> str | None:
+        """What the QR code holds: the short link when there is one (a smaller code)."""
+        return self.short_url or self.payment_url
 
     @property
     def final(self) -> bool:
@@ -144,6 +152,7 @@ class PaymentWatch:
             invoice_numbers=list(invoice_numbers or [str(i) for i in payment.invoice_ids]),
             amount_cents=payment.amount_cents,
             payment_url=self._checked_url(payment),
+            short_url=self._checked_short_url(payment),
             started=time.monotonic(),
             payment=payment,
         )
@@ -194,6 +203,11 @@ class PaymentWatch:
         except PaymentHostNotAllowed:
             return None
 
+    def _checked_short_url(self, payment: Payment) -> str | None:
+        return checked_short_url(
+            payment, portal_url=self.app.client.base_url, demo=self.app.demo
+        )
+
     def _start(self, watched: Watched) -> None:
         run_in_background(
             self.app,
@@ -222,6 +236,7 @@ class PaymentWatch:
         if event.payment is not None:
             watched.payment = event.payment
             watched.payment_url = self._checked_url(event.payment)
+            watched.short_url = self._checked_short_url(event.payment)
         self._changed(watched)
 
     async def _follow(self, watched: Watched) -> None:

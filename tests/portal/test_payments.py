@@ -204,3 +204,23 @@ def test_a_pending_payment_expires(short_portal: PortalProcess) -> None:
         # The sandbox no longer takes it, and a new payment can be made.
         assert "délai pour payer est dépassé" in pay_in_sandbox(payment["payment_url"])
         assert _pay(api, ["2026100042"]).status_code == 201
+
+
+def test_the_short_link_leads_to_the_payment_page_while_pending(martin: Api) -> None:
+    import httpx
+
+    payment = _pay(martin, ["2026100042"], key="short-1").json()
+    short = payment["short_url"]
+    assert short.endswith("/p/" + payment["id"])
+    assert len(short) < len(payment["payment_url"]) / 2  # small enough for a QR code
+    hop = httpx.get(short, follow_redirects=False)
+    assert hop.status_code == 303
+    assert hop.headers["location"] == payment["payment_url"]
+    # Once paid, the link no longer leads anywhere to pay: it says so.
+    pay_in_sandbox(payment["payment_url"])
+    after = httpx.get(short, follow_redirects=False)
+    assert after.status_code == 200
+    assert "déjà réglé" in after.text
+    unknown = httpx.get(short[: -len(payment["id"])] + "pay_inconnu", follow_redirects=False)
+    assert unknown.status_code == 404
+    assert "inconnu" in unknown.text

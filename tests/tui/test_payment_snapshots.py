@@ -43,6 +43,8 @@ STEADY_URL = (
     "&saisie=T"
 )
 
+STEADY_SHORT_URL = "http://127.0.0.1:8765/p/pay_0123456789abcdefghijklmn"
+
 Before = Callable[[Pilot[Any]], Any]
 
 
@@ -52,8 +54,13 @@ def steady(screen: PaymentWaitScreen, monkeypatch: pytest.MonkeyPatch) -> None:
     watched.started = 1000.0
     monkeypatch.setattr(PaymentWaitScreen, "now", lambda: 1083.0)
     watched.payment_url = STEADY_URL
+    watched.short_url = STEADY_SHORT_URL
     if watched.payment is not None:
-        update: dict[str, Any] = {"payment_url": STEADY_URL, "reference": "PF0123456789ABCD"}
+        update: dict[str, Any] = {
+            "payment_url": STEADY_URL,
+            "short_url": STEADY_SHORT_URL,
+            "reference": "PF0123456789ABCD",
+        }
         if watched.payment.authorization_number:
             update["authorization_number"] = "123456"
         watched.payment = watched.payment.model_copy(update=update)

@@ -29,6 +29,11 @@ def request_origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
+def with_short_url(payment: Payment, request: Request) -> Payment:
+    """The payment with its short link (`{origin}/p/{id}`, see routers/portal.py)."""
+    return payment.model_copy(update={"short_url": f"{request_origin(request)}/p/{payment.id}"})
+
+
 @router.post(
     "/payments",
     status_code=status.HTTP_201_CREATED,
@@ -61,12 +66,13 @@ def new_payment(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return payment
+    return with_short_url(payment, request)
 
 
 @router.get("/payments/{payment_id}", response_model=Payment)
 async def get_payment(
     payment_id: Annotated[str, Path(max_length=64)],
+    request: Request,
     state: State,
     user: User,
     wait: Annotated[int, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
@@ -91,7 +97,7 @@ async def get_payment(
         payment, until_expiry = await run_in_threadpool(read)
         left = deadline - time.monotonic()
         if payment.status.is_final or left <= 0:
-            return payment
+            return with_short_url(payment, request)
         # Sleep until the change, the deadline, or the expiry (then read it as expired).
         timeout = min(left, max(0.0, until_expiry) + 0.05)
         with contextlib.suppress(TimeoutError):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from famille_tui.api import Commune, OutboxMessage
 from famille_tui.api.money import format_euros
+from famille_tui.portal.billing import expire_due
 from famille_tui.portal.deps import CommuneRow, Db, State
 from famille_tui.portal.html import e, page
 from famille_tui.portal.problems import not_found
@@ -95,3 +96,31 @@ def home(request: Request, db: Db) -> HTMLResponse:
         '<a href="/openapi.json">openapi.json</a></p>'
     )
     return page("Portail famille de démonstration", body, banner=BANNER)
+
+
+_SHORT_LINK_GONE = {
+    "paid": "Ce paiement est déjà réglé : il n'y a plus rien à payer.",
+    "refused": "Ce paiement a été refusé. Recommencez depuis votre Espace famille.",
+    "cancelled": "Ce paiement a été abandonné. Recommencez depuis votre Espace famille.",
+    "expired": "Ce lien de paiement a expiré. Recommencez depuis votre Espace famille.",
+}
+
+
+@pages_router.get("/p/{payment_id}", response_class=HTMLResponse)
+def short_payment_link(payment_id: str, db: Db, state: State) -> Response:
+    """The short link of a payment (`Payment.short_url`), for a QR code read by a phone:
+    sends the browser on to the payment page while the payment is pending. The id is a
+    random capability, like the payment page's own address; nothing here changes state."""
+    row = None
+    if len(payment_id) <= 64:
+        expire_due(db, state.watch)
+        row = db.execute(
+            "SELECT status, payment_url FROM payments WHERE id = ?", (payment_id,)
+        ).fetchone()
+    if row is None:
+        unknown = "<h1>Paiement</h1><p>Ce lien de paiement est inconnu.</p>"
+        return page("Paiement", unknown, banner=BANNER, status_code=404)
+    if row["status"] == "pending":
+        return RedirectResponse(row["payment_url"], status_code=303)
+    message = _SHORT_LINK_GONE.get(row["status"], "Ce paiement n'est plus en attente.")
+    return page("Paiement", f"<h1>Paiement</h1><p>{e(message)}</p>", banner=BANNER)

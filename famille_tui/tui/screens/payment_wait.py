@@ -139,7 +139,7 @@ class PaymentWaitScreen(FamilySpaceScreen):
 
     def _place_qr(self) -> None:
         """The QR code beside the text when there is room, else under it (scrolling)."""
-        url = self.watched.payment_url
+        url = self.watched.qr_url
         self.set_class(self.wide, "-wide")
         if not url or self.watched.stopped:
             for qr in self.query(QRCode):
