@@ -1,0 +1,225 @@
+"""Paying at the kiosk: a large QR code first, so that the parent pays on their own phone.
+
+No card is typed on a shared keyboard unless the parent chooses to: « Ouvrir ici » (the
+payment page in this machine's browser) is the second choice, under the code. The screen is
+a view of the payment the app-level watcher follows (`payment_watch`), like the laptop's
+waiting screen: it shows « En attente du paiement… », then the outcome (« Réglée »…) as soon
+as the portal knows it. While the payment is pending the kiosk's idle timer is paused (see
+`idle.IdleWatcher.payment_awaited`), up to the payment's expiry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from famille_tui.api import PaymentStatus
+from famille_tui.api.money import format_euros
+from famille_tui.client.payments import outcome_message
+from famille_tui.tui.payment_watch import (
+    OUTCOME_TITLES,
+    Watched,
+    open_in_browser,
+    payment_watch,
+    run_in_background,
+)
+from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.widgets.qr import QRCode
+
+#: Symbol + words of each outcome (never colour alone).
+SYMBOLS: dict[PaymentStatus, str] = {
+    PaymentStatus.PAID: "✓",
+    PaymentStatus.REFUSED: "✗",
+    PaymentStatus.CANCELLED: "✗",
+    PaymentStatus.EXPIRED: "◷",
+    PaymentStatus.PENDING: "◷",
+}
+SCAN = (
+    "Scannez ce code avec l'appareil photo de votre téléphone : la page de paiement sécurisée "
+    "de l'État (PayFiP) s'ouvre sur votre téléphone, et le résultat s'affiche ici."
+)
+OPEN_HERE = (
+    "Pas de téléphone ? Touche o : « Ouvrir ici », la page de paiement sur cet écran "
+    "(la carte est alors saisie sur le clavier de la borne)."
+)
+
+
+def elapsed_words(seconds: float) -> str:
+    """« 1 min 05 s », « 12 s »."""
+    minutes, secs = divmod(max(0, int(seconds)), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+class KioskPaymentScreen(FamilySpaceScreen):
+    """The QR code of one payment, its address as text, then its outcome."""
+
+    SECTION = "Mes factures"
+    SECTION_MODE = "factures"
+    CSS_PATH = "kiosk.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Retour",
+                tooltip="Revenir aux factures ; le paiement reste suivi"),
+        Binding("o", "open_here", "Ouvrir ici", tooltip="La page de paiement sur cet écran"),
+        Binding("enter", "done", "Terminé", show=False),
+    ]
+
+    #: The clock of the elapsed time (replaced in snapshot tests for a steady picture).
+    now: ClassVar[Callable[[], float]] = time.monotonic
+
+    def __init__(self, watched: Watched) -> None:
+        super().__init__()
+        self.watched = watched
+        #: None: « Ouvrir ici » not asked; then whether the browser opened.
+        self.opened_here: bool | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="kpay"):
+            yield Static("", id="kpay-title")
+            yield Static("", id="kpay-what")
+            yield Static("", id="kpay-status")
+            with Vertical(id="kpay-qr-box"):
+                yield Static(SCAN, id="kpay-scan")
+            yield Static("", id="kpay-url")
+            yield Static("", id="kpay-here")
+
+    def on_mount(self) -> None:
+        watch = payment_watch(self.famille)
+        watch.subscribe(self.watched.payment_id, self._changed)
+        watch.on_screen = self.watched.payment_id
+        self.set_interval(1.0, self._tick)
+        self.show()
+        self.query_one("#kpay").focus()  # arrows scroll to the address on a small terminal
+
+    def on_unmount(self) -> None:
+        watch = payment_watch(self.famille)
+        watch.unsubscribe(self.watched.payment_id, self._changed)
+        if watch.on_screen == self.watched.payment_id:
+            watch.on_screen = None
+
+    def on_screen_suspend(self) -> None:
+        watch = payment_watch(self.famille)
+        if watch.on_screen == self.watched.payment_id:
+            watch.on_screen = None
+
+    def on_screen_resume(self) -> None:
+        payment_watch(self.famille).on_screen = self.watched.payment_id
+        self.show()
+
+    def _changed(self, watched: Watched) -> None:
+        self.show()
+
+    def _tick(self) -> None:
+        if not self.watched.stopped:
+            self._show_status()
+
+    def _line(self, static_id: str, content: str | Text) -> None:
+        static = self.query_one(f"#{static_id}", Static)
+        static.update(content)
+        static.display = bool(str(content))
+
+    # -- what is shown ---------------------------------------------------------------------
+
+    def show(self) -> None:
+        watched = self.watched
+        count = len(watched.invoice_numbers)
+        noun = "Facture" if count == 1 else f"{count} factures :"
+        self._line("kpay-what", f"{noun} {', '.join(watched.invoice_numbers)} — "
+                                f"{format_euros(watched.amount_cents)}")
+        title = self.query_one("#kpay-title", Static)
+        payment = watched.payment
+        self.set_class(watched.stopped, "-final")
+        if watched.final and payment is not None:
+            status = payment.status
+            title.update(f"{SYMBOLS[status]} {OUTCOME_TITLES[status]}")
+            title.set_class(status is PaymentStatus.PAID, "-paid")
+            title.set_class(status is not PaymentStatus.PAID, "-failed")
+            self._line("kpay-status", outcome_message(payment)
+                       + "\n\nEntrée ou Échap : retour à « Mes factures ». "
+                         "F2 : terminer la session.")
+        elif watched.error is not None:
+            title.update("✗ Suivi du paiement interrompu")
+            self._line("kpay-status", watched.error)
+        else:
+            title.update("Payez avec votre téléphone")
+            self._show_status()
+        self._show_code()
+        self.refresh_bindings()
+
+    def _show_status(self) -> None:
+        elapsed = elapsed_words(type(self).now() - self.watched.started)
+        line = f"◷ En attente du paiement… (depuis {elapsed})"
+        event = self.watched.event
+        if self.watched.retrying and event is not None:
+            line += f"\n⚠ {event.message}"
+        self._line("kpay-status", line)
+
+    def _show_code(self) -> None:
+        url = self.watched.payment_url
+        box = self.query_one("#kpay-qr-box", Vertical)
+        if self.watched.stopped or not url:
+            for qr in self.query(QRCode):
+                qr.remove()
+            box.display = False
+            self._line("kpay-url", "" if self.watched.stopped else
+                       "✗ L'adresse de paiement n'a pas pu être vérifiée : payez depuis chez "
+                       "vous, dans « Mes factures » de votre Espace famille.")
+            self._line("kpay-here", "")
+            return
+        box.display = True
+        codes = list(self.query(QRCode))
+        if codes:
+            if codes[0].data != url:
+                codes[0].set_data(url)
+        else:
+            box.mount(QRCode(url, id="kpay-qr"))
+        self._line("kpay-url", Text.assemble(("Adresse de paiement : ", "bold"), url))
+        if self.opened_here is None:
+            here = OPEN_HERE
+        elif self.opened_here:
+            here = "La page de paiement est ouverte sur cet écran, dans le navigateur."
+        else:
+            here = "✗ Le navigateur de la borne ne s'est pas ouvert : scannez le QR code."
+        self._line("kpay-here", here)
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_here":
+            return not self.watched.stopped and bool(self.watched.payment_url)
+        if action == "done":
+            return self.watched.stopped
+        return True
+
+    def action_leave(self) -> None:
+        if not self.watched.stopped:
+            self.notify("Le paiement reste suivi : son résultat s'affichera ici.",
+                        title="En attente du paiement…", timeout=8)
+        self.dismiss(None)
+
+    def action_done(self) -> None:
+        if self.watched.stopped:
+            self.dismiss(None)
+
+    def action_open_here(self) -> None:
+        url = self.watched.payment_url
+        if url and not self.watched.stopped:
+            run_in_background(self, partial(self._open, url), group="kiosk-open-here",
+                              exclusive=True, exit_on_error=False)
+
+    async def _open(self, url: str) -> None:
+        # The browser command may block for seconds: never in the UI's loop.
+        self.opened_here = await asyncio.to_thread(open_in_browser, url)
+        self._show_code()
+
+    def reload(self) -> None:
+        self.show()
