@@ -15,8 +15,10 @@ import asyncio
 import contextlib
 import gc
 import heapq
+import stat
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import keyring
@@ -43,7 +45,9 @@ from famille_tui.tui.kiosk.staff import StaffCodeScreen, StaffMenuScreen
 from famille_tui.tui.kiosk.welcome import WelcomeScreen
 from famille_tui.tui.payment_watch import payment_watch
 from famille_tui.tui.screens.login import LoginScreen
+from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.notice import Notice
+from famille_tui.tui.widgets.qr import QRCode
 from tests.support.sandbox import pay_in_sandbox
 from tests.tui.conftest import CHAMBON, TODAY, field, type_into, wait_until
 
@@ -497,33 +501,72 @@ async def start_kiosk_payment(app: KioskApp, number: str) -> KioskPaymentScreen:
     return screen
 
 
+@pytest.fixture
+def browser_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`BROWSER` writes down each URL it is asked to open: the kiosk must not, unasked."""
+    log = tmp_path / "browser-opened.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("BROWSER", str(script))
+    return log
+
+
 async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
-    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring
+    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring, browser_log: Path
 ) -> None:
     clock = FakeClock()
     app = make_kiosk(portal, clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await kiosk_login(pilot)
-        screen = await start_kiosk_payment(app, "2026100042")
+        # « Mes factures », the invoice under the cursor, « p », « Payer par carte bancaire ».
+        invoices = await open_invoices(pilot)
+        target = next(i for i in invoices.shown_invoices() if i.number == "2026100042")
+        invoices.query_one("#invoice-table").move_cursor(  # type: ignore[attr-defined]
+            row=invoices.shown_invoices().index(target))
+        await pilot.press("p")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "PaymentSummaryScreen")
+        summary = app.screen
+        await wait_until(pilot, lambda: summary.query_one(FormField).value, what="e-mail")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, KioskPaymentScreen),
+                         what="the QR code screen")
+        screen = app.screen
+        assert isinstance(screen, KioskPaymentScreen)
         await pilot.pause(0.2)
-        url = screen.watched.payment_url
+        url = screen.watched.qr_url
         assert url
-        qr = screen.query_one("#kpay-qr")
-        assert qr.data == url  # type: ignore[attr-defined]
+        qr = screen.query_one("#kpay-qr", QRCode)
+        assert qr.data == url
         assert url in str(screen.query_one("#kpay-url", Static).content)
-        # The QR code comes first, « Ouvrir ici » second.
+        # The QR code comes first, « Ouvrir ici » second; no browser opened on the kiosk.
         assert qr.region.y < screen.query_one("#kpay-here").region.y
-        assert "o" in footer_keys_of(screen)
+        assert "o" in footer_keys_of(screen) and "f2" in footer_keys_of(screen)
+        assert not browser_log.exists()
         # A parent paying on the phone is not idle: no warning while the payment is awaited.
         clock.advance(app.options.settings.kiosk_idle_seconds * 3)
         await pilot.pause(0.6)
         assert app.screen is screen
-        await asyncio.to_thread(pay_in_sandbox, url)  # the phone
+        await asyncio.to_thread(pay_in_sandbox, url)  # the phone follows the QR code
         await wait_until(pilot, lambda: "Réglée" in str(
             screen.query_one("#kpay-title", Static).content), timeout=20, what="Réglée")
         assert not screen.query("#kpay-qr")
         # Once paid, the idle time counts again.
         await idle_out(pilot, clock)
+
+
+async def test_open_here_is_the_second_choice(
+    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring, browser_log: Path
+) -> None:
+    app = make_kiosk(portal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await kiosk_login(pilot)
+        screen = await start_kiosk_payment(app, "2026100042")
+        await pilot.press("o")
+        await wait_until(pilot, lambda: browser_log.exists(), what="browser")
+        assert browser_log.read_text(encoding="utf-8").split() == [screen.watched.payment_url]
+        await wait_until(pilot, lambda: "ouverte sur cet écran" in str(
+            screen.query_one("#kpay-here", Static).content))
 
 
 async def test_a_pending_payment_is_handed_over_at_the_end(

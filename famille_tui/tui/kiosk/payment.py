@@ -164,7 +164,9 @@ class KioskPaymentScreen(FamilySpaceScreen):
         self._line("kpay-status", line)
 
     def _show_code(self) -> None:
-        url = self.watched.payment_url
+        # The portal's short link when it gives one: a smaller code, and an address short
+        # enough to type on a phone.
+        url = self.watched.qr_url
         box = self.query_one("#kpay-qr-box", Vertical)
         if self.watched.stopped or not url:
             for qr in self.query(QRCode):

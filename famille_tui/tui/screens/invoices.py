@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, Payment
@@ -312,13 +313,22 @@ class InvoicesScreen(FamilySpaceScreen):
     def _summary_closed(self, payment: Payment | None) -> None:
         if payment is None:
             return
-        from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
-
         watched = payment_watch(self.famille).get(payment.id)
         self.ticked.clear()
         self.reload()
         if watched is not None:
-            self.app.push_screen(PaymentWaitScreen(watched, open_browser=True))
+            self.app.push_screen(self._wait_screen(watched, open_browser=True))
+
+    def _wait_screen(self, watched: Watched, *, open_browser: bool) -> Screen[None]:
+        """The waiting screen; on a kiosk (issue 6), the QR code first and no browser opened:
+        the parent pays on their own phone (`famille_tui.tui.kiosk.payment`)."""
+        if self.famille.kiosk:
+            from famille_tui.tui.kiosk.payment import KioskPaymentScreen
+
+            return KioskPaymentScreen(watched)
+        from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
+
+        return PaymentWaitScreen(watched, open_browser=open_browser)
 
     def follow(self, invoice: Invoice) -> None:
         """Enter on an invoice « Paiement en cours »: its waiting screen."""
@@ -326,8 +336,6 @@ class InvoicesScreen(FamilySpaceScreen):
                           group="invoice-follow", exit_on_error=False)
 
     async def _follow(self, invoice: Invoice) -> None:
-        from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
-
         app = self.famille
         watch = payment_watch(app)
         watched = next((w for w in watch.active() if invoice.id in w.invoice_ids), None)
@@ -344,4 +352,4 @@ class InvoicesScreen(FamilySpaceScreen):
             self.notify("Ce paiement n'est plus en cours.", title="Paiement", timeout=6)
             self.reload()
             return
-        await app.push_screen(PaymentWaitScreen(watched, open_browser=False))
+        await app.push_screen(self._wait_screen(watched, open_browser=False))
