@@ -7,7 +7,8 @@ pending payment of its own (the bench gave martin one invoice per waiter). Then,
 `--duration` seconds, at once:
 - every waiter long-polls its payment (`GET payments/{id}?wait=25`), again and again;
 - `--logins` logins a second (`POST session`, martin and durand of both communes in turn);
-- `--lists` invoice lists a second (`GET invoices`, on sessions opened in the set-up).
+- `--lists` invoice lists a second (`GET invoices` of durand, an ordinary family, on
+  sessions opened in the set-up).
 The rates are open-loop: a request leaves on time whether or not the previous one answered.
 Only 127.0.0.1 is ever contacted, the number of requests is bounded by the rates and the
 duration, and every request has a timeout. Prints one JSON line: counts, errors (with a few
@@ -69,7 +70,9 @@ async def set_up(client: httpx.AsyncClient, origin: str, waiters: int,
             return token, str(answer.json()["id"])
 
     pairs = await asyncio.gather(*(one(i) for i in invoice_ids[:waiters]))
-    list_tokens = [await login(client, origin, CHAMBON, "martin", "demo-martin")
+    # The lists are durand's: a family of ordinary size (martin was given one invoice per
+    # waiter, which would make every list hundreds of invoices long).
+    list_tokens = [await login(client, origin, CHAMBON, "durand", "demo-durand")
                    for _ in range(10)]
     return list(pairs), list_tokens
 
