@@ -539,8 +539,11 @@ async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
         qr = screen.query_one("#kpay-qr", QRCode)
         assert qr.data == url
         assert url in str(screen.query_one("#kpay-url", Static).content)
-        # The QR code comes first, « Ouvrir ici » second; no browser opened on the kiosk.
-        assert qr.region.y < screen.query_one("#kpay-here").region.y
+        # The QR code comes first (on the left), its address under it, « Ouvrir ici » second;
+        # no browser opened on the kiosk.
+        here, address = screen.query_one("#kpay-here"), screen.query_one("#kpay-url")
+        await wait_until(pilot, lambda: qr.region.x < here.region.x
+                         and qr.region.bottom <= address.region.y, what="QR code first")
         assert "o" in footer_keys_of(screen) and "f2" in footer_keys_of(screen)
         assert not browser_log.exists()
         # A parent paying on the phone is not idle: no warning while the payment is awaited.

@@ -72,7 +72,8 @@ class KioskApp(FamilleApp):
                 tooltip="Terminer la session : déconnexion, et rien de votre famille ne reste"),
         Binding("f2", "welcome", "Accueil", priority=True,
                 tooltip="Revenir à l'accueil ; rien de ce qui a été saisi ne reste"),
-        Binding("f12", "staff", "Personnel", show=False, priority=True),
+        # Shown on the welcome screen only (its own binding); from elsewhere it still works.
+        Binding("f12", "staff", "Personnel", show=False),
         Binding("ctrl+q", "blocked", show=False, priority=True),
         Binding("ctrl+z", "blocked", show=False, priority=True),
         Binding("ctrl+backslash", "blocked", show=False, priority=True),

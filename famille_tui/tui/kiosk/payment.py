@@ -19,7 +19,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import ScrollableContainer, Vertical
+from textual.events import Resize
 from textual.widgets import Static
 
 from famille_tui.api import PaymentStatus
@@ -35,6 +36,8 @@ from famille_tui.tui.payment_watch import (
 from famille_tui.tui.screens.base import FamilySpaceScreen
 from famille_tui.tui.widgets.qr import QRCode
 
+#: The narrowest column of text beside the code; below that, the text goes under it.
+TEXT_COLUMNS = 36
 #: Symbol + words of each outcome (never colour alone).
 SYMBOLS: dict[PaymentStatus, str] = {
     PaymentStatus.PAID: "✓",
@@ -83,14 +86,26 @@ class KioskPaymentScreen(FamilySpaceScreen):
         self.opened_here: bool | None = None
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="kpay"):
-            yield Static("", id="kpay-title")
-            yield Static("", id="kpay-what")
-            yield Static("", id="kpay-status")
+        # The code on the left (first), its address under it; what to do on the right. When
+        # the terminal is too narrow for both, they stack, the code still first.
+        with ScrollableContainer(id="kpay"):
             with Vertical(id="kpay-qr-box"):
+                yield Static("", id="kpay-url")
+            with Vertical(id="kpay-text"):
+                yield Static("", id="kpay-title")
+                yield Static("", id="kpay-what")
+                yield Static("", id="kpay-status")
                 yield Static(SCAN, id="kpay-scan")
-            yield Static("", id="kpay-url")
-            yield Static("", id="kpay-here")
+                yield Static("", id="kpay-here")
+
+    def on_resize(self, event: Resize) -> None:
+        self._place()
+
+    def _place(self) -> None:
+        """Side by side when the code and a readable column of text both fit."""
+        codes = list(self.query(QRCode))
+        width = len(codes[0].rows[0]) + 4 if codes and codes[0].rows else 0
+        self.set_class(width + TEXT_COLUMNS > self.size.width, "-stacked")
 
     def on_mount(self) -> None:
         watch = payment_watch(self.famille)
@@ -172,7 +187,7 @@ class KioskPaymentScreen(FamilySpaceScreen):
             for qr in self.query(QRCode):
                 qr.remove()
             box.display = False
-            self._line("kpay-url", "" if self.watched.stopped else
+            self._line("kpay-scan", "" if self.watched.stopped else
                        "✗ L'adresse de paiement n'a pas pu être vérifiée : payez depuis chez "
                        "vous, dans « Mes factures » de votre Espace famille.")
             self._line("kpay-here", "")
@@ -183,8 +198,10 @@ class KioskPaymentScreen(FamilySpaceScreen):
             if codes[0].data != url:
                 codes[0].set_data(url)
         else:
-            box.mount(QRCode(url, id="kpay-qr"))
-        self._line("kpay-url", Text.assemble(("Adresse de paiement : ", "bold"), url))
+            box.mount(QRCode(url, id="kpay-qr"), before=0)
+        self._line("kpay-scan", SCAN)
+        self._line("kpay-url", Text.assemble(("Adresse : ", "bold"), url))
+        self._place()
         if self.opened_here is None:
             here = OPEN_HERE
         elif self.opened_here:

@@ -47,6 +47,8 @@ class WelcomeScreen(Screen[None]):
     """« Bienvenue »: Se connecter, Première connexion, Mot de passe oublié."""
 
     CSS_PATH = "kiosk.tcss"
+    #: Enter at once is « Se connecter », also when the screen comes back after a dialog.
+    AUTO_FOCUS = "#welcome-login"
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the scrolling container would take the arrows for itself.
         Binding("down", "app.focus_next", "Suivant", show=False, priority=True),
@@ -65,15 +67,16 @@ class WelcomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         commune = self.kiosk.commune_name
-        with VerticalScroll(id="welcome"), Vertical(id="welcome-box"):
+        # Not focusable: the arrows move between the buttons, not the scrolling.
+        with VerticalScroll(id="welcome", can_focus=False), Vertical(id="welcome-box"):
             yield Static("Bienvenue à l'Espace famille", id="welcome-title")
             yield Static(commune, id="welcome-structure")
-            yield Static("", id="welcome-contact")
             yield Notice(id="welcome-notice")
             with Vertical(id="welcome-buttons"):
                 yield Button("Se connecter", id="welcome-login", variant="primary")
                 yield Button("Première connexion", id="welcome-activation")
                 yield Button("Mot de passe oublié", id="welcome-reset")
+            yield Static("", id="welcome-contact")
             yield Static(SHARED_POST, id="welcome-hint")
         yield Footer()
 
