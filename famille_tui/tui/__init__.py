@@ -11,6 +11,11 @@ from famille_tui.client.config import LaunchOptions
 
 def run(options: LaunchOptions) -> int:
     """Run the TUI until the user quits; the process exit code."""
+    if options.kiosk:
+        # A shared machine at a front desk (issue 6): its own app, `famille_tui.tui.kiosk`.
+        from famille_tui.tui.kiosk import run as run_kiosk
+
+        return run_kiosk(options)
     from famille_tui.tui.app import FamilleApp
 
     app = FamilleApp(options)
