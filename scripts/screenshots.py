@@ -82,7 +82,10 @@ class Tour:
         await self.pilot.pause(0.3)
 
     async def type(self, field: str, text: str) -> None:
-        self.app.screen.query_one(f"#field-{field}", FormField).input.focus()
+        """Empty the field, then type `text` key by key."""
+        target = self.app.screen.query_one(f"#field-{field}", FormField)
+        target.input.focus()
+        target.value = ""
         await self.pilot.pause()
         await self.pilot.press(*text)
 
@@ -140,7 +143,7 @@ async def tour_start(t: Tour) -> None:
     await t.pilot.pause()
     await t.pilot.press("space")
     await t.shot("05-connexion-remplie")
-    await t.type("password", "")
+    await t.type("password", "demo-martin")
     await t.pilot.press("enter")
     await t.until(lambda: t.app.logged_in and t.app.remaining_cents is not None)
     await t.on("FamilyScreen")

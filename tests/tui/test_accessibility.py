@@ -22,8 +22,20 @@ async def test_the_theme_setting_picks_high_contrast(make_app: Any) -> None:
 
 async def test_animations_off_by_setting(make_app: Any) -> None:
     app = make_app()  # the fixture sets animations = false
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen")
         assert app.animation_level == "none"
+        # No blinking cursor either, and the loading indicator is a word, not moving dots.
+        assert all(not i.cursor_blink for i in app.screen.query(Input))
+        assert str(app.get_loading_widget().render()) == "Chargement…"
+
+
+async def test_animations_on_by_default(make_app: Any) -> None:
+    app = make_app()
+    app.animation_level = "full"  # what Settings() and no TEXTUAL_ANIMATIONS give
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen")
+        assert all(i.cursor_blink for i in app.screen.query(Input))
 
 
 async def test_no_color_is_respected(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:

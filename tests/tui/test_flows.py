@@ -33,6 +33,11 @@ async def fresh_client(portal: Any, login: str = "martin",
     return client
 
 
+def in_family_space(app: Any) -> bool:
+    """Logged in AND on the Famille screen (the mode switch comes after the login)."""
+    return bool(app.logged_in) and screen_name(app) == "FamilyScreen"
+
+
 def notice_text(app: Any) -> str:
     return str(app.screen.query_one(Notice).render())
 
@@ -141,7 +146,7 @@ async def test_activation_of_bernard_from_the_outbox(make_app: Any, portal: Any)
         assert field(app, "login").value == "bernard"
         assert app.focused is field(app, "password").input
         await pilot.press(*"Nouveau-mot2passe", "enter")
-        await wait_until(pilot, lambda: app.logged_in, what="bernard logged in")
+        await wait_until(pilot, lambda: in_family_space(app), what="bernard logged in")
         assert app.family_name.startswith("Famille Bernard")
 
 
@@ -163,7 +168,7 @@ async def test_password_reset_with_the_code_from_the_outbox(make_app: Any, porta
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="back to login")
         await pilot.press(*"Autre-secret42", "enter")
-        await wait_until(pilot, lambda: app.logged_in, what="logged in with the new password")
+        await wait_until(pilot, lambda: in_family_space(app), what="new password works")
     async with PortalClient(portal.base_url(CHAMBON)) as client:
         await client.login("martin", "Autre-secret42")
 
@@ -377,5 +382,5 @@ async def test_portal_choice_when_several_communes(make_app: Any) -> None:
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen")
         assert app.commune_name == "Chaponost"
         await log_in(pilot)
-        await wait_until(pilot, lambda: app.logged_in, what="logged in at Chaponost")
+        await wait_until(pilot, lambda: in_family_space(app), what="logged in at Chaponost")
         assert app.client.commune == "chaponost"

@@ -20,7 +20,8 @@ async def test_remember_me_then_one_key_on_the_next_start(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, remember=True)
-        await wait_until(pilot, lambda: app.logged_in, what="logged in")
+        await wait_until(pilot, lambda: app.logged_in and screen_name(app) == "FamilyScreen",
+                         what="logged in")
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, what="quit")
     assert "demo-martin" in keyring_backend.passwords.values()
@@ -92,7 +93,7 @@ async def test_without_a_keyring_the_box_says_so_and_nothing_is_written(
         assert box.disabled
         assert "aucun trousseau" in str(box.label)
         await log_in(pilot)
-        await wait_until(pilot, lambda: app.logged_in)
+        await wait_until(pilot, lambda: app.logged_in and screen_name(app) == "FamilyScreen")
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running)
     assert not box.value

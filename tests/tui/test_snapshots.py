@@ -62,12 +62,14 @@ async def at_reset(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: screen_name(app) == "PasswordResetScreen")
     await pilot.press("enter")
     await wait_until(pilot, lambda: app.focused is field(app, "code").input)
+    await pilot.pause(0.3)  # the page scrolls to the focused field after a refresh
 
 
 async def at_login_error(pilot: Pilot[Any]) -> None:
     app: Any = pilot.app
     await log_in(pilot, "martin", "faux")
     await wait_until(pilot, lambda: "incorrect" in str(app.screen.query_one("#notice").render()))
+    await pilot.pause(0.3)
 
 
 async def at_family(pilot: Pilot[Any]) -> None:

@@ -17,6 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
+from famille_tui.client import list_communes
+from famille_tui.client.config import PortalProfile, commune_slug
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
@@ -78,7 +80,8 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     def compose(self) -> ComposeResult:
         remembered = self._remembered()
         with VerticalScroll(classes="page"):
-            yield Static(f"Espace famille — {self.famille.commune_name}", classes="title")
+            yield Static(f"Espace famille — {self.famille.commune_name}", classes="title",
+                         id="login-title")
             with Vertical(id="remembered", classes="" if remembered else "hidden"):
                 for login in remembered:
                     yield Button(f"Se connecter en tant que {login}", id=f"as-{login}",
@@ -104,6 +107,23 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
 
     def on_mount(self) -> None:
         self._focus_first()
+        portal = self.famille.portal
+        if portal is not None and portal.name == commune_slug(portal.url):
+            self._commune_name(portal)
+
+    @work(exclusive=True, group="commune-name")
+    async def _commune_name(self, portal: PortalProfile) -> None:
+        """`--portal URL` names the commune by its slug; the portal knows its real name."""
+        origin = portal.url.rstrip("/").rsplit("/", 1)[0]
+        try:
+            communes = await list_communes(origin, timeout=5.0)
+        except FamilleError:
+            return  # the slug will do; the login itself will say if the portal is away
+        for commune in communes:
+            if commune.slug == commune_slug(portal.url):
+                self.famille.portal = PortalProfile(name=commune.name, url=portal.url)
+                self.query_one("#login-title", Static).update(
+                    f"Espace famille — {commune.name}")
 
     def on_screen_resume(self) -> None:
         # Back here after a logout: the password typed before must not still be there.

@@ -58,6 +58,10 @@ class FormField(Vertical):
         )
         yield Static("", classes="field-error")
 
+    def on_mount(self) -> None:
+        # A blinking cursor is an animation too: off when animations are (issue 5).
+        self.input.cursor_blink = self.app.animation_level != "none"
+
     @property
     def input(self) -> Input:
         return self.query_one(Input)
