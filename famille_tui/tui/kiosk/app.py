@@ -52,6 +52,7 @@ WELCOME_MODE = "accueil"
 LOGOUT_TIMEOUT = 3.0
 
 BLOCKED = "Borne d'accueil : pour finir votre session, appuyez sur F2 « Terminer »."
+BLOCKED_IDLE = "Borne d'accueil : l'application reste ouverte pour les familles suivantes."
 ENDED = "Session terminée : vous êtes déconnecté, rien de votre famille ne reste sur cet écran."
 ENDED_IDLE = "Session fermée après inactivité : rien de la famille ne reste sur cet écran."
 HANDED_OVER = (
@@ -164,7 +165,8 @@ class KioskApp(FamilleApp):
         return super().check_action(action, parameters)
 
     def action_blocked(self) -> None:
-        self.notify(BLOCKED, title="Borne d'accueil", timeout=6)
+        message = BLOCKED if self.person_on_screen else BLOCKED_IDLE
+        self.notify(message, title="Borne d'accueil", timeout=6)
 
     async def action_quit(self) -> None:
         # Every path to quitting (q, ctrl+q, the screens' « Quitter ») ends here: refused.

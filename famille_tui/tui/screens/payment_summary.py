@@ -84,6 +84,10 @@ class PaymentSummaryScreen(FamilleModal):
                 yield Button("Payer par carte bancaire", id="summary-pay", variant="primary")
                 yield Button("Annuler", id="summary-cancel")
             yield Static(
+                # Kiosk (issue 6): the next screen is a QR code, the parent pays on the phone.
+                "Le paiement se fait sur le site sécurisé de l'État (PayFiP), sur votre "
+                "téléphone grâce à un QR code. Échap : annuler."
+                if self.famille.kiosk else
                 "Le paiement se fait dans votre navigateur, sur le site sécurisé de l'État "
                 "(PayFiP). Échap : annuler.",
                 id="summary-help",
