@@ -522,7 +522,7 @@ async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
         # « Mes factures », the invoice under the cursor, « p », « Payer par carte bancaire ».
         invoices = await open_invoices(pilot)
         target = next(i for i in invoices.shown_invoices() if i.number == "2026100042")
-        invoices.query_one("#invoice-table").move_cursor(  # type: ignore[attr-defined]
+        invoices.query_one("#invoice-table").move_cursor(
             row=invoices.shown_invoices().index(target))
         await pilot.press("p")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "PaymentSummaryScreen")
