@@ -231,9 +231,15 @@ async def test_pay_one_invoice(portal: PortalProcess, browser_log: Path) -> None
 
         wait = await start_paying(pilot)
         url = await browser_url(pilot, browser_log)
-        # The page the browser got is the one shown, copied and drawn as a QR code.
+        # The page the browser got is the one shown and copied; the QR code holds the
+        # portal's short link, which leads to that same page.
         assert wait.watched.payment_url == url
-        assert wait.query_one(QRCode).data == url
+        short = wait.query_one(QRCode).data
+        assert short == wait.watched.short_url
+        assert short.endswith("/p/" + wait.watched.payment_id)
+        async with httpx.AsyncClient(trust_env=False) as phone:
+            hop = await phone.get(short)
+        assert hop.status_code == 303 and hop.headers["location"] == url
         assert url in text_of(wait, "#wait-url")
         assert "En attente du paiement" in text_of(wait, "#wait-title")
         assert len(journal().entries()) == 1  # journaled before the browser opened
