@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import re
@@ -38,7 +39,7 @@ def median(values: Sequence[float]) -> float:
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100): a value that was really measured."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
     return float(ordered[rank - 1])
 
 
