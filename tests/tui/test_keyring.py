@@ -11,7 +11,7 @@ from textual.widgets import Button, Checkbox
 
 from famille_tui.client.credentials import CredentialStore
 from tests.support.keyring import MemoryKeyring
-from tests.tui.conftest import log_in, screen_name, wait_until
+from tests.tui.conftest import log_in, screen_name, type_into, wait_until
 
 
 async def test_remember_me_then_one_key_on_the_next_start(
@@ -36,6 +36,28 @@ async def test_remember_me_then_one_key_on_the_next_start(
         await wait_until(pilot, lambda: restarted.logged_in
                          and screen_name(restarted) == "FamilyScreen",
                          what="logged in with one key")
+
+
+async def test_space_ticks_remember_me_and_enter_on_the_box_logs_in(
+    make_app: Any, keyring_backend: MemoryKeyring, portal: Any
+) -> None:
+    # Textual's own checkbox toggles on Enter: ticked with Space, then Enter to log in, it
+    # was silently unticked. Here Enter on the box sends the form, the box still ticked.
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login screen")
+        await type_into(pilot, "login", "martin")
+        await type_into(pilot, "password", "demo-martin")
+        box = app.screen.query_one("#remember", Checkbox)
+        box.focus()
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.pause()
+        assert box.value
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.logged_in and screen_name(app) == "FamilyScreen",
+                         what="logged in by Enter on the box")
+    assert "demo-martin" in keyring_backend.passwords.values()
 
 
 async def test_forget_this_account_removes_the_keyring_entry(

@@ -76,6 +76,7 @@ class ContactFormScreen(FamilleModal):
         self.dismiss(None)
 
     @on(Input.Submitted)
+    @on(Case.Submitted)
     def _next(self) -> None:
         self.focus_next()
 

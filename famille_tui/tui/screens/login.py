@@ -184,6 +184,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.query_one("#field-password", FormField).input.focus()
 
     @on(Input.Submitted, "#password-input")
+    @on(Case.Submitted)
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
         login_field = self.query_one("#field-login", FormField)
