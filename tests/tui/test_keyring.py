@@ -129,3 +129,33 @@ async def test_without_a_keyring_the_box_says_so_and_nothing_is_written(
             assert _files_containing(Path(directory), b"demo-martin") == []
     assert all("sqlite" in p.name or p.is_dir() or "portal" in str(p) for p in new_files), \
         new_files
+
+
+async def test_with_several_communes_the_remembered_one_opens_at_once(
+    make_app: Any, keyring_backend: MemoryKeyring, portal: Any
+) -> None:
+    store = CredentialStore(backend=keyring_backend)
+    store.save(portal.base_url("chaponost"), "martin", "demo-martin")
+    app = make_app(communes=("le-chambon-feugerolles", "chaponost"), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        # The commune picker is skipped: one key press (Enter) logs in.
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        assert app.client.commune == "chaponost"
+        await wait_until(pilot, lambda: app.focused is app.screen.query_one("#as-martin"),
+                         what="the remembered login focused")
+        # Échap goes back to the list of communes, to pick another one.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen_name(app) == "PortalChoiceScreen",
+                         what="back to the communes")
+        await pilot.press("up", "enter")  # Le Chambon-Feugerolles, above the remembered one
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="other login")
+        assert app.client.commune == "le-chambon-feugerolles"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen_name(app) == "PortalChoiceScreen",
+                         what="back again")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.logged_in and screen_name(app) == "FamilyScreen",
+                         what="logged in at Chaponost with one key")
+        assert app.client.commune == "chaponost"

@@ -56,6 +56,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         Binding("ctrl+n", "activation", "Première connexion"),
         Binding("ctrl+r", "reset", "Mot de passe oublié"),
         Binding("ctrl+q", "app.quit", "Quitter", priority=True),
+        Binding("escape", "change_commune", "Autre commune"),
     ]
 
     def __init__(self, login: str | None = None) -> None:
@@ -104,6 +105,22 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
                     yield Button("Mot de passe oublié", id="reset")
             yield Notice(id="notice")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "change_commune":
+            return self._over_commune_choice()
+        return True
+
+    def _over_commune_choice(self) -> bool:
+        from famille_tui.tui.screens.portal_choice import PortalChoiceScreen
+
+        stack = self.app.screen_stack
+        return len(stack) >= 2 and stack[-1] is self and isinstance(stack[-2], PortalChoiceScreen)
+
+    def action_change_commune(self) -> None:
+        """Back to the list of communes (only when this screen was opened from it)."""
+        if self._over_commune_choice():
+            self.app.pop_screen()
 
     def on_mount(self) -> None:
         self._focus_first()

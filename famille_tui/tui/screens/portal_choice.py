@@ -1,4 +1,9 @@
-"""First screen when several communes are configured: pick one."""
+"""First screen when several communes are configured: pick one.
+
+When the keyring remembers a login for exactly one of them, its login screen opens at once
+over this one (Échap comes back here): a parent who asked to be remembered connects with one
+key press, as on a single-commune machine.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +47,21 @@ class PortalChoiceScreen(FamilleScreenMixin, Screen[None]):
         options = self.query_one(OptionList)
         options.highlighted = 0
         options.focus()
+        # After the first frame: reading the keyring may take a moment.
+        self.call_after_refresh(self._open_remembered)
+
+    def _open_remembered(self) -> None:
+        famille = self.famille
+        store = famille.credential_store
+        if famille.kiosk or famille.options.login or not store.available:
+            return
+        remembered = [
+            index for index, portal in enumerate(self.portals)
+            if store.remembered_logins(portal.url)
+        ]
+        if len(remembered) == 1:
+            self.query_one(OptionList).highlighted = remembered[0]
+            self._open(remembered[0])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._open(event.option_index)
