@@ -92,9 +92,13 @@ def to_invoice(row: sqlite3.Row) -> Invoice:
     )
 
 
+# CROSS JOIN makes SQLite start from the invoice's few payment_invoices rows (index
+# payment_invoices_invoice) and look each payment up by its key; with a plain JOIN the
+# planner may instead walk every pending payment for each invoice (status index), which
+# made an invoice list cost invoices × pending payments.
 INVOICE_QUERY = """
 SELECT i.*, (
-    SELECT p.id FROM payment_invoices pi JOIN payments p ON p.id = pi.payment_id
+    SELECT p.id FROM payment_invoices pi CROSS JOIN payments p ON p.id = pi.payment_id
     WHERE pi.invoice_id = i.id AND p.status = 'pending' LIMIT 1
 ) AS pending_payment_id
 FROM invoices i
@@ -332,20 +336,14 @@ def apply_notification(
 ) -> NotificationOutcome:
     """Check a TIPI notification against the pending payment, and apply it if it matches.
 
-    Every notification is recorded in `notifications` with what was done and why.
+    Every notification is recorded in `notifications` with what was done and why, in the
+    same transaction as what it changed (see `_check_and_apply`).
     """
     fields = {k: str(params.get(k, ""))[:200] for k in (
         "numcli", "exer", "refdet", "objet", "montant", "mel", "saisie",
         "resultrans", "numauto", "dattrans", "heurtrans",
     )}
     outcome = _check_and_apply(conn, commune, fields)
-    with transaction(conn):
-        conn.execute(
-            "INSERT INTO notifications (received_at, commune, payment_id, params, outcome)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (now(), commune, outcome.payment_id, json.dumps(fields, ensure_ascii=False),
-             f"{outcome.kind}: {outcome.reason}"),
-        )
     if outcome.kind == "rejected":
         log.warning("Notification TIPI refusée (%s) : %s", outcome.reason, fields)
     else:
@@ -359,54 +357,70 @@ def apply_notification(
 def _check_and_apply(
     conn: sqlite3.Connection, commune: str, f: dict[str, str]
 ) -> NotificationOutcome:
+    """Check and apply the notification, and record it, in one transaction: a crash after
+    the COMMIT leaves both the change and its audit row, a crash before it neither."""
+    with transaction(conn):
+        outcome = _check_and_change(conn, commune, f)
+        conn.execute(
+            "INSERT INTO notifications (received_at, commune, payment_id, params, outcome)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (now(), commune, outcome.payment_id, json.dumps(f, ensure_ascii=False),
+             f"{outcome.kind}: {outcome.reason}"),
+        )
+    return outcome
+
+
+def _check_and_change(
+    conn: sqlite3.Connection, commune: str, f: dict[str, str]
+) -> NotificationOutcome:
+    """Inside the caller's transaction: what the notification does, and the change itself."""
     result = _RESULTS.get(f["resultrans"])
     if result is None:
         return NotificationOutcome("rejected", "resultrans inconnu")
-    with transaction(conn):
-        row = conn.execute(
-            "SELECT * FROM payments WHERE commune = ? AND reference = ?", (commune, f["refdet"])
-        ).fetchone()
-        if row is None:
-            return NotificationOutcome("rejected", "référence inconnue")
-        pid = row["id"]
-        if f["numcli"] != row["numcli"]:
-            return NotificationOutcome("rejected", "numcli différent", pid)
-        if f["exer"] != row["exer"]:
-            return NotificationOutcome("rejected", "exercice différent", pid)
-        if f["montant"] != str(row["amount_cents"]):
-            return NotificationOutcome("rejected", "montant différent", pid)
-        if result == "paid" and (
-            not re.fullmatch(r"[A-Za-z0-9]{1,16}", f["numauto"])
-            or not _valid_date_time(f["dattrans"], f["heurtrans"])
-        ):
-            return NotificationOutcome("rejected", "numauto, dattrans ou heurtrans invalide", pid)
-        if row["status"] != "pending":
-            same = row["status"] == result and (
-                result != "paid" or row["authorization_number"] == f["numauto"]
-            )
-            if same:
-                return NotificationOutcome("replay", "déjà pris en compte", pid)
-            return NotificationOutcome(
-                "rejected", f"paiement déjà {row['status']}, notification {result}", pid
-            )
-        if result == "paid":
+    row = conn.execute(
+        "SELECT * FROM payments WHERE commune = ? AND reference = ?", (commune, f["refdet"])
+    ).fetchone()
+    if row is None:
+        return NotificationOutcome("rejected", "référence inconnue")
+    pid = row["id"]
+    if f["numcli"] != row["numcli"]:
+        return NotificationOutcome("rejected", "numcli différent", pid)
+    if f["exer"] != row["exer"]:
+        return NotificationOutcome("rejected", "exercice différent", pid)
+    if f["montant"] != str(row["amount_cents"]):
+        return NotificationOutcome("rejected", "montant différent", pid)
+    if result == "paid" and (
+        not re.fullmatch(r"[A-Za-z0-9]{1,16}", f["numauto"])
+        or not _valid_date_time(f["dattrans"], f["heurtrans"])
+    ):
+        return NotificationOutcome("rejected", "numauto, dattrans ou heurtrans invalide", pid)
+    if row["status"] != "pending":
+        same = row["status"] == result and (
+            result != "paid" or row["authorization_number"] == f["numauto"]
+        )
+        if same:
+            return NotificationOutcome("replay", "déjà pris en compte", pid)
+        return NotificationOutcome(
+            "rejected", f"paiement déjà {row['status']}, notification {result}", pid
+        )
+    if result == "paid":
+        conn.execute(
+            "UPDATE payments SET status = 'paid', paid_at = ?, authorization_number = ?"
+            " WHERE id = ?",
+            (now(), f["numauto"], pid),
+        )
+        for item in conn.execute(
+            "SELECT invoice_id, amount_cents FROM payment_invoices WHERE payment_id = ?",
+            (pid,),
+        ).fetchall():
             conn.execute(
-                "UPDATE payments SET status = 'paid', paid_at = ?, authorization_number = ?"
+                "UPDATE invoices SET paid_cents = MIN(amount_cents, paid_cents + ?)"
                 " WHERE id = ?",
-                (now(), f["numauto"], pid),
+                (item["amount_cents"], item["invoice_id"]),
             )
-            for item in conn.execute(
-                "SELECT invoice_id, amount_cents FROM payment_invoices WHERE payment_id = ?",
-                (pid,),
-            ).fetchall():
-                conn.execute(
-                    "UPDATE invoices SET paid_cents = MIN(amount_cents, paid_cents + ?)"
-                    " WHERE id = ?",
-                    (item["amount_cents"], item["invoice_id"]),
-                )
-        else:
-            conn.execute("UPDATE payments SET status = ? WHERE id = ?", (result, pid))
-        return NotificationOutcome("applied", result, pid)
+    else:
+        conn.execute("UPDATE payments SET status = ? WHERE id = ?", (result, pid))
+    return NotificationOutcome("applied", result, pid)
 
 
 def pending_by_reference(
