@@ -8,6 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from famille_tui.api import (
     Accepted,
@@ -115,13 +116,45 @@ def _tries_left(left: int) -> str:
     return f"Il reste {left} essai{'s' if left > 1 else ''} avant le blocage du compte."
 
 
+def _login_account(db: sqlite3.Connection, commune: str, login: str) -> sqlite3.Row | None:
+    """The account of a login attempt, after the lock is checked (raises the 429)."""
+    _check_not_locked(db, commune, login)
+    return _find_account(db, commune, login)
+
+
+def _open_session(
+    db: sqlite3.Connection, commune: str, login: str, account_id: int, token_hash: str,
+    current: float, new_hash: str | None,
+) -> None:
+    with transaction(db):
+        _clear_failures(db, commune, login)
+        db.execute(
+            "DELETE FROM sessions WHERE last_used_at < ?", (current - SESSION_PURGE_AFTER,)
+        )
+        db.execute(
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_used_at)"
+            " VALUES (?, ?, ?, ?)",
+            (token_hash, account_id, current, current),
+        )
+        if new_hash is not None:
+            # The hash was made with older argon2 settings: replaced now that the password
+            # is known to be right, so stored hashes follow the settings without a reset.
+            db.execute(
+                "UPDATE accounts SET password_hash = ? WHERE id = ?", (new_hash, account_id)
+            )
+
+
 @router.post("/session", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
-def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> SessionCreated:
+async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> SessionCreated:
+    """An async route on purpose: the slow part, argon2, is awaited in the password pool
+    (`security.verify_password_async`), and the short database steps run in the request
+    thread pool, so a burst of logins never holds the threads other requests need."""
     slug = commune["slug"]
-    _check_not_locked(db, slug, body.login)
-    account = _find_account(db, slug, body.login)
+    account = await run_in_threadpool(_login_account, db, slug, body.login)
     if account is not None and not account["activated"]:
-        if security.verify_password(account["temporary_password_hash"], body.password):
+        if await security.verify_password_async(
+            account["temporary_password_hash"], body.password
+        ):
             raise ApiProblem(
                 403,
                 ErrorCode.NOT_ACTIVATED,
@@ -130,27 +163,25 @@ def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> Sess
             )
         ok = False
     else:
-        ok = security.verify_password(account["password_hash"] if account else None,
-                                      body.password)
+        ok = await security.verify_password_async(
+            account["password_hash"] if account else None, body.password
+        )
     if not ok or account is None:
-        left = _record_failure(db, state, slug, body.login)
+        left = await run_in_threadpool(_record_failure, db, state, slug, body.login)
         raise ApiProblem(
             401,
             ErrorCode.INVALID_CREDENTIALS,
             f"Identifiant ou mot de passe incorrect. {_tries_left(left)}",
         )
+    new_hash = None
+    if security.needs_rehash(account["password_hash"]):
+        new_hash = await security.hash_password_async(body.password)
     token = security.new_token()
     current = now()
-    with transaction(db):
-        _clear_failures(db, slug, body.login)
-        db.execute(
-            "DELETE FROM sessions WHERE last_used_at < ?", (current - SESSION_PURGE_AFTER,)
-        )
-        db.execute(
-            "INSERT INTO sessions (token_hash, account_id, created_at, last_used_at)"
-            " VALUES (?, ?, ?, ?)",
-            (security.digest(token), account["id"], current, current),
-        )
+    await run_in_threadpool(
+        _open_session, db, slug, body.login, account["id"], security.digest(token), current,
+        new_hash,
+    )
     idle = state.config.idle_timeout
     return SessionCreated(
         token=token,
@@ -166,9 +197,10 @@ def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> Sess
 
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
-def logout(db: Db, user: User) -> Response:
+def logout(db: Db, state: State, user: User) -> Response:
     with transaction(db):
         db.execute("DELETE FROM sessions WHERE token_hash = ?", (user.token_hash,))
+    state.sessions.forget(user.token_hash)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
