@@ -1,9 +1,12 @@
-"""What one running portal knows: its settings and the waiters of its long polls."""
+"""What one running portal knows: its settings, the waiters of its long polls and when
+each session was last used."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,27 +35,46 @@ class PortalConfig:
 class PaymentWatch:
     """Wakes the long polls of `GET payments/{id}?wait=N` when a payment changes.
 
-    One asyncio.Event per watched payment: a waiter takes the event *before* reading the
-    status (so a change between the read and the wait is not lost) and sleeps on it; a
-    change sets it and drops it. Changes come from sync routes running in worker threads,
-    hence `call_soon_threadsafe`.
+    One asyncio.Event per watched payment, shared by its waiters: a waiter takes the event
+    *before* reading the status (so a change between the read and the wait is not lost)
+    and sleeps on it; a change sets it and drops it. The event is also dropped when its
+    last waiter leaves (`watching`), so the map holds only payments someone is waiting on —
+    a long poll that times out, or a read of a payment that is already final, leaves
+    nothing behind. Changes come from sync routes running in worker threads, hence
+    `call_soon_threadsafe`; everything else runs on the event loop.
     """
 
     def __init__(self) -> None:
         self._events: dict[str, asyncio.Event] = {}
+        self._waiters: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
-    def event_for(self, payment_id: str) -> asyncio.Event:
-        """Call from the event loop."""
+    @contextmanager
+    def watching(self, payment_id: str) -> Iterator[asyncio.Event]:
+        """The event of `payment_id` for one waiter, for the time of the `with`."""
         with self._lock:
             event = self._events.get(payment_id)
             if event is None:
                 event = self._events[payment_id] = asyncio.Event()
-            return event
+            self._waiters[payment_id] = self._waiters.get(payment_id, 0) + 1
+        try:
+            yield event
+        finally:
+            with self._lock:
+                left = self._waiters.pop(payment_id, 1) - 1
+                if left > 0:
+                    self._waiters[payment_id] = left
+                elif self._events.get(payment_id) is event:
+                    del self._events[payment_id]
+
+    def watched(self) -> int:
+        """How many payments have an event (for tests: it must go back to 0)."""
+        with self._lock:
+            return len(self._events)
 
     def _wake(self, payment_id: str) -> None:
         with self._lock:
@@ -75,7 +97,58 @@ class PaymentWatch:
             loop.call_soon_threadsafe(self._wake, payment_id)
 
 
+class SessionClock:
+    """When each session was last used, kept in memory and written to the database lazily.
+
+    Every authenticated request used to write `sessions.last_used_at` in its own write
+    transaction, so all of them (each long poll too) queued on SQLite's single writer. Now
+    the exact time of the last use lives here, and the row is updated only when it is at
+    least `flush_every` seconds behind (at most once a minute per session with the default
+    30-minute idle timeout). The idle expiry is judged on the later of the two, so it stays
+    exact in this process; after a restart the row is at most `flush_every` seconds behind,
+    so a session may end that much early — never late.
+    """
+
+    def __init__(self, idle_timeout: float) -> None:
+        self.idle_timeout = idle_timeout
+        self.flush_every = max(0.0, min(60.0, idle_timeout / 10))
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_prune = 0.0
+
+    def last_used(self, token_hash: str, stored: float) -> float:
+        with self._lock:
+            return max(stored, self._seen.get(token_hash, stored))
+
+    def touch(self, token_hash: str, stored: float, current: float) -> bool:
+        """Note a use at `current`; True when the row (holding `stored`) should be written."""
+        with self._lock:
+            self._seen[token_hash] = max(current, self._seen.get(token_hash, current))
+            if current >= self._next_prune:
+                self._prune(current)
+        return current - stored >= self.flush_every
+
+    def forget(self, token_hash: str) -> None:
+        with self._lock:
+            self._seen.pop(token_hash, None)
+
+    def _prune(self, current: float) -> None:
+        # Sessions idle past the timeout are expired whatever we remember: forget them, so
+        # that the map holds only live sessions (it would otherwise grow with every login).
+        horizon = current - self.idle_timeout - self.flush_every
+        for key in [k for k, seen in self._seen.items() if seen < horizon]:
+            del self._seen[key]
+        self._next_prune = current + max(1.0, self.flush_every)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
 @dataclass
 class PortalState:
     config: PortalConfig
     watch: PaymentWatch = field(default_factory=PaymentWatch)
+    sessions: SessionClock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = SessionClock(self.config.idle_timeout)

@@ -197,7 +197,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS invoices_family ON invoices(family_id);
-CREATE INDEX IF NOT EXISTS payments_status ON payments(status);
+-- `expire_due` runs on every read of invoices or payments: it finds the pending payments
+-- past their expiry through this index instead of scanning every pending one.
+CREATE INDEX IF NOT EXISTS payments_pending_expiry ON payments(status, expires_at);
+-- The purge of old sessions at each login.
+CREATE INDEX IF NOT EXISTS sessions_last_used ON sessions(last_used_at);
 CREATE INDEX IF NOT EXISTS payment_invoices_invoice ON payment_invoices(invoice_id);
 CREATE INDEX IF NOT EXISTS contacts_family ON contacts(family_id);
 """

@@ -94,7 +94,8 @@ def get_user(
         raise ApiProblem(401, ErrorCode.UNAUTHENTICATED, "Veuillez vous connecter.")
     current = now()
     idle = state.config.idle_timeout
-    if current - row["last_used_at"] > idle:
+    stored = row["last_used_at"]
+    if current - state.sessions.last_used(token_hash, stored) > idle:
         # The row stays (purged at a later login) so that every later call with this
         # token says « expired » rather than « unknown ».
         minutes = max(1, round(idle / 60))
@@ -104,10 +105,13 @@ def get_user(
             f"Votre session a expiré après {minutes} minute{'s' if minutes > 1 else ''} "
             "d'inactivité. Reconnectez-vous.",
         )
-    with transaction(db):
-        db.execute(
-            "UPDATE sessions SET last_used_at = ? WHERE token_hash = ?", (current, token_hash)
-        )
+    if state.sessions.touch(token_hash, stored, current):
+        # Rarely (see SessionClock): most requests, long polls included, write nothing.
+        with transaction(db):
+            db.execute(
+                "UPDATE sessions SET last_used_at = MAX(last_used_at, ?) WHERE token_hash = ?",
+                (current, token_hash),
+            )
     return CurrentUser(row["id"], row["family_id"], row["commune"], row["login"], token_hash)
 
 

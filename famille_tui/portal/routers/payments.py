@@ -93,13 +93,14 @@ async def get_payment(
 
     while True:
         # Take the event before reading, so that a change in between is not missed.
-        event = state.watch.event_for(payment_id)
-        payment, until_expiry = await run_in_threadpool(read)
-        left = deadline - time.monotonic()
-        if payment.status.is_final or left <= 0:
-            return with_short_url(payment, request)
-        # Sleep until the change, the deadline, or the expiry (then read it as expired).
-        timeout = min(left, max(0.0, until_expiry) + 0.05)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+        with state.watch.watching(payment_id) as event:
+            payment, until_expiry = await run_in_threadpool(read)
+            left = deadline - time.monotonic()
+            if payment.status.is_final or left <= 0:
+                return with_short_url(payment, request)
+            # Sleep until the change, the deadline, or the expiry (then read it as expired).
+            # No thread is held while sleeping: only the reads above use the thread pool.
+            timeout = min(left, max(0.0, until_expiry) + 0.05)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout)
 
