@@ -65,7 +65,8 @@ def main() -> int:
     parser.add_argument("--data", required=True)
     parser.add_argument("--payment-ttl", type=int, default=900)
     args = parser.parse_args()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP as in `serve()`: asyncio sets TCP_NODELAY only on sockets whose proto is TCP.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     app = CountingMiddleware(create_app(Path(args.data), args.payment_ttl))
