@@ -3,8 +3,17 @@
     .venv/bin/python scripts/screenshots.py [--size 80x24] [--out screenshots]
 
 Runs a throwaway embedded portal (demo data, in a temporary directory), drives the app with
-keys as a person would, and saves an SVG at each screen (`App.save_screenshot`). « Today » is
-fixed and the portal's address never shows, so the pictures only change when the app does.
+keys as a person would, and saves an SVG at each screen (`App.save_screenshot`): logging in,
+the family space, paying (« Mes factures », the summary, the waiting screen and its QR code,
+« Réglée », « Paiement refusé ») and the kiosk (welcome, idle warning, QR code payment).
+Payments are finished in the portal's PayFiP sandbox by `tests/support/sandbox.py`'s
+`pay_in_sandbox`, the tests' browser stand-in; the app's « system browser » is a script that
+only writes the address down, so no real browser ever opens.
+
+What would change from run to run is made steady before each picture, as the snapshot tests
+do: « today » is fixed, the kiosk's clock is a fake one, and on the payment screens the page's
+address (random port, payment reference and id), the elapsed time and the bank's
+authorisation number are replaced by fixed ones. The pictures only change when the app does.
 Nothing of the user's configuration, keyring or state directory is touched.
 """
 
@@ -13,7 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sqlite3
+import stat
 import sys
 import tempfile
 import time
@@ -21,40 +32,40 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-from keyring.backend import KeyringBackend
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from textual.widgets._footer import FooterKey  # noqa: E402
+
 from famille_tui.client.config import LaunchOptions, PortalProfile, Settings  # noqa: E402
 from famille_tui.client.credentials import CredentialStore  # noqa: E402
-from famille_tui.portal.launcher import start_portal  # noqa: E402
+from famille_tui.client.kiosk import hash_staff_code  # noqa: E402
+from famille_tui.portal.launcher import PortalProcess, start_portal  # noqa: E402
 from famille_tui.tui.app import FamilleApp  # noqa: E402
+from famille_tui.tui.kiosk.app import KioskApp  # noqa: E402
+from famille_tui.tui.kiosk.payment import KioskPaymentScreen  # noqa: E402
+from famille_tui.tui.payment_watch import Watched  # noqa: E402
+from famille_tui.tui.screens.invoices import InvoicesScreen  # noqa: E402
+from famille_tui.tui.screens.payment_wait import PaymentWaitScreen  # noqa: E402
 from famille_tui.tui.widgets.form import FormField  # noqa: E402
+from tests.support.keyring import MemoryKeyring  # noqa: E402
+from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox  # noqa: E402
 
 TODAY = date(2026, 11, 16)
 CHAMBON = ("Le Chambon-Feugerolles", "le-chambon-feugerolles")
 CHAPONOST = ("Chaponost", "chaponost")
-
-
-class MemoryKeyring(KeyringBackend):
-    """The script's keyring: in memory, gone when it ends."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
+#: martin's unpaid invoices at Le Chambon-Feugerolles (demo data): 312,40 € overdue,
+#: 45,00 € left of the music school's 90,00 €, and November's 296,80 €.
+OVERDUE, MUSIC, NOVEMBER = "2026100042", "2026100043", "2026110058"
+#: What replaces the random parts of a payment on screen (see `steady_payment`).
+STEADY_ORIGIN = "http://127.0.0.1:8765"
+STEADY_REFERENCE = "PF0123456789ABCD"
+STEADY_PAYMENT_ID = "pay_0123456789abcdefghijKL"
+STEADY_AUTHORIZATION = "123456"
+#: The kiosk's staff code (only its hash is in the settings; the pictures never show it).
+STAFF_HASH = hash_staff_code("guichet-2026")
 
 
 class Tour:
@@ -74,7 +85,8 @@ class Tour:
             except Exception:  # not mounted yet
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not reach the expected state ({condition})")
+                raise RuntimeError(f"the app did not reach the expected state ({condition}); "
+                                   f"on {type(self.app.screen).__name__}")
             await self.pilot.pause(0.05)
 
     async def on(self, screen: str) -> None:
@@ -89,10 +101,121 @@ class Tour:
         await self.pilot.pause()
         await self.pilot.press(*text)
 
+    def footer_is_current(self) -> bool:
+        """Whether the footer shows the keys the screen has now (it is rebuilt a refresh or
+        two after focus moves or a key is enabled)."""
+        screen = self.app.screen
+        keys = [k for k in screen.query(FooterKey) if not k.has_class("-command-palette")]
+        if not keys:
+            return True  # a dialog: the footer is the screen's under it
+        palette = self.app.COMMAND_PALETTE_BINDING
+        wanted = {(binding.action, enabled)
+                  for key, (_, binding, enabled, _) in screen.active_bindings.items()
+                  if binding.show and key != palette}
+        return {(k.action, not k.disabled) for k in keys} == wanted
+
     async def shot(self, name: str) -> None:
+        """Save the screen as `{name}.svg`, once the footer has caught up with the keys.
+
+        A footer that never catches up is the app's bug, not the script's: it is said on
+        stderr and the picture shows it, as a person would see it."""
         await self.pilot.pause(0.3)
+        try:
+            await self.until(self.footer_is_current, timeout=3.0)
+        except RuntimeError:
+            screen = self.app.screen
+            shown = sorted(k.key for k in screen.query(FooterKey))
+            wanted = sorted(key for key, (_, b, _, _) in screen.active_bindings.items() if b.show)
+            print(f"  ! {name}: the footer shows {shown}, the screen has {wanted}",
+                  file=sys.stderr)
         self.app.save_screenshot(f"{name}.svg", str(self.out))
         print(f"  {self.out / (name + '.svg')}")
+
+    async def open_invoices(self) -> InvoicesScreen:
+        """« 4 »: « Mes factures », once its list has come."""
+        await self.pilot.press("4")
+        await self.until(lambda: isinstance(self.app.screen, InvoicesScreen)
+                         and self.app.screen.invoices)
+        screen = self.app.screen
+        assert isinstance(screen, InvoicesScreen)
+        await self.pilot.pause(0.3)
+        return screen
+
+    async def tick(self, screen: InvoicesScreen, *numbers: str) -> None:
+        """Move the cursor onto each invoice (arrow keys) and press Space, as a parent does."""
+        table = screen.query_one("#invoice-table")
+        for number in numbers:
+            target = [i.number for i in screen.shown_invoices()].index(number)
+            table.move_cursor(row=0)  # type: ignore[attr-defined]
+            await self.pilot.press(*(["down"] * target), "space")
+        await self.pilot.pause()
+
+    async def summary(self) -> None:
+        """« p »: the payment summary, once the account's e-mail is filled in."""
+        await self.pilot.press("p")
+        await self.on("PaymentSummaryScreen")
+        await self.until(lambda: "@" in self.app.screen.query_one(FormField).value)
+        await self.pilot.pause(0.2)
+
+
+# -- steady payments ------------------------------------------------------------------------
+
+
+def steady_url(url: str, origin: str) -> str:
+    """The payment page's address without what changes from run to run: the portal's port,
+    the payment's reference and the financial year (the portal's real calendar)."""
+    # The origin is in the address twice: as is, and quoted in `urlcl` (the notification).
+    url = url.replace(origin, STEADY_ORIGIN)
+    url = url.replace(quote(origin, safe=""), quote(STEADY_ORIGIN, safe=""))
+    url = re.sub(r"(?<=[?&]refdet=)[^&]+", STEADY_REFERENCE, url)
+    return re.sub(r"(?<=[?&]exer=)[^&]+", str(TODAY.year), url)
+
+
+def steady_payment(watched: Watched, origin: str) -> None:
+    """Make the followed payment's random parts fixed (before its screen is redrawn)."""
+    watched.started = 1000.0  # the screens' clock is set to 1083: « 1 min 23 s »
+    if watched.payment_url:
+        watched.payment_url = steady_url(watched.payment_url, origin)
+    if watched.short_url:
+        watched.short_url = f"{STEADY_ORIGIN}/p/{STEADY_PAYMENT_ID}"
+    if watched.payment is not None:
+        update: dict[str, Any] = {"reference": STEADY_REFERENCE}
+        if watched.payment_url:
+            update["payment_url"] = watched.payment_url
+        if watched.short_url:
+            update["short_url"] = watched.short_url
+        if watched.payment.authorization_number:
+            update["authorization_number"] = STEADY_AUTHORIZATION
+        watched.payment = watched.payment.model_copy(update=update)
+
+
+def steady_clocks() -> None:
+    """The payment screens' elapsed time is read from a fixed clock (83 s after the start)."""
+    PaymentWaitScreen.now = staticmethod(lambda: 1083.0)
+    KioskPaymentScreen.now = staticmethod(lambda: 1083.0)
+
+
+class FakeClock:
+    """The kiosk's monotonic clock: it moves only when the script says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def notebook_browser(directory: Path) -> Path:
+    """A « system browser » (`BROWSER`) that writes each address down and opens nothing."""
+    log = directory / "browser-opened.txt"
+    script = directory / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    os.environ["BROWSER"] = str(script)
+    return log
 
 
 def make_app(portal: Any, communes: list[tuple[str, str]], store: CredentialStore,
@@ -104,6 +227,20 @@ def make_app(portal: Any, communes: list[tuple[str, str]], store: CredentialStor
     )
     return FamilleApp(LaunchOptions(settings=settings, demo=True), credential_store=store,
                       today=lambda: TODAY)
+
+
+def make_kiosk(portal: Any, clock: FakeClock) -> KioskApp:
+    """The kiosk app (`--kiosk`) on Le Chambon-Feugerolles, its idle time read from `clock`."""
+    settings = Settings(
+        portals=[PortalProfile(name=CHAMBON[0], url=portal.base_url(CHAMBON[1]))],
+        animations=False,
+        kiosk=True,
+        kiosk_staff_code_hash=STAFF_HASH,
+    )
+    app = KioskApp(LaunchOptions(settings=settings, demo=True, kiosk=True),
+                   today=lambda: TODAY)
+    app.clock = clock
+    return app
 
 
 async def run(app: FamilleApp, size: tuple[int, int], out: Path,
@@ -135,6 +272,13 @@ async def tour_start(t: Tour) -> None:
     await t.on("PasswordResetScreen")
     await t.pilot.press("enter")
     await t.until(lambda: not t.app.screen.query_one("#step-confirm").has_class("hidden"))
+    await t.until(lambda: "chargement" not in str(t.app.screen.query_one("#password-rules")
+                                                  .render()))
+    # Focusing the code field scrolls the page by an amount that depends on when the new
+    # step was laid out: scroll to the end (the code field and the « code envoyé » notice)
+    # so that the picture is the same every run.
+    await t.pilot.pause(0.2)
+    t.app.screen.query_one(".page").scroll_end(animate=False)
     await t.shot("04-mot-de-passe-oublie")
     await t.pilot.press("escape")
     await t.on("LoginScreen")
@@ -184,14 +328,18 @@ async def tour_start(t: Tour) -> None:
     await t.shot("14-aide")
 
 
-async def tour_expired(t: Tour, data_path: Path) -> None:
+async def tour_expired(t: Tour, portal: PortalProcess) -> None:
     await t.on("LoginScreen")
     await t.shot("15-connexion-retenue")
     await t.pilot.press("enter")
     await t.until(lambda: t.app.logged_in)
     await t.on("FamilyScreen")
-    with sqlite3.connect(data_path) as conn:
+    # A day without use. The portal also remembers the last use in memory (it writes it to
+    # the database only now and then): restart it, on the same data and port, so that it
+    # goes by the row.
+    with sqlite3.connect(portal.data_path) as conn:
         conn.execute("UPDATE sessions SET last_used_at = last_used_at - 86400")
+    await asyncio.to_thread(portal.restart)
     await t.pilot.press("r")
     await t.on("SessionPasswordScreen")
     await t.shot("16-session-expiree")
@@ -202,6 +350,7 @@ async def tour_contrast(t: Tour) -> None:
     await t.shot("17-contraste-connexion")
     await t.pilot.press("enter")
     await t.until(lambda: t.app.logged_in)
+    await t.on("FamilyScreen")
     await t.pilot.press("2")
     await t.on("EntourageScreen")
     await t.pilot.press("a")
@@ -209,6 +358,105 @@ async def tour_contrast(t: Tour) -> None:
     await t.type("phones-0", "12")
     await t.pilot.press("ctrl+s")
     await t.shot("18-contraste-formulaire")
+
+
+async def log_in(t: Tour, login: str = "martin", password: str = "demo-martin") -> None:
+    """Identifiant, mot de passe, Entrée; then wait for the family space and its total."""
+    await t.on("LoginScreen")
+    await t.type("login", login)
+    await t.type("password", password)
+    await t.pilot.press("enter")
+    await t.until(lambda: t.app.logged_in and t.app.remaining_cents is not None)
+    await t.on("FamilyScreen")
+
+
+async def wait_for_payment_screen(t: Tour) -> PaymentWaitScreen:
+    """« Payer par carte bancaire » on the summary: the waiting screen, the browser asked."""
+    await t.pilot.press("enter")
+    await t.on("PaymentWaitScreen")
+    screen = t.app.screen
+    assert isinstance(screen, PaymentWaitScreen)
+    await t.until(lambda: screen.browser_opened is not None)
+    return screen
+
+
+async def finish_in_sandbox(t: Tour, screen: PaymentWaitScreen, url: str, title: str,
+                            card: str | None = None) -> None:
+    """The parent pays in the browser (the sandbox, at the real `url`), then the app shows
+    `title`."""
+    if card is None:
+        await asyncio.to_thread(pay_in_sandbox, url)
+    else:
+        await asyncio.to_thread(pay_in_sandbox, url, card=card)
+    await t.until(lambda: title in str(screen.query_one("#wait-title").render()), timeout=30)
+
+
+async def tour_pay(t: Tour, portal: PortalProcess) -> None:
+    await log_in(t)
+    invoices = await t.open_invoices()
+    await t.tick(invoices, OVERDUE, MUSIC)
+    await t.shot("19-factures")
+    await t.summary()
+    await t.shot("20-paiement-recapitulatif")
+    wait = await wait_for_payment_screen(t)
+    url = wait.watched.payment_url  # the real one, before it is made steady for the picture
+    assert url is not None
+    steady_payment(wait.watched, portal.origin)
+    wait.show()
+    await t.shot("21-paiement-attente")
+    # At 80×24 the QR code is under the text: scroll down to it, as a parent would with ↓.
+    wait.query_one("#wait-text").scroll_end(animate=False)
+    await t.shot("22-paiement-attente-qr")
+    await finish_in_sandbox(t, wait, url, "Réglée")
+    steady_payment(wait.watched, portal.origin)
+    wait.show()
+    await t.shot("23-paiement-reglee")
+    await t.pilot.press("enter")
+    invoices = await t.open_invoices() if not isinstance(t.app.screen, InvoicesScreen) \
+        else t.app.screen
+    await t.until(lambda: NOVEMBER in [i.number for i in invoices.shown_invoices()])
+    await t.tick(invoices, NOVEMBER)
+    await t.summary()
+    wait = await wait_for_payment_screen(t)
+    url = wait.watched.payment_url
+    assert url is not None
+    await finish_in_sandbox(t, wait, url, "Paiement refusé", card=REFUSED_CARD)
+    steady_payment(wait.watched, portal.origin)
+    wait.show()
+    await t.shot("24-paiement-refuse")
+
+
+async def tour_kiosk(t: Tour, portal: PortalProcess, clock: FakeClock) -> None:
+    app = t.app
+    assert isinstance(app, KioskApp)
+    await t.on("WelcomeScreen")
+    await t.until(lambda: "Tél." in str(app.screen.query_one("#welcome-contact").render()))
+    await t.shot("25-borne-accueil")
+    await t.pilot.press("enter")  # « Se connecter », the first button
+    await log_in(t)
+    # Nobody touches the kiosk for its idle time: the warning, its countdown still full.
+    clock.advance(app.options.settings.kiosk_idle_seconds + 1)
+    await t.on("IdleWarningScreen")
+    await t.shot("26-borne-inactivite")
+    await t.pilot.press("enter")  # « Continuer »
+    await t.on("FamilyScreen")
+    invoices = await t.open_invoices()
+    await t.tick(invoices, OVERDUE, MUSIC)
+    await t.summary()
+    await t.pilot.press("enter")
+    await t.on("KioskPaymentScreen")
+    screen = app.screen
+    assert isinstance(screen, KioskPaymentScreen)
+    await t.until(lambda: screen.query("#kpay-qr"))
+    url = screen.watched.payment_url  # the real one, before it is made steady for the picture
+    assert url is not None
+    steady_payment(screen.watched, portal.origin)
+    screen.show()
+    await t.shot("27-borne-paiement-qr")
+    # « Annuler » on the phone: the invoices are free again for the laptop's tour.
+    await asyncio.to_thread(pay_in_sandbox, url, outcome="cancel")
+    await t.until(lambda: "abandonné" in str(screen.query_one("#kpay-title").render()),
+                  timeout=30)
 
 
 async def main() -> int:
@@ -223,15 +471,29 @@ async def main() -> int:
         # The app must not read or write the user's own directories.
         for name in ("CONFIG", "STATE", "DATA", "DOWNLOAD"):
             os.environ[f"FAMILLE_TUI_{name}_DIR"] = str(Path(tmp) / name.lower())
+        # The portal's process runs this checkout's code too, whatever the current directory.
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+        notebook_browser(Path(tmp))
+        steady_clocks()
         portal = start_portal(Path(tmp) / "portal.sqlite3")
         try:
             store = CredentialStore(backend=MemoryKeyring())
             size = (width, height)
             await run(make_app(portal, [CHAMBON, CHAPONOST], store), size, out, tour_start)
             await run(make_app(portal, [CHAMBON], store), size, out,
-                      lambda t: tour_expired(t, portal.data_path))
+                      lambda t: tour_expired(t, portal))
             await run(make_app(portal, [CHAMBON], store, theme="high-contrast"), size, out,
                       tour_contrast)
+            # The kiosk first: its payment is then cancelled, so that the same invoices can
+            # be paid on the laptop next.
+            clock = FakeClock()
+            await run(make_kiosk(portal, clock), size, out,
+                      lambda t: tour_kiosk(t, portal, clock))
+            # A keyring of its own: no remembered login, the login screen as a newcomer sees it.
+            fresh = CredentialStore(backend=MemoryKeyring())
+            await run(make_app(portal, [CHAMBON], fresh), size, out,
+                      lambda t: tour_pay(t, portal))
         finally:
             portal.stop()
     return 0
