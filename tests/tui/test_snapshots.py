@@ -62,7 +62,14 @@ async def at_reset(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: screen_name(app) == "PasswordResetScreen")
     await pilot.press("enter")
     await wait_until(pilot, lambda: app.focused is field(app, "code").input)
-    await pilot.pause(0.3)  # the page scrolls to the focused field after a refresh
+    # The page scrolls to the focused field after a refresh: wait until it is in view
+    # (a fixed pause was not enough on a loaded machine).
+    await wait_until(
+        pilot, lambda: all(app.screen.region.contains_region(w.region) for w in (
+            field(app, "code").input, app.screen.query_one("Notice"))),
+        what="the code field and the notice « code envoyé » in view",
+    )
+    await pilot.pause(0.1)
 
 
 async def at_login_error(pilot: Pilot[Any]) -> None:

@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from famille_tui.client.errors import ApiError, FamilleError
 from famille_tui.tui.screens.activation import MISMATCH, check_new_password
 from famille_tui.tui.screens.base import FamilleScreenMixin
 from famille_tui.tui.screens.password_rules import PasswordRules
 from famille_tui.tui.validation import apply_errors, clear_errors
+from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
@@ -78,7 +79,18 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
 
     def _show_step_two(self) -> None:
         self.query_one("#step-confirm").remove_class("hidden")
-        self.query_one("#field-code", FormField).input.focus()
+        # Focus without Textual's own centring (which runs before or after the new step is
+        # laid out, depending on load); then, once laid out, show the end of the page: the
+        # code field and, under the buttons, the notice saying the code was sent.
+        self.query_one("#field-code", FormField).input.focus(scroll_visible=False)
+        self.call_after_refresh(self._reveal_step_two)
+
+    def _reveal_step_two(self) -> None:
+        page = self.query_one(".page")
+        page.scroll_end(animate=False, immediate=True)
+        code = self.query_one("#field-code", FormField)
+        if not page.region.contains_region(code.region):
+            code.scroll_visible(animate=False, immediate=True, top=True)
 
     @on(Button.Pressed, "#have-code")
     def _have_code(self) -> None:
