@@ -6,7 +6,9 @@
     famille-tui COMMAND [...]        scriptable commands (famille_tui/commands/, docs/cli.md)
 
 Heavy imports (Textual, the portal's FastAPI) happen only in the branch that needs them,
-so that a scriptable command or `--help` starts fast.
+so that a scriptable command or `--help` starts fast. The full parser needs every command
+module (and through them the API models); a command line with no command and no `--help`
+(the TUI's) is first read by a parser of the top-level options alone, which is enough.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from famille_tui import __version__
 from famille_tui.commands.parsing import FrenchArgumentParser
@@ -86,16 +89,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _NotForTheFace(Exception):
+    """The face-only parser cannot read this command line: the full parser will."""
+
+
+class _FaceOnlyParser(FrenchArgumentParser):
+    """The top-level options of `famille-tui` and nothing else, never printing anything."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotForTheFace(message)
+
+
+def _parse_face_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The namespace of `famille-tui [options]` (no command), or None for anything else.
+
+    Its options are a subset of the full parser's top-level ones, and anything it does not
+    know (`--help`, `--version`, a command name, a usage error) sends the command line to the
+    full parser, so both give the same answer wherever this one answers."""
+    from famille_tui.commands import add_common_options
+
+    parser = _FaceOnlyParser(prog="famille-tui", add_help=False)
+    add_common_options(parser, in_subcommand=False)
+    _add_face_options(parser)
+    try:
+        args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+    except _NotForTheFace:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "oui")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:  # --help, --version, or a usage error already printed
-        return int(stop.code) if isinstance(stop.code, int) else EXIT_USAGE
+    args = _parse_face_only(argv)
+    if args is None:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as stop:  # --help, --version, or a usage error already printed
+            return int(stop.code) if isinstance(stop.code, int) else EXIT_USAGE
 
     if getattr(args, "handler", None) is not None:
         from famille_tui.commands import run_command

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import inspect
 import logging
 import os
@@ -21,20 +22,14 @@ import traceback
 from typing import Any, TextIO
 
 from famille_tui.client.errors import FamilleError
-from famille_tui.commands import (
-    account,
-    completion,
-    family,
-    invoices,
-    kiosk_code,
-    outbox,
-    pay,
-    payments,
-)
 from famille_tui.commands.base import CommandContext, ExitCode, exit_code_for
 from famille_tui.commands.parsing import Subparsers
 
-MODULES = (account, family, invoices, pay, payments, outbox, kiosk_code, completion)
+#: The command modules, in the order of `famille-tui --help`. Imported by `register_all` only:
+#: the TUI's start goes through `famille_tui.commands.parsing` (hence this package) without
+#: needing them, and some pull in every API model (pydantic).
+MODULE_NAMES = ("account", "family", "invoices", "pay", "payments", "outbox", "kiosk_code",
+                "completion")
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
@@ -62,8 +57,8 @@ def register_all(
     subparsers: Subparsers,
     common: argparse.ArgumentParser,
 ) -> None:
-    for module in MODULES:
-        module.register(subparsers, common)
+    for name in MODULE_NAMES:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers, common)
 
 
 def run_command(

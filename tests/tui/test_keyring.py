@@ -159,3 +159,50 @@ async def test_with_several_communes_the_remembered_one_opens_at_once(
         await wait_until(pilot, lambda: app.logged_in and screen_name(app) == "FamilyScreen",
                          what="logged in at Chaponost with one key")
         assert app.client.commune == "chaponost"
+
+
+async def test_the_os_keyring_is_probed_after_the_first_frame(
+    keyring_backend: MemoryKeyring, portal: Any
+) -> None:
+    # No store given: the app makes its own (the OS keyring, here the test's in-memory one)
+    # once the login screen is drawn; the remembered login then takes the focus.
+    from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
+    from famille_tui.tui.app import FamilleApp
+    from tests.tui.conftest import TODAY
+
+    url = portal.base_url("le-chambon-feugerolles")
+    CredentialStore(backend=keyring_backend).save(url, "martin", "demo-martin")
+    settings = Settings(portals=[PortalProfile(name="Le Chambon-Feugerolles", url=url)],
+                        animations=False)
+    app = FamilleApp(LaunchOptions(settings=settings, demo=True), today=lambda: TODAY)
+    assert not app.credential_store_ready
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        await wait_until(pilot, lambda: app.focused is app.screen.query_one("#as-martin"),
+                         what="the remembered login, once the keyring answered")
+        assert app.credential_store_ready
+        assert app.screen.query_one("#login-form").has_class("hidden")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.logged_in and screen_name(app) == "FamilyScreen",
+                         what="logged in with one key")
+
+
+async def test_a_late_keyring_answer_leaves_a_form_being_filled_alone(
+    make_app: Any, portal: Any
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        await type_into(pilot, "login", "mar")
+        # What the probe reports when the keyring answers after the parent started typing.
+        await app.screen._show_keyring_state(True, ["martin"])  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert not app.screen.query_one("#login-form").has_class("hidden")
+        assert app.screen.query_one("#remembered").has_class("hidden")
+        assert app.focused is app.screen.query_one("#login-input")
+        # A keyring found missing late disables the box, unticked.
+        box = app.screen.query_one("#remember", Checkbox)
+        box.value = True
+        await app.screen._show_keyring_state(False, [])  # type: ignore[attr-defined]
+        assert box.disabled and not box.value
+        assert "aucun trousseau" in str(box.label)

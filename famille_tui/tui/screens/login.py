@@ -3,6 +3,12 @@
 A login remembered in the keyring is offered first, as one button that Enter presses:
 « Se connecter en tant que martin ». Where no keyring exists, the box says so and is disabled:
 nothing is ever written anywhere else.
+
+This is the first screen of a start: it is drawn before anything slow happens. Probing the OS
+keyring (≈ 0.1 s: keyring loads and tries its backends) runs in a thread once the screen is
+on view, when the app has no credential store yet; the remembered logins then appear, unless
+the parent has already started typing. The HTTP client (httpx, pydantic, the API models) is
+built just after the first frame too (`FamilleApp.warm_up_client`).
 """
 
 from __future__ import annotations
@@ -15,9 +21,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
-from famille_tui.client import list_communes
 from famille_tui.client.config import PortalProfile, commune_slug
 from famille_tui.client.errors import (
     AccountLocked,
@@ -28,6 +33,7 @@ from famille_tui.client.errors import (
 )
 from famille_tui.tui.screens.base import FamilleScreenMixin
 from famille_tui.tui.widgets.checkbox import Case
+from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
@@ -66,27 +72,34 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
 
     # -- layout ----------------------------------------------------------------------------
 
-    def _remembered(self) -> list[str]:
+    def _keyring_state(self) -> tuple[bool, list[str]]:
+        """Whether the keyring can remember a password, and the logins it remembers here.
+
+        Slow the first time (the OS keyring is probed): see `_probe_keyring`."""
         store = self.famille.credential_store
-        if self.famille.kiosk or not store.available or self.famille.portal is None:
-            return []
+        if not store.available:
+            return False, []
+        portal = self.famille.portal
+        if portal is None:
+            return True, []
         try:
-            logins = store.remembered_logins(self.famille.portal.url)
+            logins = store.remembered_logins(portal.url)
         except FamilleError:
-            return []
+            return True, []
         if self.initial_login:
             logins = [login for login in logins if login == self.initial_login]
-        return logins[:3]
+        return True, logins[:3]
 
     def compose(self) -> ComposeResult:
-        remembered = self._remembered()
+        # The kiosk never touches the keyring; an app without a store yet probes it after
+        # the first frame (`on_mount`), the form being shown until then.
+        known = not self.famille.kiosk and self.famille.credential_store_ready
+        available, remembered = self._keyring_state() if known else (True, [])
         with VerticalScroll(classes="page"):
             yield Static(f"Espace famille — {self.famille.commune_name}", classes="title",
                          id="login-title")
             with Vertical(id="remembered", classes="" if remembered else "hidden"):
-                for login in remembered:
-                    yield Button(f"Se connecter en tant que {login}", id=f"as-{login}",
-                                 name=login, classes="remembered-login", variant="primary")
+                yield from self._remembered_buttons(remembered)
                 with Horizontal(classes="buttons"):
                     yield Button("Oublier ce compte", id="forget")
                     yield Button("Autre compte", id="other-account")
@@ -96,9 +109,8 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
                 yield FormField("Mot de passe", "password", password=True,
                                 placeholder="votre mot de passe")
                 if not self.famille.kiosk:
-                    available = self.famille.credential_store.available
                     yield Case(REMEMBER_LABEL if available else NO_KEYRING_LABEL,
-                                   id="remember", disabled=not available)
+                               id="remember", disabled=not available)
                 with Horizontal(classes="buttons"):
                     yield Button("Se connecter", id="submit", variant="primary")
                     yield Button("Première connexion", id="activation")
@@ -122,15 +134,62 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         if self._over_commune_choice():
             self.app.pop_screen()
 
+    @staticmethod
+    def _remembered_buttons(remembered: list[str]) -> list[Button]:
+        return [Button(f"Se connecter en tant que {login}", id=f"as-{login}", name=login,
+                       classes="remembered-login", variant="primary") for login in remembered]
+
     def on_mount(self) -> None:
         self._focus_first()
+        self.call_after_refresh(self._draw_first_frame)
+
+    def _draw_first_frame(self) -> None:
+        # Textual holds every repaint while the app starts (a batch) and may run this
+        # callback before the held frame is written: ask for it, and do the slow part after.
+        self.refresh()
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        if not self.famille.kiosk and not self.famille.credential_store_ready:
+            self._probe_keyring()
         portal = self.famille.portal
         if portal is not None and portal.name == commune_slug(portal.url):
             self._commune_name(portal)
+        self.famille.warm_up_client()
+
+    @work(thread=True, exclusive=True, group="keyring")
+    def _probe_keyring(self) -> None:
+        """The OS keyring, probed in a thread (its backends are imported and tried, and a
+        locked keyring may take its time); the screen follows what it says."""
+        available, remembered = self._keyring_state()
+        self.app.call_from_thread(self.call_later, self._show_keyring_state, available,
+                                  remembered)
+
+    async def _show_keyring_state(self, available: bool, remembered: list[str]) -> None:
+        if not self.is_mounted:
+            return
+        if not available:
+            box = self.query_one("#remember", Case)
+            box.value = False
+            box.label = NO_KEYRING_LABEL
+            box.disabled = True
+        login_field = self.query_one("#field-login", FormField)
+        password_field = self.query_one("#field-password", FormField)
+        ticked = any(box.value for box in self.query("#remember").results(Case))
+        typed = login_field.value != self.initial_login or password_field.value or ticked
+        if not remembered or typed:
+            return  # the parent has started on the form: it stays (« Autre compte » kept)
+        await self.query_one("#remembered", Vertical).mount_all(
+            self._remembered_buttons(remembered), before=0)
+        self.query_one("#remembered").remove_class("hidden")
+        self.query_one("#login-form").add_class("hidden")
+        self._focus_first()
 
     @work(exclusive=True, group="commune-name")
     async def _commune_name(self, portal: PortalProfile) -> None:
         """`--portal URL` names the commune by its slug; the portal knows its real name."""
+        from famille_tui.client.portal_client import list_communes
+
         origin = portal.url.rstrip("/").rsplit("/", 1)[0]
         try:
             communes = await list_communes(origin, timeout=5.0)

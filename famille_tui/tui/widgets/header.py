@@ -8,8 +8,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from famille_tui.api.money import format_euros
-
 if TYPE_CHECKING:
     from famille_tui.tui.app import FamilleApp
 
@@ -50,5 +48,9 @@ class FamilyHeader(Horizontal):
         self.query_one("#header-family", Static).update(name)
 
     def _show_remaining(self, cents: int | None) -> None:
+        # Imported here: `famille_tui.api` loads pydantic and every model, which the login
+        # screen (through `screens.base`) must not wait for.
+        from famille_tui.api.money import format_euros
+
         amount = "…" if cents is None else format_euros(cents)
         self.query_one("#header-remaining", Static).update(f"Reste à payer : {amount}")
