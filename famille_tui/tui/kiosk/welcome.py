@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from famille_tui.api import HelpContact
 from famille_tui.client.errors import FamilleError
+from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.notice import Kind, Notice
 
 if TYPE_CHECKING:

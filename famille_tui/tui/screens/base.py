@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 
+from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.header import FamilyHeader
 from famille_tui.tui.widgets.sections import SectionBar
 

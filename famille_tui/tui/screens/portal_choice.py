@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from famille_tui.client.config import PortalProfile
 from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.widgets.footer import Footer
 
 
 class PortalChoiceScreen(FamilleScreenMixin, Screen[None]):

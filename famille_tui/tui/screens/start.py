@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from famille_tui.tui.widgets.footer import Footer
 
 NO_PORTAL = (
     "Aucun portail n'est configuré.\n\n"
