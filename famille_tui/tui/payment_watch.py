@@ -22,6 +22,7 @@ import shlex
 import subprocess
 import sys
 import time
+import weakref
 import webbrowser
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -118,7 +119,9 @@ class PaymentWatch:
     """Every payment this app follows; one per app (see `payment_watch(app)`)."""
 
     def __init__(self, app: FamilleApp) -> None:
-        self.app = app
+        # A weak reference: `_watches` is keyed weakly by the app, and a value holding its
+        # key strongly would keep every app (and all it shows) alive for ever.
+        self._app: Callable[[], FamilleApp | None] = weakref.ref(app)
         # Kiosk: memory only, nothing of one parent stays on the shared machine.
         self.journal = PaymentJournal.for_user(kiosk=bool(app.options.kiosk))
         self._watched: dict[str, Watched] = {}
@@ -128,6 +131,13 @@ class PaymentWatch:
         #: The payment whose waiting screen is on display, if any: it tells the outcome
         #: itself, so no toast is shown on top of it (the bell still rings).
         self.on_screen: str | None = None
+
+    @property
+    def app(self) -> FamilleApp:
+        app = self._app()
+        if app is None:
+            raise RuntimeError("the app of this payment watch is gone")
+        return app
 
     def get(self, payment_id: str) -> Watched | None:
         return self._watched.get(payment_id)
