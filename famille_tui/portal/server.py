@@ -29,6 +29,11 @@ from famille_tui.portal.sandbox import router as sandbox_router
 API = "/{commune}/api/v1"
 DEFAULT_IDLE_TIMEOUT = 30 * 60
 DEFAULT_LOCKOUT_SECONDS = 15 * 60
+#: How long an idle kept-alive connection stays open. uvicorn's default, 5 s, is also httpx's
+#: default `keepalive_expiry`: a client reusing a connection at the very moment the server
+#: closes it got « Server disconnected » (seen under load). Longer here than any client's,
+#: so the client is always the one that closes an idle connection.
+KEEP_ALIVE_SECONDS = 75
 #: Every API operation may answer one of these errors as an `ErrorResponse`: documented in
 #: /openapi.json so that a client (and the schemathesis test) can check them against it.
 API_ERRORS: dict[int | str, dict[str, object]] = {
@@ -99,6 +104,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.watch.bind(asyncio.get_running_loop())
         yield
+        state.pool.close()
 
     app = FastAPI(
         title="Famille API (portail de référence famille-tui)",
@@ -175,7 +181,8 @@ def serve(
     print("  Ctrl+C pour arrêter.", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, timeout_graceful_shutdown=2
+        app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
     with suppress(KeyboardInterrupt):
