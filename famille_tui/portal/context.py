@@ -4,11 +4,14 @@ each session was last used."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from famille_tui.portal.db import ConnectionPool
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,10 @@ class PortalState:
     config: PortalConfig
     watch: PaymentWatch = field(default_factory=PaymentWatch)
     sessions: SessionClock = field(init=False)
+    #: Commune rows by slug, filled as they are first asked for (see deps.get_commune).
+    communes: dict[str, sqlite3.Row] = field(default_factory=dict)
+    pool: ConnectionPool = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions = SessionClock(self.config.idle_timeout)
+        self.pool = ConnectionPool(self.config.db_path)

@@ -1,13 +1,14 @@
 """SQLite storage of the reference portal: the schema, connections and transactions.
 
-One file holds every commune. Connections are short-lived (one per request) and every
-change runs inside `transaction()`, so that a crash never leaves half a change behind.
+One file holds every commune. Each request borrows a connection from a `ConnectionPool` and
+every change runs inside `transaction()`, so that a crash never leaves half a change behind.
 The database is in WAL mode: readers (long polls, invoice lists) never block the writer.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -223,6 +224,56 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
+
+
+class ConnectionPool:
+    """Open connections kept for the next request instead of one opened and closed per
+    request.
+
+    Opening a connection costs little, but closing the last one open on a WAL database makes
+    SQLite checkpoint the WAL and delete it, and the next open creates it again: under load
+    that happened many times a second, on the event loop. Connections are lent one request
+    (or one long-poll read) at a time; at most `keep` idle ones are kept, the others closed.
+    """
+
+    def __init__(self, path: Path, keep: int = 16) -> None:
+        self.path = path
+        self.keep = keep
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return connect(self.path)
+
+    def release(self, conn: sqlite3.Connection) -> None:
+        try:
+            if conn.in_transaction:  # never lend a connection with a half-done change
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            conn.close()
+            return
+        with self._lock:
+            if len(self._idle) < self.keep:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        conn = self.acquire()
+        try:
+            yield conn
+        finally:
+            self.release(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
 
 @contextmanager

@@ -35,7 +35,7 @@ from famille_tui.api.base import check_email
 from famille_tui.api.money import format_euros
 from famille_tui.portal.billing import expires_in, pending_by_reference
 from famille_tui.portal.context import PortalState
-from famille_tui.portal.db import connect, transaction
+from famille_tui.portal.db import transaction
 from famille_tui.portal.html import e, page
 from famille_tui.portal.outbox import send_mail
 
@@ -246,16 +246,13 @@ def _closed_page(status: str) -> HTMLResponse:
 def _transaction_status(p: Mapping[str, str], request: Request) -> str | None:
     """What the portal behind this sandbox knows of the transaction: None when it is unknown,
     `pending` when it can be paid, or its final status (or `expired` once its time is up)."""
-    conn = connect(_state(request).config.db_path)
-    try:
+    with _state(request).pool.connection() as conn:
         row = pending_by_reference(conn, p.get("numcli", ""), p.get("refdet", ""))
         if row is None:
             return None
         if row["status"] == "pending" and expires_in(row) <= 0:
             return "expired"
         return str(row["status"])
-    finally:
-        conn.close()
 
 
 @router.get(PATH, response_class=HTMLResponse)
@@ -394,8 +391,7 @@ async def _pay(request: Request, p: dict[str, str], fields: Mapping[str, str]) -
 def _confirmation_mail(
     request: Request, p: Mapping[str, str], numauto: str, date_text: str
 ) -> None:
-    conn = connect(_state(request).config.db_path)
-    try:
+    with _state(request).pool.connection() as conn:
         commune = conn.execute(
             "SELECT slug, name FROM communes WHERE numcli = ?", (p["numcli"],)
         ).fetchone()
@@ -415,8 +411,6 @@ def _confirmation_mail(
                 "Ce message est envoyé par le service de paiement en ligne (bac à sable de "
                 "démonstration de famille-tui : aucune somme n'a été débitée).\n",
             )
-    finally:
-        conn.close()
 
 
 async def _notify(request: Request, p: Mapping[str, str], resultrans: str) -> tuple[str, datetime]:

@@ -19,7 +19,6 @@ from famille_tui.portal.billing import (
     family_payment,
     payment_view,
 )
-from famille_tui.portal.db import connect
 from famille_tui.portal.deps import CommuneRow, Db, State, User
 
 router = APIRouter(tags=["paiements"])
@@ -83,13 +82,10 @@ async def get_payment(
     deadline = time.monotonic() + wait
 
     def read() -> tuple[Payment, float]:
-        conn = connect(state.config.db_path)
-        try:
+        with state.pool.connection() as conn:
             expire_due(conn, state.watch)
             row = family_payment(conn, user.family_id, payment_id)
             return payment_view(conn, row), expires_in(row)
-        finally:
-            conn.close()
 
     while True:
         # Take the event before reading, so that a change in between is not missed.
