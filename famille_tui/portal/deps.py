@@ -50,13 +50,14 @@ Db = Annotated[sqlite3.Connection, Depends(get_db)]
 
 
 async def get_commune(
-    state: State, db: Db, commune: Annotated[str, Path(max_length=64)]
+    state: State, commune: Annotated[str, Path(max_length=64)]
 ) -> sqlite3.Row:
     """The commune of the path, from memory once seen (communes do not change while the
     portal runs); an unknown one is looked up each time, a quick indexed read."""
     row = state.communes.get(commune)
     if row is None:
-        row = db.execute("SELECT * FROM communes WHERE slug = ?", (commune,)).fetchone()
+        with state.pool.connection() as db:
+            row = db.execute("SELECT * FROM communes WHERE slug = ?", (commune,)).fetchone()
         if row is None:
             raise not_found("Commune inconnue sur ce portail.")
         state.communes[commune] = row
@@ -86,8 +87,8 @@ def bearer_token(authorization: str | None) -> str | None:
     return value.strip()
 
 
-def _write_last_use(db: sqlite3.Connection, token_hash: str, current: float) -> None:
-    with transaction(db):
+def _write_last_use(state: PortalState, token_hash: str, current: float) -> None:
+    with state.pool.connection() as db, transaction(db):
         db.execute(
             "UPDATE sessions SET last_used_at = MAX(last_used_at, ?) WHERE token_hash = ?",
             (current, token_hash),
@@ -95,7 +96,6 @@ def _write_last_use(db: sqlite3.Connection, token_hash: str, current: float) -> 
 
 
 async def get_user(
-    db: Db,
     state: State,
     commune: CommuneRow,
     authorization: Annotated[str | None, Header()] = None,
@@ -104,11 +104,14 @@ async def get_user(
     if token is None:
         raise ApiProblem(401, ErrorCode.UNAUTHENTICATED, "Veuillez vous connecter.")
     token_hash = security.digest(token)
-    row = db.execute(
-        "SELECT s.last_used_at, a.id, a.family_id, a.commune, a.login FROM sessions s"
-        " JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?",
-        (token_hash,),
-    ).fetchone()
+    # A connection of its own, given back at once rather than the request's `Db`: a long
+    # poll, which has no `Db`, then holds no connection while it sleeps.
+    with state.pool.connection() as db:
+        row = db.execute(
+            "SELECT s.last_used_at, a.id, a.family_id, a.commune, a.login FROM sessions s"
+            " JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?",
+            (token_hash,),
+        ).fetchone()
     # A token of another commune is as unknown here as a made-up one.
     if row is None or row["commune"] != commune["slug"]:
         raise ApiProblem(401, ErrorCode.UNAUTHENTICATED, "Veuillez vous connecter.")
@@ -128,7 +131,7 @@ async def get_user(
     if state.sessions.touch(token_hash, stored, current):
         # Rarely (see SessionClock): most requests, long polls included, write nothing. A
         # write may wait for SQLite's writer, so it goes to the thread pool.
-        await run_in_threadpool(_write_last_use, db, token_hash, current)
+        await run_in_threadpool(_write_last_use, state, token_hash, current)
     return CurrentUser(row["id"], row["family_id"], row["commune"], row["login"], token_hash)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from typing import Annotated
 
@@ -22,6 +23,9 @@ from famille_tui.portal.billing import (
 from famille_tui.portal.deps import CommuneRow, Db, State, User
 
 router = APIRouter(tags=["paiements"])
+
+#: A long poll answers « pending » after `wait` seconds less up to this fraction of them.
+WAIT_SPREAD = 0.1
 
 
 def request_origin(request: Request) -> str:
@@ -77,9 +81,16 @@ async def get_payment(
     wait: Annotated[int, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
 ) -> Payment:
     """With `wait`, answers as soon as the payment leaves `pending` (woken by the
-    notification, or by its expiry), or after `wait` seconds: a real long poll, the
-    request sleeps on an asyncio.Event and costs nothing while it waits."""
-    deadline = time.monotonic() + wait
+    notification, or by its expiry), or after at most `wait` seconds (up to 10 % fewer, at
+    random): a real long poll, the request sleeps on an asyncio.Event and costs nothing
+    while it waits."""
+    # Each wait ends up to WAIT_SPREAD of `wait` early, at random. Long polls that began
+    # together (a school's parents paying after the same reminder, or a bench) would
+    # otherwise time out together, and come back together, every `wait` seconds: a
+    # thundering herd that holds every other request up for a moment. Spread, they come
+    # back over a few seconds; the client asks again at once either way, and still makes
+    # fewer than 3 requests a minute with wait=25.
+    deadline = time.monotonic() + wait * (1 - random.uniform(0, WAIT_SPREAD))
 
     def read() -> tuple[Payment, float]:
         with state.pool.connection() as conn:
