@@ -5,7 +5,8 @@
 Set-up (not measured): `--waiters` sessions of martin at Le Chambon-Feugerolles, each with a
 pending payment of its own (the bench gave martin one invoice per waiter). Then, for
 `--duration` seconds, at once:
-- every waiter long-polls its payment (`GET payments/{id}?wait=25`), again and again;
+- every waiter long-polls its payment (`GET payments/{id}?wait=25`), again and again, each
+  with an HTTP client of its own (see `waiter`);
 - `--logins` logins a second (`POST session`, martin and durand of both communes in turn);
 - `--lists` invoice lists a second (`GET invoices` of durand, an ordinary family, on
   sessions opened in the set-up).
@@ -77,20 +78,32 @@ async def set_up(client: httpx.AsyncClient, origin: str, waiters: int,
     return list(pairs), list_tokens
 
 
+def waiter_client() -> httpx.AsyncClient:
+    """Made during the set-up: making an httpx client costs milliseconds (SSL context)."""
+    return httpx.AsyncClient(limits=httpx.Limits(max_connections=1),
+                             timeout=httpx.Timeout(10.0, read=40.0), trust_env=False)
+
+
 async def waiter(client: httpx.AsyncClient, origin: str, token: str, payment_id: str,
                  stop: float, stats: Stats) -> None:
+    """One parent waiting on a payment, with an HTTP client of its own (one connection), as
+    300 TUIs on 300 machines would have. One client shared by 300 waiters and the timed
+    calls measured httpx instead of the portal: its pool scans every connection for every
+    request and every answer (quadratic in the number of connections), and under a wave of
+    long polls the load process itself fell behind by tens of seconds."""
     url = f"{origin}/{CHAMBON}/api/v1/payments/{payment_id}"
-    while time.monotonic() < stop:
-        started = time.perf_counter()
-        stats.sent += 1
-        try:
-            answer = await client.get(url, params={"wait": 25},
-                                      headers={"Authorization": f"Bearer {token}"})
-            ok = answer.status_code == 200 and answer.json()["status"] == "pending"
-            stats.record("wait", started, ok, f"{answer.status_code} {answer.text[:80]}")
-        except httpx.HTTPError as error:
-            stats.record("wait", started, False, repr(error))
-            await asyncio.sleep(1)
+    async with client:
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            stats.sent += 1
+            try:
+                answer = await client.get(url, params={"wait": 25},
+                                          headers={"Authorization": f"Bearer {token}"})
+                ok = answer.status_code == 200 and answer.json()["status"] == "pending"
+                stats.record("wait", started, ok, f"{answer.status_code} {answer.text[:80]}")
+            except httpx.HTTPError as error:
+                stats.record("wait", started, False, repr(error))
+                await asyncio.sleep(1)
 
 
 async def paced(rate: float, stop: float, make: Any, tasks: set[asyncio.Task[None]]) -> None:
@@ -112,19 +125,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     origin = args.origin.rstrip("/")
     if urlsplit(origin).hostname != "127.0.0.1":
         raise SystemExit("load.py ne parle qu'à 127.0.0.1")
-    limits = httpx.Limits(max_connections=args.waiters + 400,
-                          max_keepalive_connections=args.waiters + 400)
+    # The set-up and the timed calls (logins, lists) share this client; each waiter has its own.
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
     timeout = httpx.Timeout(10.0, read=40.0)
     async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
         invoice_ids = json.loads(args.invoice_ids)
         pairs, list_tokens = await set_up(client, origin, args.waiters, invoice_ids)
+        clients = [waiter_client() for _ in pairs]
         stats = Stats()
         begin_wall = time.time()
         begin = time.monotonic()
         stop = begin + args.duration
         tasks: set[asyncio.Task[None]] = set()
-        for token, payment_id in pairs:
-            task = asyncio.ensure_future(waiter(client, origin, token, payment_id, stop, stats))
+        for own, (token, payment_id) in zip(clients, pairs, strict=True):
+            task = asyncio.ensure_future(waiter(own, origin, token, payment_id, stop, stats))
             tasks.add(task)
         # All the waiters are connected before the timed calls begin.
         await asyncio.sleep(2.0)
