@@ -195,7 +195,7 @@ async def test_a_late_keyring_answer_leaves_a_form_being_filled_alone(
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
         await type_into(pilot, "login", "mar")
         # What the probe reports when the keyring answers after the parent started typing.
-        await app.screen._show_keyring_state(True, ["martin"])  # type: ignore[attr-defined]
+        await app.screen._show_keyring_state(True, ["martin"])
         await pilot.pause()
         assert not app.screen.query_one("#login-form").has_class("hidden")
         assert app.screen.query_one("#remembered").has_class("hidden")
@@ -203,6 +203,6 @@ async def test_a_late_keyring_answer_leaves_a_form_being_filled_alone(
         # A keyring found missing late disables the box, unticked.
         box = app.screen.query_one("#remember", Checkbox)
         box.value = True
-        await app.screen._show_keyring_state(False, [])  # type: ignore[attr-defined]
+        await app.screen._show_keyring_state(False, [])
         assert box.disabled and not box.value
         assert "aucun trousseau" in str(box.label)
