@@ -78,6 +78,16 @@ def _pool() -> ThreadPoolExecutor:
         return _hash_pool
 
 
+def start_pool() -> None:
+    """Start every thread of the password pool now, each with one check (in the
+    background: this returns at once). Each thread keeps its argon2 block (12 MiB) for
+    reuse; started with the portal, the pool's memory is all taken at start instead of at
+    the first logins that overlap, and stays flat from then on."""
+    pool = _pool()
+    for _ in range(HASH_WORKERS):
+        pool.submit(_verify, None, "famille-tui: warm-up")
+
+
 def hash_password(password: str) -> str:
     """A new argon2id hash, made in the password pool (blocks the calling thread)."""
     return _pool().submit(_hash, password).result()

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
-from famille_tui.portal import db, demo
+from famille_tui.portal import db, demo, security
 from famille_tui.portal.context import PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
 from famille_tui.portal.routers import accounts, dashboard, family, invoices, payments, portal, tipi
@@ -103,6 +103,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.watch.bind(asyncio.get_running_loop())
+        security.start_pool()
         yield
         state.pool.close()
 
