@@ -257,7 +257,14 @@ class KioskApp(FamilleApp):
                     self.connect(self.portal)
                 except FamilleError:
                     self._client = None
-            # 3. A fresh welcome screen, then every other screen and mode goes.
+            # 3. The screens drop what they hold of the family (a discarded screen can outlive
+            #    its removal for a while), then a fresh welcome screen, and every other screen
+            #    and mode goes.
+            for stack in list(self._screen_stacks.values()):
+                for screen in stack:
+                    forget = getattr(screen, "forget_family_data", None)
+                    if callable(forget):
+                        forget()
             notice: str | None = None
             if had_session:
                 notice = (ENDED_IDLE if idle else ENDED) + (HANDED_OVER if pending else "")

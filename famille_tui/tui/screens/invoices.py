@@ -96,6 +96,17 @@ class InvoicesScreen(FamilySpaceScreen):
         self.filter = InvoiceFilter.UNPAID
         self._loaded = False
 
+    def forget_family_data(self) -> None:
+        """Drop the family's invoices now rather than when this screen is collected: at a
+        kiosk, Textual may keep a discarded screen alive a while (a scrollbar's message
+        loop still running holds it through its context), and the next family must find
+        nothing of this one in memory."""
+        self.invoices = []
+        self.ticked = set()
+        self.total_remaining_cents = None
+        for table in self.query(InvoiceTable):
+            table.forget()
+
     # -- layout ----------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:

@@ -89,6 +89,11 @@ class InvoiceTable(DataTable[Text]):
         #: day are the same: a filter switch builds nothing).
         self._rows: dict[int, _Row] = {}
 
+    def forget(self) -> None:
+        """Drop every row and the invoices they were built from (kiosk: end of a session)."""
+        self.clear()
+        self._rows.clear()
+
     def on_mount(self) -> None:
         for key, heading in COLUMNS:
             self.add_column(heading, key=key)
