@@ -101,50 +101,26 @@ class PaymentWatch:
 
 
 class SessionClock:
-    """When each session was last used, kept in memory and written to the database lazily.
+    """When to write a session's last use to the database.
 
     Every authenticated request used to write `sessions.last_used_at` in its own write
     transaction, so all of them (each long poll too) queued on SQLite's single writer. Now
-    the exact time of the last use lives here, and the row is updated only when it is at
-    least `flush_every` seconds behind (at most once a minute per session with the default
-    30-minute idle timeout). The idle expiry is judged on the later of the two, so it stays
-    exact in this process; after a restart the row is at most `flush_every` seconds behind,
-    so a session may end that much early — never late.
+    the row is written only when it is at least `flush_every` seconds behind (at most once
+    a minute per session with the default 30-minute idle timeout; a tenth of the timeout
+    when it is shorter). The idle expiry is judged on the row, which is the one truth for
+    every process and survives a restart: a session may therefore end up to `flush_every`
+    seconds before its full idle time — never after it.
     """
 
     def __init__(self, idle_timeout: float) -> None:
         self.idle_timeout = idle_timeout
         self.flush_every = max(0.0, min(60.0, idle_timeout / 10))
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._next_prune = 0.0
 
-    def last_used(self, token_hash: str, stored: float) -> float:
-        with self._lock:
-            return max(stored, self._seen.get(token_hash, stored))
+    def expired(self, stored: float, current: float) -> bool:
+        return current - stored > self.idle_timeout
 
-    def touch(self, token_hash: str, stored: float, current: float) -> bool:
-        """Note a use at `current`; True when the row (holding `stored`) should be written."""
-        with self._lock:
-            self._seen[token_hash] = max(current, self._seen.get(token_hash, current))
-            if current >= self._next_prune:
-                self._prune(current)
+    def needs_write(self, stored: float, current: float) -> bool:
         return current - stored >= self.flush_every
-
-    def forget(self, token_hash: str) -> None:
-        with self._lock:
-            self._seen.pop(token_hash, None)
-
-    def _prune(self, current: float) -> None:
-        # Sessions idle past the timeout are expired whatever we remember: forget them, so
-        # that the map holds only live sessions (it would otherwise grow with every login).
-        horizon = current - self.idle_timeout - self.flush_every
-        for key in [k for k, seen in self._seen.items() if seen < horizon]:
-            del self._seen[key]
-        self._next_prune = current + max(1.0, self.flush_every)
-
-    def __len__(self) -> int:
-        return len(self._seen)
 
 
 @dataclass

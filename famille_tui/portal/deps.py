@@ -118,7 +118,7 @@ async def get_user(
     current = now()
     idle = state.config.idle_timeout
     stored = row["last_used_at"]
-    if current - state.sessions.last_used(token_hash, stored) > idle:
+    if state.sessions.expired(stored, current):
         # The row stays (purged at a later login) so that every later call with this
         # token says « expired » rather than « unknown ».
         minutes = max(1, round(idle / 60))
@@ -128,7 +128,7 @@ async def get_user(
             f"Votre session a expiré après {minutes} minute{'s' if minutes > 1 else ''} "
             "d'inactivité. Reconnectez-vous.",
         )
-    if state.sessions.touch(token_hash, stored, current):
+    if state.sessions.needs_write(stored, current):
         # Rarely (see SessionClock): most requests, long polls included, write nothing. A
         # write may wait for SQLite's writer, so it goes to the thread pool.
         await run_in_threadpool(_write_last_use, state, token_hash, current)

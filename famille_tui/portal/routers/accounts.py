@@ -197,10 +197,9 @@ async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -
 
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
-def logout(db: Db, state: State, user: User) -> Response:
+def logout(db: Db, user: User) -> Response:
     with transaction(db):
         db.execute("DELETE FROM sessions WHERE token_hash = ?", (user.token_hash,))
-    state.sessions.forget(user.token_hash)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
