@@ -57,3 +57,8 @@ class Footer(TextualFooter):
             return
         self._composed = shown
         await self.recompose()
+        # The bindings may have changed while the keys were being rebuilt (a focus move, a
+        # tick): a signal then was compared with what was about to be shown. Look again.
+        if self.is_attached and self._shown() != shown and not self._check_pending:
+            self._check_pending = True
+            self.call_after_refresh(self._recompose_if_changed)
