@@ -11,8 +11,6 @@ as the portal knows it. While the payment is pending the kiosk's idle timer is p
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
@@ -23,29 +21,13 @@ from textual.containers import ScrollableContainer, Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
-from famille_tui.api import PaymentStatus
-from famille_tui.api.money import format_euros
 from famille_tui.client.payments import outcome_message
-from famille_tui.tui.payment_watch import (
-    OUTCOME_TITLES,
-    Watched,
-    open_in_browser,
-    payment_watch,
-    run_in_background,
-)
-from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.payment_watch import Watched, open_in_browser, run_in_background
+from famille_tui.tui.screens.payment_follow import PaymentFollowScreen, what_line
 from famille_tui.tui.widgets.qr import QRCode
 
 #: The narrowest column of text beside the code; below that, the text goes under it.
 TEXT_COLUMNS = 36
-#: Symbol + words of each outcome (never colour alone).
-SYMBOLS: dict[PaymentStatus, str] = {
-    PaymentStatus.PAID: "✓",
-    PaymentStatus.REFUSED: "✗",
-    PaymentStatus.CANCELLED: "✗",
-    PaymentStatus.EXPIRED: "◷",
-    PaymentStatus.PENDING: "◷",
-}
 SCAN = (
     "Scannez ce code avec l'appareil photo de votre téléphone : la page de paiement sécurisée "
     "de l'État (PayFiP) s'ouvre sur votre téléphone, et le résultat s'affiche ici."
@@ -56,13 +38,7 @@ OPEN_HERE = (
 )
 
 
-def elapsed_words(seconds: float) -> str:
-    """« 1 min 05 s », « 12 s »."""
-    minutes, secs = divmod(max(0, int(seconds)), 60)
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-
-
-class KioskPaymentScreen(FamilySpaceScreen):
+class KioskPaymentScreen(PaymentFollowScreen):
     """The QR code of one payment, its address as text, then its outcome."""
 
     SECTION = "Mes factures"
@@ -76,12 +52,8 @@ class KioskPaymentScreen(FamilySpaceScreen):
         Binding("enter", "done", "Terminé", show=False),
     ]
 
-    #: The clock of the elapsed time (replaced in snapshot tests for a steady picture).
-    now: ClassVar[Callable[[], float]] = time.monotonic
-
     def __init__(self, watched: Watched) -> None:
-        super().__init__()
-        self.watched = watched
+        super().__init__(watched)
         #: None: « Ouvrir ici » not asked; then whether the browser opened.
         self.opened_here: bool | None = None
 
@@ -108,71 +80,36 @@ class KioskPaymentScreen(FamilySpaceScreen):
         self.set_class(width + TEXT_COLUMNS > self.size.width, "-stacked")
 
     def on_mount(self) -> None:
-        watch = payment_watch(self.famille)
-        watch.subscribe(self.watched.payment_id, self._changed)
-        watch.on_screen = self.watched.payment_id
+        self._follow()
         self.set_interval(1.0, self._tick)
         self.show()
         self.query_one("#kpay").focus()  # arrows scroll to the address on a small terminal
-
-    def on_unmount(self) -> None:
-        watch = payment_watch(self.famille)
-        watch.unsubscribe(self.watched.payment_id, self._changed)
-        if watch.on_screen == self.watched.payment_id:
-            watch.on_screen = None
-
-    def on_screen_suspend(self) -> None:
-        watch = payment_watch(self.famille)
-        if watch.on_screen == self.watched.payment_id:
-            watch.on_screen = None
-
-    def on_screen_resume(self) -> None:
-        payment_watch(self.famille).on_screen = self.watched.payment_id
-        self.show()
-
-    def _changed(self, watched: Watched) -> None:
-        self.show()
 
     def _tick(self) -> None:
         if not self.watched.stopped:
             self._show_status()
 
-    def _line(self, static_id: str, content: str | Text) -> None:
-        static = self.query_one(f"#{static_id}", Static)
-        static.update(content)
-        static.display = bool(str(content))
-
     # -- what is shown ---------------------------------------------------------------------
 
     def show(self) -> None:
         watched = self.watched
-        count = len(watched.invoice_numbers)
-        noun = "Facture" if count == 1 else f"{count} factures :"
-        self._line("kpay-what", f"{noun} {', '.join(watched.invoice_numbers)} — "
-                                f"{format_euros(watched.amount_cents)}")
-        title = self.query_one("#kpay-title", Static)
+        self._line("kpay-what", what_line(watched))
+        self._show_title("kpay-title", "Payez avec votre téléphone")
         payment = watched.payment
         self.set_class(watched.stopped, "-final")
         if watched.final and payment is not None:
-            status = payment.status
-            title.update(f"{SYMBOLS[status]} {OUTCOME_TITLES[status]}")
-            title.set_class(status is PaymentStatus.PAID, "-paid")
-            title.set_class(status is not PaymentStatus.PAID, "-failed")
             self._line("kpay-status", outcome_message(payment)
                        + "\n\nEntrée ou Échap : retour à « Mes factures ». "
                          "F2 : terminer la session.")
         elif watched.error is not None:
-            title.update("✗ Suivi du paiement interrompu")
             self._line("kpay-status", watched.error)
         else:
-            title.update("Payez avec votre téléphone")
             self._show_status()
         self._show_code()
         self.refresh_bindings()
 
     def _show_status(self) -> None:
-        elapsed = elapsed_words(type(self).now() - self.watched.started)
-        line = f"◷ En attente du paiement… (depuis {elapsed})"
+        line = f"◷ En attente du paiement… (depuis {self._elapsed()})"
         event = self.watched.event
         if self.watched.retrying and event is not None:
             line += f"\n⚠ {event.message}"
@@ -225,10 +162,6 @@ class KioskPaymentScreen(FamilySpaceScreen):
                         title="En attente du paiement…", timeout=8)
         self.dismiss(None)
 
-    def action_done(self) -> None:
-        if self.watched.stopped:
-            self.dismiss(None)
-
     def action_open_here(self) -> None:
         url = self.watched.payment_url
         if url and not self.watched.stopped:
@@ -239,6 +172,3 @@ class KioskPaymentScreen(FamilySpaceScreen):
         # The browser command may block for seconds: never in the UI's loop.
         self.opened_here = await asyncio.to_thread(open_in_browser, url)
         self._show_code()
-
-    def reload(self) -> None:
-        self.show()

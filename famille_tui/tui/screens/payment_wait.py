@@ -10,8 +10,6 @@ outcome replaces the waiting state as soon as the portal knows it, with what to 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
@@ -23,42 +21,17 @@ from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Static
 
-from famille_tui.api import PaymentStatus
-from famille_tui.api.money import format_euros
 from famille_tui.client.payments import outcome_message
-from famille_tui.tui.payment_watch import (
-    OUTCOME_TITLES,
-    Watched,
-    open_in_browser,
-    payment_watch,
-    run_in_background,
-)
-from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.tui.payment_watch import Watched, open_in_browser, run_in_background
+from famille_tui.tui.screens.payment_follow import PaymentFollowScreen, what_line
 from famille_tui.tui.widgets.qr import QRCode
 
-#: Symbol + words of each outcome (never colour alone).
-OUTCOME_SYMBOLS: dict[PaymentStatus, str] = {
-    PaymentStatus.PAID: "✓",
-    PaymentStatus.REFUSED: "✗",
-    PaymentStatus.CANCELLED: "✗",
-    PaymentStatus.EXPIRED: "◷",
-    PaymentStatus.PENDING: "◷",
-}
 #: From this size on, the QR code sits beside the text instead of under it.
 WIDE_COLUMNS = 110
 TALL_ROWS = 36
 
 
-def format_elapsed(seconds: float) -> str:
-    """« 1 min 05 s », « 12 s »."""
-    whole = max(0, int(seconds))
-    minutes, secs = divmod(whole, 60)
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
-
-
-class PaymentWaitScreen(FamilySpaceScreen):
+class PaymentWaitScreen(PaymentFollowScreen):
     """Follows one payment: waiting, retrying, then its outcome."""
 
     SECTION = "Mes factures"
@@ -72,12 +45,8 @@ class PaymentWaitScreen(FamilySpaceScreen):
         Binding("enter", "done", "Terminé", show=False),
     ]
 
-    #: The clock of the elapsed time (replaced in snapshot tests for a steady picture).
-    now: ClassVar[Callable[[], float]] = time.monotonic
-
     def __init__(self, watched: Watched, *, open_browser: bool = False) -> None:
-        super().__init__()
-        self.watched = watched
+        super().__init__(watched)
         self._open_on_mount = open_browser
         #: What happened when the browser was asked to open (None: not asked yet).
         self.browser_opened: bool | None = None
@@ -102,9 +71,7 @@ class PaymentWaitScreen(FamilySpaceScreen):
                              classes="wait-qr-label")
 
     def on_mount(self) -> None:
-        watch = payment_watch(self.famille)
-        watch.subscribe(self.watched.payment_id, self._changed)
-        watch.on_screen = self.watched.payment_id
+        self._follow()
         self._timer = self.set_interval(1.0, self._tick)
         self._place_qr()
         self.show()
@@ -112,21 +79,6 @@ class PaymentWaitScreen(FamilySpaceScreen):
         self.query_one("#wait-text").focus()
         if self._open_on_mount:
             self.action_open_browser()
-
-    def on_unmount(self) -> None:
-        watch = payment_watch(self.famille)
-        watch.unsubscribe(self.watched.payment_id, self._changed)
-        if watch.on_screen == self.watched.payment_id:
-            watch.on_screen = None
-
-    def on_screen_suspend(self) -> None:
-        watch = payment_watch(self.famille)
-        if watch.on_screen == self.watched.payment_id:
-            watch.on_screen = None  # another screen is shown: the outcome needs a toast
-
-    def on_screen_resume(self) -> None:
-        payment_watch(self.famille).on_screen = self.watched.payment_id
-        self.show()
 
     def on_resize(self, event: Resize) -> None:
         self._place_qr()
@@ -163,53 +115,32 @@ class PaymentWaitScreen(FamilySpaceScreen):
             self._show_elapsed()
 
     def _show_elapsed(self) -> None:
-        elapsed = format_elapsed(type(self).now() - self.watched.started)
-        self._say("wait-elapsed", f"Temps écoulé : {elapsed}")
-
-    def _changed(self, watched: Watched) -> None:
-        self.show()
-
-    def _say(self, static_id: str, content: str | Text) -> None:
-        """Set a line of the screen; an empty one takes no room."""
-        static = self.query_one(f"#{static_id}", Static)
-        static.update(content)
-        static.display = bool(str(content))
+        self._line("wait-elapsed", f"Temps écoulé : {self._elapsed()}")
 
     def show(self) -> None:
         """Redraw from the watcher's state."""
         watched = self.watched
-        count = len(watched.invoice_numbers)
-        noun = "Facture" if count == 1 else f"{count} factures :"
-        self._say(
-            "wait-what",
-            f"{noun} {', '.join(watched.invoice_numbers)} — {format_euros(watched.amount_cents)}",
-        )
-        title = self.query_one("#wait-title", Static)
+        self._line("wait-what", what_line(watched))
+        self._show_title("wait-title", "◷ En attente du paiement…")
         payment = watched.payment
         self.set_class(watched.final, "-final")
         if watched.final and payment is not None:
-            status = payment.status
-            title.update(f"{OUTCOME_SYMBOLS[status]} {OUTCOME_TITLES[status]}")
-            title.set_class(status is PaymentStatus.PAID, "-paid")
-            title.set_class(status is not PaymentStatus.PAID, "-failed")
-            self._say("wait-outcome", Text(
+            self._line("wait-outcome", Text(
                 outcome_message(payment) + "\n\nEntrée ou Échap : retour à « Mes factures »."
             ))
-            self._say("wait-network", "")
-            self._say("wait-elapsed", "")
+            self._line("wait-network", "")
+            self._line("wait-elapsed", "")
         elif watched.error is not None:
-            title.update("✗ Suivi du paiement interrompu")
-            self._say("wait-outcome", watched.error)
-            self._say("wait-network", "")
+            self._line("wait-outcome", watched.error)
+            self._line("wait-network", "")
         else:
-            title.update("◷ En attente du paiement…")
-            self._say(
+            self._line(
                 "wait-outcome",
                 "Terminez le paiement dans le navigateur : le résultat s'affichera ici. "
                 "Échap : revenir aux factures, le paiement reste suivi.",
             )
             event = watched.event
-            self._say("wait-network", f"⚠ {event.message}" if watched.retrying and event else "")
+            self._line("wait-network", f"⚠ {event.message}" if watched.retrying and event else "")
             self._show_elapsed()
         self._show_browser()
         self._place_qr()
@@ -218,8 +149,8 @@ class PaymentWaitScreen(FamilySpaceScreen):
     def _show_browser(self) -> None:
         url = self.watched.payment_url
         if self.watched.stopped or not url:
-            self._say("wait-browser", "")
-            self._say("wait-url", "")
+            self._line("wait-browser", "")
+            self._line("wait-url", "")
             return
         if self.browser_opened is None:
             said = "La page de paiement va s'ouvrir dans votre navigateur."
@@ -229,8 +160,8 @@ class PaymentWaitScreen(FamilySpaceScreen):
         else:
             said = ("✗ Le navigateur ne s'est pas ouvert : copiez l'adresse (touche c) "
                     "dans un navigateur, ou scannez le QR code.")
-        self._say("wait-browser", said)
-        self._say("wait-url", Text.assemble(("Adresse (c pour copier) : ", "bold"), url))
+        self._line("wait-browser", said)
+        self._line("wait-url", Text.assemble(("Adresse (c pour copier) : ", "bold"), url))
 
     # -- keys ------------------------------------------------------------------------------
 
@@ -252,10 +183,6 @@ class PaymentWaitScreen(FamilySpaceScreen):
             )
         self.dismiss(None)
 
-    def action_done(self) -> None:
-        if self.watched.stopped:
-            self.dismiss(None)
-
     def action_copy_url(self) -> None:
         url = self.watched.payment_url
         if not url or self.watched.stopped:
@@ -275,6 +202,3 @@ class PaymentWaitScreen(FamilySpaceScreen):
         # webbrowser may block until the browser command returns: never in the UI's loop.
         self.browser_opened = await asyncio.to_thread(open_in_browser, url)
         self._show_browser()
-
-    def reload(self) -> None:
-        self.show()

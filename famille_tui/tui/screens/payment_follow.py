@@ -1,0 +1,114 @@
+"""What the two screens that follow a payment share: the laptop's waiting screen
+(`payment_wait.PaymentWaitScreen`) and the kiosk's QR code screen (`kiosk.payment`).
+
+Both are views of one payment the app-level watcher (`payment_watch`) follows: they subscribe
+to it while mounted, tell the watcher whether the payment is on screen (when it is not, the
+outcome needs a toast), and draw the same « what » line and outcome title. Each screen keeps
+its own layout, ids and wording.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.widgets import Static
+
+from famille_tui.api import PaymentStatus
+from famille_tui.api.money import format_euros
+from famille_tui.tui.payment_watch import OUTCOME_TITLES, Watched, payment_watch
+from famille_tui.tui.screens.base import FamilySpaceScreen
+
+#: Symbol + words of each outcome (never colour alone).
+OUTCOME_SYMBOLS: dict[PaymentStatus, str] = {
+    PaymentStatus.PAID: "✓",
+    PaymentStatus.REFUSED: "✗",
+    PaymentStatus.CANCELLED: "✗",
+    PaymentStatus.EXPIRED: "◷",
+    PaymentStatus.PENDING: "◷",
+}
+
+
+def format_elapsed(seconds: float) -> str:
+    """« 1 min 05 s », « 12 s »."""
+    minutes, secs = divmod(max(0, int(seconds)), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def what_line(watched: Watched) -> str:
+    """« Facture F-1 — 45,00 € », « 2 factures : F-1, F-2 — 90,00 € »."""
+    count = len(watched.invoice_numbers)
+    noun = "Facture" if count == 1 else f"{count} factures :"
+    return f"{noun} {', '.join(watched.invoice_numbers)} — {format_euros(watched.amount_cents)}"
+
+
+class PaymentFollowScreen(FamilySpaceScreen):
+    """A view of one followed payment; subclasses implement `show()` and call `_follow()`."""
+
+    #: The clock of the elapsed time (replaced in snapshot tests for a steady picture).
+    now: ClassVar[Callable[[], float]] = time.monotonic
+
+    def __init__(self, watched: Watched) -> None:
+        super().__init__()
+        self.watched = watched
+
+    def show(self) -> None:
+        """Redraw from the watcher's state."""
+        raise NotImplementedError
+
+    def _follow(self) -> None:
+        """Subscribe to the payment and say it is on screen (from the subclass's on_mount)."""
+        watch = payment_watch(self.famille)
+        watch.subscribe(self.watched.payment_id, self._changed)
+        watch.on_screen = self.watched.payment_id
+
+    def on_unmount(self) -> None:
+        watch = payment_watch(self.famille)
+        watch.unsubscribe(self.watched.payment_id, self._changed)
+        if watch.on_screen == self.watched.payment_id:
+            watch.on_screen = None
+
+    def on_screen_suspend(self) -> None:
+        watch = payment_watch(self.famille)
+        if watch.on_screen == self.watched.payment_id:
+            watch.on_screen = None  # another screen is shown: the outcome needs a toast
+
+    def on_screen_resume(self) -> None:
+        payment_watch(self.famille).on_screen = self.watched.payment_id
+        self.show()
+
+    def _changed(self, watched: Watched) -> None:
+        self.show()
+
+    def _elapsed(self) -> str:
+        return format_elapsed(type(self).now() - self.watched.started)
+
+    def _line(self, static_id: str, content: str | Text) -> None:
+        """Set a line of the screen; an empty one takes no room."""
+        static = self.query_one(f"#{static_id}", Static)
+        static.update(content)
+        static.display = bool(str(content))
+
+    def _show_title(self, title_id: str, waiting_title: str) -> None:
+        """The outcome's symbol and words once the payment has ended, coloured by class
+        (`-paid`, `-failed`); that the following stopped on an error; else `waiting_title`."""
+        title = self.query_one(f"#{title_id}", Static)
+        payment = self.watched.payment
+        if self.watched.final and payment is not None:
+            status = payment.status
+            title.update(f"{OUTCOME_SYMBOLS[status]} {OUTCOME_TITLES[status]}")
+            title.set_class(status is PaymentStatus.PAID, "-paid")
+            title.set_class(status is not PaymentStatus.PAID, "-failed")
+        elif self.watched.error is not None:
+            title.update("✗ Suivi du paiement interrompu")
+        else:
+            title.update(waiting_title)
+
+    def action_done(self) -> None:
+        if self.watched.stopped:
+            self.dismiss(None)
+
+    def reload(self) -> None:
+        self.show()
