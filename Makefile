@@ -18,8 +18,8 @@ demo: $(STAMP)
 
 # In CI the end-to-end tests must run, so the browser they drive is installed first.
 browser:
-	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null 2>&1; then \
-		echo "Installation de chromium pour les tests de bout en bout"; \
+	@if [ "$$CI" = "true" ] && ! { command -v chromium && command -v tmux; } >/dev/null 2>&1; then \
+		echo "Installation de chromium et tmux pour les tests de bout en bout"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tmux >/dev/null; \
 	fi
 
