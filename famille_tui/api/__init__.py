@@ -24,7 +24,7 @@ This package imports nothing of the project. Base URL of one town:
 | GET    invoices/{id}                     |                    | Invoice                       |
 | GET    invoices/{id}/pdf                 |                    | application/pdf               |
 | POST   payments  (Idempotency-Key)       | PaymentCreate      | Payment (201; 200 on replay)  |
-| GET    payments/{id}?wait=N (N ≤ 30)     |                    | Payment (at the latest after N s) |
+| GET    payments/{id}?wait=N (N ≤ 30)     |                    | Payment (after N s at most)   |
 | GET    help                              |                    | HelpContact                   |
 | GET    demo/outbox (demo portal only)    |                    | list[OutboxMessage]           |
 

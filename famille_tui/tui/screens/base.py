@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
+from famille_tui.client.errors import FamilleError
 from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.header import FamilyHeader
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.sections import SectionBar
 
 if TYPE_CHECKING:
     from famille_tui.tui.app import FamilleApp
+
+T = TypeVar("T")
 
 
 class FamilleScreenMixin:
@@ -55,6 +61,18 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
 
     def reload(self) -> None:
         pass
+
+    async def fetch(self, loading: Widget, call: Callable[[], Awaitable[T]]) -> T | None:
+        """A client call with `loading` showing its loading state; an error is reported
+        (a French notification) and gives None."""
+        restore = start_loading(loading)
+        try:
+            return await self.famille.run_with_session(call)
+        except FamilleError as error:
+            self.famille.report_error(error)
+            return None
+        finally:
+            stop_loading(loading, restore)
 
 
 class FamilleModal(FamilleScreenMixin, ModalScreen[Any]):

@@ -76,15 +76,9 @@ class CoordinatesScreen(FamilySpaceScreen):
 
     @work(exclusive=True)
     async def _load(self) -> None:
-        page = self.query_one("#coordinates-page")
-        restore = start_loading(page)
-        try:
-            profile = await self.famille.run_with_session(self.famille.client.profile)
-        except FamilleError as error:
-            self.famille.report_error(error)
+        profile = await self.fetch(self.query_one("#coordinates-page"), self.famille.client.profile)
+        if profile is None:
             return
-        finally:
-            stop_loading(page, restore)
         self.show(profile)
 
     def show(self, profile: Profile) -> None:

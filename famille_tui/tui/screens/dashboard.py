@@ -18,7 +18,6 @@ from famille_tui.api import Dashboard, Message
 from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.base import FamilySpaceScreen
 from famille_tui.tui.screens.family import french_date
-from famille_tui.tui.widgets.loading import start_loading, stop_loading
 
 UNREAD = "● Non lu"
 READ = "✓ Lu"
@@ -82,15 +81,9 @@ class DashboardScreen(FamilySpaceScreen):
 
     @work(exclusive=True, group="dashboard")
     async def _load(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        restore = start_loading(tabs)
-        try:
-            dashboard = await self.famille.run_with_session(self.famille.client.dashboard)
-        except FamilleError as error:
-            self.famille.report_error(error)
+        dashboard = await self.fetch(self.query_one(TabbedContent), self.famille.client.dashboard)
+        if dashboard is None:
             return
-        finally:
-            stop_loading(tabs, restore)
         self.show(dashboard)
 
     def show(self, dashboard: Dashboard) -> None:

@@ -54,15 +54,9 @@ class EntourageScreen(FamilySpaceScreen):
 
     @work(exclusive=True, group="entourage")
     async def _load(self, select_id: int | None = None) -> None:
-        table = self.query_one(DataTable)
-        restore = start_loading(table)
-        try:
-            contacts = await self.famille.run_with_session(self.famille.client.entourage)
-        except FamilleError as error:
-            self.famille.report_error(error)
+        contacts = await self.fetch(self.query_one(DataTable), self.famille.client.entourage)
+        if contacts is None:
             return
-        finally:
-            stop_loading(table, restore)
         self.show(contacts, select_id)
 
     def show(self, contacts: list[Contact], select_id: int | None = None) -> None:

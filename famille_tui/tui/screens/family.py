@@ -10,9 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from famille_tui.api import Family
-from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.base import FamilySpaceScreen
-from famille_tui.tui.widgets.loading import start_loading, stop_loading
 
 
 def age_in_words(birth: date, today: date) -> str:
@@ -68,15 +66,9 @@ class FamilyScreen(FamilySpaceScreen):
 
     @work(exclusive=True)
     async def _load(self) -> None:
-        page = self.query_one("#family-page")
-        restore = start_loading(page)
-        try:
-            family = await self.famille.run_with_session(self.famille.client.family)
-        except FamilleError as error:
-            self.famille.report_error(error)
+        family = await self.fetch(self.query_one("#family-page"), self.famille.client.family)
+        if family is None:
             return
-        finally:
-            stop_loading(page, restore)
         self.famille.family = family
         self.famille.family_name = family.name
         self.show(family)

@@ -8,9 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from famille_tui.api import HelpContact
-from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.base import FamilySpaceScreen
-from famille_tui.tui.widgets.loading import start_loading, stop_loading
 
 KEYS_HELP = (
     "Touches : 1 Famille · 2 Entourage · 3 Tableau de bord · 4 Mes factures · "
@@ -40,15 +38,9 @@ class HelpScreen(FamilySpaceScreen):
 
     @work(exclusive=True)
     async def _load(self) -> None:
-        page = self.query_one("#help-page")
-        restore = start_loading(page)
-        try:
-            contact = await self.famille.run_with_session(self.famille.client.help)
-        except FamilleError as error:
-            self.famille.report_error(error)
+        contact = await self.fetch(self.query_one("#help-page"), self.famille.client.help)
+        if contact is None:
             return
-        finally:
-            stop_loading(page, restore)
         self.show(contact)
 
     def show(self, contact: HelpContact) -> None:

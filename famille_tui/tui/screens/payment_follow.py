@@ -55,7 +55,8 @@ class PaymentFollowScreen(FamilySpaceScreen):
         self.watched = watched
 
     def show(self) -> None:
-        """Redraw from the watcher's state."""
+        """Redraw from the watcher's state. Abstract: each of the two payment screens (the
+        laptop's waiting screen and the kiosk's QR screen) draws its own."""
         raise NotImplementedError
 
     def _follow(self) -> None:
