@@ -7,12 +7,19 @@ as `ValidationFailed.field_errors` and lands in the same place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TypeVar
 
 from pydantic import ValidationError
 from textual.dom import DOMNode
+from textual.widget import Widget
 
+from famille_tui.client.errors import ApiError, FamilleError
 from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
+from famille_tui.tui.widgets.notice import Notice
+
+T = TypeVar("T")
 
 _MESSAGES = {
     "missing": "ce champ est obligatoire",
@@ -96,3 +103,21 @@ def apply_errors(root: DOMNode, errors: Mapping[str, str], *,
         # and nothing under it can take the focus.
         first.input.call_after_refresh(first.input.focus)
     return unplaced
+
+
+async def send_form(form: Widget, notice: Notice, call: Callable[[], Awaitable[T]]) -> T | None:
+    """Send a form to the portal with `form` in its loading state. The portal's field errors
+    go beside their fields and, with its message, into `notice`; any other error into
+    `notice`. None when it failed."""
+    restore = start_loading(form)
+    try:
+        return await call()
+    except ApiError as error:
+        rest = apply_errors(form, error.field_errors)
+        notice.show(" ".join([error.message, *rest]))
+        return None
+    except FamilleError as error:
+        notice.show(error.message)
+        return None
+    finally:
+        stop_loading(form, restore)

@@ -16,13 +16,11 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from famille_tui.client.errors import ApiError, FamilleError
 from famille_tui.tui.screens.base import FamilleScreenMixin
 from famille_tui.tui.screens.password_rules import PasswordRules
-from famille_tui.tui.validation import apply_errors, clear_errors
+from famille_tui.tui.validation import clear_errors, send_form
 from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.form import FormField
-from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 MISMATCH = "Les deux mots de passe ne sont pas identiques."
@@ -129,19 +127,11 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
 
     @work(exclusive=True)
     async def _activate(self, login: str, temporary: str, new: str) -> None:
-        notice = self.query_one(Notice)
-        page = self.query_one(".page")
-        restore = start_loading(page)
-        try:
-            accepted = await self.famille.client.activate(login, temporary, new)
-        except ApiError as error:
-            rest = apply_errors(self, error.field_errors)
-            notice.show(" ".join([error.message, *rest]))
+        accepted = await send_form(
+            self.query_one(".page"), self.query_one(Notice),
+            lambda: self.famille.client.activate(login, temporary, new),
+        )
+        if accepted is None:
             return
-        except FamilleError as error:
-            notice.show(error.message)
-            return
-        finally:
-            stop_loading(page, restore)
         self.dismiss((login, accepted.message or "Compte activé : connectez-vous avec votre "
                       "nouveau mot de passe."))

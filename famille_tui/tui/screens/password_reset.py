@@ -11,11 +11,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from famille_tui.client.errors import ApiError, FamilleError
+from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.activation import MISMATCH, check_new_password
 from famille_tui.tui.screens.base import FamilleScreenMixin
 from famille_tui.tui.screens.password_rules import PasswordRules
-from famille_tui.tui.validation import apply_errors, clear_errors
+from famille_tui.tui.validation import clear_errors, send_form
 from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
@@ -145,18 +145,10 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
 
     @work(exclusive=True)
     async def _change(self, login: str, code: str, new: str) -> None:
-        notice = self.query_one(Notice)
-        page = self.query_one(".page")
-        restore = start_loading(page)
-        try:
-            accepted = await self.famille.client.confirm_password_reset(login, code, new)
-        except ApiError as error:
-            rest = apply_errors(self, error.field_errors)
-            notice.show(" ".join([error.message, *rest]))
+        accepted = await send_form(
+            self.query_one(".page"), self.query_one(Notice),
+            lambda: self.famille.client.confirm_password_reset(login, code, new),
+        )
+        if accepted is None:
             return
-        except FamilleError as error:
-            notice.show(error.message)
-            return
-        finally:
-            stop_loading(page, restore)
         self.dismiss((login, accepted.message or "Mot de passe changé : connectez-vous."))
