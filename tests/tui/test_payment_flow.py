@@ -360,9 +360,13 @@ async def test_double_press_and_retry_make_one_payment(
         assert payments_in_portal(portal) == 1
 
         # The parent presses again, twice in a row: the same key finds the same payment.
-        summary.query_one("#summary-pay").focus()
+        pay = summary.query_one("#summary-pay")
+        pay.focus()
+        await wait_until(pilot, lambda: app.focused is pay and not pay.disabled,
+                         what="« Payer par carte bancaire » focused and enabled")
         await pilot.press("enter", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen),
+                         what="the waiting screen after the double press")
         await pilot.pause(0.5)
         assert payments_in_portal(portal) == 1
         assert len(journal().entries()) == 1
