@@ -62,6 +62,8 @@ class PortalProfile(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     url: str
+    #: The portal's dialect (`famille-api`, …; see client/portals): None to tell from the URL.
+    dialect: str | None = Field(default=None, max_length=40)
 
     @field_validator("url")
     @classmethod
@@ -147,6 +149,8 @@ def dump_settings(settings: Settings) -> str:
     for portal in settings.portals:
         lines += ["", "[[portals]]", f"name = {_toml_value(portal.name)}"]
         lines.append(f"url = {_toml_value(portal.url)}")
+        if portal.dialect:
+            lines.append(f"dialect = {_toml_value(portal.dialect)}")
     return "\n".join(lines) + "\n"
 
 
@@ -171,6 +175,8 @@ class LaunchOptions(BaseModel):
     commune: str | None = None
     #: `--login ID`
     login: str | None = None
+    #: `--dialect NAME`: the dialect of `--portal` (else told from its URL).
+    dialect: str | None = None
     kiosk: bool = False
     screen_reader: bool = False
     demo: bool = False
@@ -187,7 +193,7 @@ def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
     else all configured ones (the UI lets the user pick when there are several)."""
     if options.portal_url:
         return [PortalProfile(name=commune_slug(options.portal_url) or options.portal_url,
-                              url=options.portal_url)]
+                              url=options.portal_url, dialect=options.dialect)]
     portals = options.settings.portals
     if options.commune:
         wanted = options.commune.strip().lower()

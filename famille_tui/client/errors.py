@@ -20,6 +20,7 @@ saying what happened and, where there is one, what to do.
     │   ├── ValidationFailed         field_errors: field → French message
     │   └── PaymentRejected          409 invoice not payable / payment in progress
     ├── PaymentHostNotAllowed        the payment URL is not on an allowed host
+    ├── NotOffered                   this portal does not offer that (a connector's capability)
     └── CredentialStoreUnavailable   no OS keyring: nothing is stored
 """
 
@@ -129,6 +130,16 @@ class PaymentHostNotAllowed(FamilleError):
         "Le portail a proposé une page de paiement sur un site inconnu : "
         "elle n'a pas été ouverte, par sécurité."
     )
+
+
+class NotOffered(FamilleError):
+    """The portal's connector lacks this capability: « … : non proposé par ce portail »."""
+
+    default_message = "Non proposé par ce portail."
+
+    def __init__(self, message: str | None = None, *, capability: str = "", what: str = "") -> None:
+        super().__init__(message or (f"{what} : non proposé par ce portail." if what else None))
+        self.capability = capability
 
 
 class CredentialStoreUnavailable(FamilleError):

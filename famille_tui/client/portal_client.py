@@ -68,6 +68,7 @@ from famille_tui.client.errors import (
     SessionExpired,
     ValidationFailed,
 )
+from famille_tui.client.portals.base import Capability, PortalConnector
 
 __all__ = ["MAX_JSON_BYTES", "MAX_PDF_BYTES", "PortalClient", "list_communes"]
 
@@ -321,8 +322,9 @@ def _request_model(model: type[M], **values: Any) -> M:
         raise ValidationFailed(status=0, code="validation_error", field_errors=fields) from None
 
 
-class PortalClient:
-    """An async client of one commune's Famille API. Use it within one event loop.
+class PortalClient(PortalConnector):
+    """An async client of one commune's Famille API (the `famille-api` connector: it offers
+    every capability of the API). Use it within one event loop.
 
         async with PortalClient("http://127.0.0.1:8765/le-chambon-feugerolles/") as client:
             await client.login("martin", "demo-martin")
@@ -331,6 +333,9 @@ class PortalClient:
     After `SessionExpired`, `account` is kept so that the face can ask the password
     again and call `relogin(password)` (or `login(client.account.login, password)`).
     """
+
+    dialect = "famille-api"
+    dialect_label = "API Famille"
 
     def __init__(
         self,
@@ -345,6 +350,7 @@ class PortalClient:
         self._timeout = httpx.Timeout(self._timeout_seconds)
         self._token: str | None = None
         self._account: Account | None = None
+        self._idle_timeout_seconds: int | None = None
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=self._timeout,
@@ -367,6 +373,15 @@ class PortalClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return _CAPABILITIES
+
+    @property
+    def idle_timeout_seconds(self) -> int | None:
+        """Seconds of inactivity after which the portal ends the session (from the login)."""
+        return self._idle_timeout_seconds
 
     async def aclose(self) -> None:
         """Close the connections. Forgets the token (it stays valid on the portal until
@@ -446,21 +461,18 @@ class PortalClient:
 
     # --- session -------------------------------------------------------------------------
 
-    async def login(self, login: str, password: str) -> SessionCreated:
-        """Open a session; the token is kept in memory only."""
+    async def login(
+        self, login: str, password: str, *, challenge_answer: str | None = None
+    ) -> Account:
+        """Open a session; the token is kept in memory only. (The API asks no captcha.)"""
         request = _request_model(LoginRequest, login=login, password=password)
         answer = await self._call("POST", "session", body=request, at_login=True,
                                   expected=(200, 201))
         session: SessionCreated = _parse(answer, SessionCreated)
         self._token = session.token
         self._account = session.account
-        return session
-
-    async def relogin(self, password: str) -> SessionCreated:
-        """After SessionExpired: log in again as the same account."""
-        if self._account is None:
-            raise SessionExpired("Vous n'êtes pas connecté : saisissez votre identifiant.")
-        return await self.login(self._account.login, password)
+        self._idle_timeout_seconds = session.idle_timeout_seconds
+        return session.account
 
     async def logout(self) -> None:
         """End the session. Never raises: on network loss the token simply expires."""
@@ -609,6 +621,10 @@ class PortalClient:
         )
         result: Payment = _parse(answer, Payment)
         return result
+
+
+#: The Famille API offers everything but reservations (not in the API yet).
+_CAPABILITIES = frozenset(Capability) - {Capability.RESERVATIONS, Capability.RESERVATIONS_EDIT}
 
 
 async def list_communes(

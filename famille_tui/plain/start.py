@@ -161,7 +161,7 @@ def try_login(session: Session, login: str, password: str, *, remember: bool) ->
             session.say("Mot de passe retenu dans le trousseau de cette machine.")
         except CredentialStoreUnavailable as error:
             session.error(error)
-    account = created.account
+    account = created
     session.say(f"Connexion réussie : {account.family_name}. Bienvenue, {account.display_name}.")
     return True
 

@@ -63,11 +63,11 @@ async def test_list_communes(portal: Any, chambon_url: str) -> None:
 async def test_login_and_logout(chambon_url: str) -> None:
     async with PortalClient(chambon_url) as client:
         assert not client.logged_in
-        session = await client.login("martin", "demo-martin")
-        assert client.logged_in and session.idle_timeout_seconds > 0
-        assert client.account == session.account
-        assert session.account.login == "martin"
-        assert session.account.family_name.endswith("Martin")
+        account = await client.login("martin", "demo-martin")
+        assert client.logged_in and (client.idle_timeout_seconds or 0) > 0
+        assert client.account == account
+        assert account.login == "martin"
+        assert account.family_name.endswith("Martin")
         await client.logout()
         assert not client.logged_in and client.account is None
         with pytest.raises(SessionExpired):
