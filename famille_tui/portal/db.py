@@ -79,7 +79,8 @@ CREATE TABLE IF NOT EXISTS children (
     first_name TEXT NOT NULL,
     last_name TEXT NOT NULL,
     birth_date TEXT NOT NULL,
-    structure TEXT NOT NULL
+    structure TEXT NOT NULL,
+    sex TEXT                               -- F, M or NULL (the Espace Citoyens avatar)
 );
 CREATE TABLE IF NOT EXISTS contacts (
     id INTEGER PRIMARY KEY,
@@ -90,7 +91,8 @@ CREATE TABLE IF NOT EXISTS contacts (
     phones TEXT NOT NULL,                  -- JSON list
     email TEXT,
     can_pick_up INTEGER NOT NULL,
-    emergency_contact INTEGER NOT NULL
+    emergency_contact INTEGER NOT NULL,
+    sex TEXT                               -- F, M or NULL (the Espace Citoyens avatar)
 );
 CREATE TABLE IF NOT EXISTS profiles (
     account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
@@ -197,6 +199,34 @@ CREATE TABLE IF NOT EXISTS outbox (
     subject TEXT NOT NULL,
     body TEXT NOT NULL
 );
+-- The Espace Citoyens replica's own tables (portal/espace_citoyens): its sessions and the
+-- payments it sends to TIPI; everything else it shows is the tables above.
+CREATE TABLE IF NOT EXISTS ec_sessions (
+    id_hash TEXT PRIMARY KEY,              -- sha256 of the ASP.NET_SessionIdEC cookie
+    tenant TEXT NOT NULL,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    created_at REAL NOT NULL,
+    last_used_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ec_payments (
+    id TEXT PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+    reference TEXT NOT NULL,               -- the refdet: the invoice number
+    numcli TEXT NOT NULL,
+    exer TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    urlcl_hash TEXT NOT NULL UNIQUE,       -- sha256 of the secret in this payment's urlcl
+    status TEXT NOT NULL,                  -- pending, paid, refused, cancelled
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    paid_at REAL,
+    authorization_number TEXT,
+    late INTEGER NOT NULL DEFAULT 0        -- paid after its expiry: money taken, flagged
+);
+CREATE INDEX IF NOT EXISTS ec_payments_reference ON ec_payments(numcli, reference);
+CREATE INDEX IF NOT EXISTS ec_sessions_last_used ON ec_sessions(last_used_at);
 CREATE INDEX IF NOT EXISTS invoices_family ON invoices(family_id);
 -- `expire_due` runs on every read of invoices or payments: it finds the pending payments
 -- past their expiry through this index instead of scanning every pending one.
@@ -288,6 +318,21 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+#: Columns added after the first release: (table, column, declaration). A database made
+#: before them gets them at the next start (CREATE TABLE IF NOT EXISTS adds none).
+_LATER_COLUMNS = (
+    ("children", "sex", "TEXT"),
+    ("contacts", "sex", "TEXT"),
+)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, column, declaration in _LATER_COLUMNS:
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
 def initialize(path: Path) -> bool:
     """Create the file and the schema if needed; True when the database was empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -295,6 +340,7 @@ def initialize(path: Path) -> bool:
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
         row = conn.execute("SELECT COUNT(*) FROM communes").fetchone()
         return bool(row[0] == 0)
     finally:

@@ -36,6 +36,7 @@ from famille_tui.api.money import format_euros
 from famille_tui.portal.billing import expires_in, pending_by_reference
 from famille_tui.portal.context import PortalState
 from famille_tui.portal.db import transaction
+from famille_tui.portal.espace_citoyens.paying import pending_for_reference
 from famille_tui.portal.html import e, page
 from famille_tui.portal.outbox import send_mail
 
@@ -80,13 +81,20 @@ def _state(request: Request) -> PortalState:
     return state
 
 
-def _params_problems(p: Mapping[str, str], request: Request) -> list[str]:
+def _params_problems(
+    p: Mapping[str, str], request: Request, *, typed_later: bool = False
+) -> list[str]:
+    """What is wrong with the TIPI parameters. With `typed_later` (the first GET), an empty
+    refdet and mel are accepted: the parent types them at step 1, as on the Chambon
+    leaflet (the Espace Citoyens replica sends them empty)."""
     problems = []
     if not re.fullmatch(r"\d{6}", p.get("numcli", "")):
         problems.append("numcli : numéro de client à 6 chiffres attendu")
     if not re.fullmatch(r"\d{4}", p.get("exer", "")):
         problems.append("exer : année sur 4 chiffres attendue")
-    if not re.fullmatch(r"[A-Za-z0-9]{6,30}", p.get("refdet", "")):
+    if not (typed_later and not p.get("refdet")) and not re.fullmatch(
+        r"[A-Za-z0-9]{6,30}", p.get("refdet", "")
+    ):
         problems.append("refdet : 6 à 30 lettres ou chiffres attendus")
     montant = p.get("montant", "")
     if not montant.isdigit() or not 100 <= int(montant) <= 10_000_000:
@@ -249,6 +257,9 @@ def _transaction_status(p: Mapping[str, str], request: Request) -> str | None:
     with _state(request).pool.connection() as conn:
         row = pending_by_reference(conn, p.get("numcli", ""), p.get("refdet", ""))
         if row is None:
+            # A payment of the Espace Citoyens replica: the refdet is its invoice number.
+            row = pending_for_reference(conn, p.get("numcli", ""), p.get("refdet", ""))
+        if row is None:
             return None
         if row["status"] == "pending" and expires_in(row) <= 0:
             return "expired"
@@ -258,7 +269,7 @@ def _transaction_status(p: Mapping[str, str], request: Request) -> str | None:
 @router.get(PATH, response_class=HTMLResponse)
 async def start(request: Request) -> HTMLResponse:
     p = {name: request.query_params.get(name, "") for name in PARAMS}
-    problems = _params_problems(p, request)
+    problems = _params_problems(p, request, typed_later=True)
     if problems:
         return _message_page(
             "Demande de paiement invalide",
@@ -267,6 +278,8 @@ async def start(request: Request) -> HTMLResponse:
             + [e(x) for x in problems],
             400,
         )
+    if not p["refdet"]:
+        return _step_identification(p)  # the number is typed, then checked, at step 1
     status = await run_in_threadpool(_transaction_status, p, request)
     if status is None:
         return _message_page(
@@ -288,7 +301,9 @@ async def step(request: Request) -> HTMLResponse:
         k: v.strip()[:300] for k, v in form.items() if isinstance(v, str)
     }
     p = {name: fields.get(name, "") for name in PARAMS}
-    problems = _params_problems(p, request)
+    # At step 1 the refdet and mel are the fields being typed: checked below, in words.
+    problems = _params_problems(p, request, typed_later=fields.get("etape") == "identification"
+                                or fields.get("action") == "annuler")
     if problems:
         return _message_page(
             "Demande de paiement invalide", "error", [e(x) for x in problems], 400

@@ -1,7 +1,8 @@
 """The portal's FastAPI application and the blocking `serve()` behind `famille-tui serve`.
 
-One server hosts several communes (`/{commune}/api/v1/...`), the PayFiP sandbox
-(`/tpa/paiement.web`), the demo outbox and a home page for people (`/`).
+One server hosts several communes (`/{commune}/api/v1/...`), the Espace Citoyens replica
+(`/{tenant}/espace-citoyens/...`), the PayFiP sandbox (`/tpa/paiement.web`), the demo outbox
+and a home page for people (`/`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fastapi import FastAPI
 
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
-from famille_tui.portal import db, demo, security
+from famille_tui.portal import db, demo, espace_citoyens, security
 from famille_tui.portal.context import PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
 from famille_tui.portal.routers import accounts, dashboard, family, invoices, payments, portal, tipi
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(portal.origin_router)
     app.include_router(portal.pages_router)
     app.include_router(sandbox_router)
+    espace_citoyens.install(app)
     return app
 
 
@@ -178,6 +180,8 @@ def serve(
     for commune in demo.COMMUNES:
         print(f"  {commune.name} : {origin}/{commune.slug}/", flush=True)
         print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
+    for tenant in espace_citoyens.TENANTS.values():
+        print(f"  Espace Citoyens ({tenant.commune}) : {origin}{tenant.root}", flush=True)
     print(f"  Données : {path}", flush=True)
     print("  Ctrl+C pour arrêter.", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

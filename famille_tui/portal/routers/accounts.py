@@ -22,6 +22,7 @@ from famille_tui.api import (
     SessionCreated,
 )
 from famille_tui.portal import security
+from famille_tui.portal.context import PortalState
 from famille_tui.portal.db import now, to_datetime, transaction
 from famille_tui.portal.deps import CommuneRow, Db, State, User
 from famille_tui.portal.outbox import send_mail
@@ -71,7 +72,7 @@ def _check_not_locked(db: sqlite3.Connection, commune: str, login: str) -> None:
         raise _locked_problem(row["locked_until"])
 
 
-def _record_failure(db: sqlite3.Connection, state: State, commune: str, login: str) -> int:
+def _record_failure(db: sqlite3.Connection, state: PortalState, commune: str, login: str) -> int:
     """Count one failure; returns the tries left before the lock, or raises the 429."""
     config = state.config
     with transaction(db):
@@ -95,7 +96,9 @@ def _record_failure(db: sqlite3.Connection, state: State, commune: str, login: s
     return config.max_failures - failures
 
 
-def _clear_failures(db: sqlite3.Connection, commune: str, login: str) -> None:
+def clear_failures(db: sqlite3.Connection, commune: str, login: str) -> None:
+    """Forget the failed logins of this login (call inside the transaction that opens a
+    session)."""
     db.execute(
         "DELETE FROM login_failures WHERE commune = ? AND login = ?", (commune, _key(login))
     )
@@ -127,7 +130,7 @@ def _open_session(
     current: float, new_hash: str | None,
 ) -> None:
     with transaction(db):
-        _clear_failures(db, commune, login)
+        clear_failures(db, commune, login)
         db.execute(
             "DELETE FROM sessions WHERE last_used_at < ?", (current - SESSION_PURGE_AFTER,)
         )
@@ -144,17 +147,20 @@ def _open_session(
             )
 
 
-@router.post("/session", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
-async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> SessionCreated:
-    """An async route on purpose: the slow part, argon2, is awaited in the password pool
+async def authenticate(
+    db: sqlite3.Connection, state: PortalState, slug: str, login: str, password: str
+) -> tuple[sqlite3.Row, str | None]:
+    """Check a login and password: the account row and, when its hash uses older argon2
+    settings, its new hash (to store with the session). Raises the ApiProblem to answer
+    (401 wrong or unknown alike, 403 not activated, 429 locked). Shared by the Famille API's
+    `POST session` and the Espace Citoyens replica's logins, so both lock the same way.
+
+    Async on purpose: the slow part, argon2, is awaited in the password pool
     (`security.verify_password_async`), and the short database steps run in the request
     thread pool, so a burst of logins never holds the threads other requests need."""
-    slug = commune["slug"]
-    account = await run_in_threadpool(_login_account, db, slug, body.login)
+    account = await run_in_threadpool(_login_account, db, slug, login)
     if account is not None and not account["activated"]:
-        if await security.verify_password_async(
-            account["temporary_password_hash"], body.password
-        ):
+        if await security.verify_password_async(account["temporary_password_hash"], password):
             raise ApiProblem(
                 403,
                 ErrorCode.NOT_ACTIVATED,
@@ -164,10 +170,10 @@ async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -
         ok = False
     else:
         ok = await security.verify_password_async(
-            account["password_hash"] if account else None, body.password
+            account["password_hash"] if account else None, password
         )
     if not ok or account is None:
-        left = await run_in_threadpool(_record_failure, db, state, slug, body.login)
+        left = await run_in_threadpool(_record_failure, db, state, slug, login)
         raise ApiProblem(
             401,
             ErrorCode.INVALID_CREDENTIALS,
@@ -175,7 +181,14 @@ async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -
         )
     new_hash = None
     if security.needs_rehash(account["password_hash"]):
-        new_hash = await security.hash_password_async(body.password)
+        new_hash = await security.hash_password_async(password)
+    return account, new_hash
+
+
+@router.post("/session", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
+async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> SessionCreated:
+    slug = commune["slug"]
+    account, new_hash = await authenticate(db, state, slug, body.login, body.password)
     token = security.new_token()
     current = now()
     await run_in_threadpool(
@@ -233,7 +246,7 @@ def activate(body: ActivationRequest, db: Db, state: State, commune: CommuneRow)
             " activated = 1 WHERE id = ?",
             (security.hash_password(body.new_password), account["id"]),
         )
-        _clear_failures(db, slug, body.login)
+        clear_failures(db, slug, body.login)
     return Accepted(
         message="Votre compte est activé. Connectez-vous avec votre nouveau mot de passe."
     )
@@ -328,7 +341,7 @@ def confirm_reset(body: PasswordResetConfirm, db: Db, commune: CommuneRow) -> Ac
         db.execute("DELETE FROM reset_codes WHERE account_id = ?", (account["id"],))
         # A new password ends every open session of the account.
         db.execute("DELETE FROM sessions WHERE account_id = ?", (account["id"],))
-        _clear_failures(db, commune["slug"], body.login)
+        clear_failures(db, commune["slug"], body.login)
     return Accepted(
         message="Votre mot de passe est changé. Connectez-vous avec le nouveau mot de passe."
     )

@@ -1,0 +1,182 @@
+"""« Payer la facture » in the replica, and what it does with the payment service's answer:
+the one place to change when the PayFiP stand-in moves (issue 11).
+
+Not public (dialect file): the URL, method and parameters of « Payer la facture », and how
+the real portal learns of a payment. The replica's choices:
+
+- « Payer la facture » is a form POST (`MonCompte/PayerFacture`, with the anti-forgery
+  token) that answers 302 to TIPI `paiement.web` with `numcli, exer, objet, montant, urlcl,
+  saisie`, and `refdet` and `mel` left empty: as the leaflet says, the parent types the
+  invoice number and the e-mail on the State's page.
+- The portal learns of the payment by the TIPI notification: the service POSTs the result to
+  `urlcl`, here `{root}PaiementEnLigne/Notification/{secret}`, a random secret made for this
+  one payment (its sha256 only is stored). A « P » that matches the payment (secret, numcli,
+  exer, refdet = the invoice number, montant = the amount asked, a well-formed numauto, date
+  and time) marks the invoice paid: « Réglée », « Reste à payer » 0,00.
+
+What this cannot prove, because TIPI signs nothing: that a card was charged. Whoever has
+seen this payment's URL (the payer, their browser's history, someone looking at the screen
+or at the kiosk's QR code) knows `urlcl` and every checked field, and can post « P » without
+paying. The secret only keeps out those who never saw the URL (no refdet and amount guessed
+from an invoice is enough, no notification can be replayed onto another payment), a payment
+takes one final answer only, and every notification is written to the `notifications`
+table with what was done. The Famille API pays through the PayFiP web service, which asks the
+State for the result: that is the protocol to trust.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from famille_tui.api import Invoice
+from famille_tui.portal.context import PortalConfig
+from famille_tui.portal.db import now, transaction
+from famille_tui.portal.espace_citoyens.store import Tenant, digest
+
+log = logging.getLogger("famille_tui.portal.espace_citoyens")
+
+NOTIFICATION_PATH = "PaiementEnLigne/Notification/"
+FIELDS = ("numcli", "exer", "refdet", "objet", "montant", "mel", "saisie", "resultrans",
+          "numauto", "dattrans", "heurtrans")
+_RESULTS = {"P": "paid", "R": "refused", "A": "cancelled"}
+
+
+def start_payment(
+    conn: sqlite3.Connection,
+    config: PortalConfig,
+    tenant: Tenant,
+    *,
+    account_id: int,
+    invoice: Invoice,
+    numcli: str,
+    origin: str,
+) -> str:
+    """Record a pending payment of `invoice`'s « Reste à payer » and return the TIPI URL
+    to send the parent to. `origin` is this server's, for `urlcl`."""
+    secret = secrets.token_urlsafe(24)
+    created = now()
+    exer = str(datetime.now(UTC).year)
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO ec_payments (id, commune, account_id, invoice_id, reference, numcli,"
+            " exer, amount_cents, urlcl_hash, status, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            ("ec_" + secrets.token_urlsafe(12), tenant.commune, account_id, invoice.id,
+             invoice.number, numcli, exer, invoice.remaining_cents, digest(secret), created,
+             created + config.payment_ttl),
+        )
+    params = {
+        "numcli": numcli,
+        "exer": exer,
+        "refdet": "",  # typed by the parent on the State's page (the leaflet's step 4)
+        "objet": f"Facture {invoice.number}",
+        "montant": str(invoice.remaining_cents),
+        "mel": "",  # typed by the parent as well
+        "urlcl": f"{origin.rstrip('/')}{tenant.root}{NOTIFICATION_PATH}{secret}",
+        "saisie": config.saisie,
+    }
+    payfip = (config.payfip_origin or origin).rstrip("/")
+    return f"{payfip}/tpa/paiement.web?{urlencode(params)}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # applied, replay, rejected
+    reason: str
+    payment_id: str | None = None
+
+
+def _valid_when(dattrans: str, heurtrans: str) -> bool:
+    if not (re.fullmatch(r"\d{8}", dattrans) and re.fullmatch(r"\d{4}", heurtrans)):
+        return False
+    try:
+        datetime.strptime(dattrans + heurtrans, "%d%m%Y%H%M")
+    except ValueError:
+        return False
+    return True
+
+
+def apply_notification(
+    conn: sqlite3.Connection, tenant: Tenant, secret: str, params: Mapping[str, str]
+) -> Outcome:
+    """Check a notification against the payment of `secret` and apply it if it matches;
+    recorded in `notifications` in the same transaction as what it changed."""
+    fields = {k: str(params.get(k, ""))[:200] for k in FIELDS}
+    with transaction(conn):
+        outcome = _check_and_change(conn, tenant, secret, fields)
+        conn.execute(
+            "INSERT INTO notifications (received_at, commune, payment_id, params, outcome)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (now(), tenant.commune, outcome.payment_id, json.dumps(fields, ensure_ascii=False),
+             f"espace-citoyens {outcome.kind}: {outcome.reason}"),
+        )
+    if outcome.kind == "rejected":
+        log.warning("Notification TIPI refusée (%s) : %s", outcome.reason, fields)
+    else:
+        log.info("Notification TIPI %s pour %s : %s", outcome.kind, outcome.payment_id,
+                 outcome.reason)
+    return outcome
+
+
+def _check_and_change(
+    conn: sqlite3.Connection, tenant: Tenant, secret: str, f: dict[str, str]
+) -> Outcome:
+    row = conn.execute("SELECT * FROM ec_payments WHERE urlcl_hash = ? AND commune = ?",
+                       (digest(secret), tenant.commune)).fetchone()
+    if row is None:
+        return Outcome("rejected", "adresse de notification inconnue")
+    pid = row["id"]
+    result = _RESULTS.get(f["resultrans"])
+    if result is None:
+        return Outcome("rejected", "resultrans inconnu", pid)
+    for name, expected in (("numcli", row["numcli"]), ("exer", row["exer"]),
+                           ("refdet", row["reference"]), ("montant", str(row["amount_cents"]))):
+        if f[name] != expected:
+            return Outcome("rejected", f"{name} différent", pid)
+    if result == "paid" and (
+        not re.fullmatch(r"[A-Za-z0-9]{1,16}", f["numauto"])
+        or not _valid_when(f["dattrans"], f["heurtrans"])
+    ):
+        return Outcome("rejected", "numauto, dattrans ou heurtrans invalide", pid)
+    if row["status"] != "pending":
+        if row["status"] == result and (result != "paid"
+                                        or row["authorization_number"] == f["numauto"]):
+            return Outcome("replay", "déjà pris en compte", pid)
+        return Outcome("rejected", f"paiement déjà {row['status']}, notification {result}", pid)
+    if result != "paid":
+        conn.execute("UPDATE ec_payments SET status = ? WHERE id = ?", (result, pid))
+        return Outcome("applied", result, pid)
+    # Paid, even after the payment's time: money taken is never dropped, it is flagged.
+    late = now() > row["expires_at"]
+    conn.execute(
+        "UPDATE ec_payments SET status = 'paid', paid_at = ?, authorization_number = ?,"
+        " late = ? WHERE id = ?",
+        (now(), f["numauto"], int(late), pid),
+    )
+    conn.execute(
+        "UPDATE invoices SET paid_cents = MIN(amount_cents, paid_cents + ?) WHERE id = ?",
+        (row["amount_cents"], row["invoice_id"]),
+    )
+    return Outcome("applied", "paid after expiry" if late else "paid", pid)
+
+
+def pending_for_reference(
+    conn: sqlite3.Connection, numcli: str, refdet: str
+) -> sqlite3.Row | None:
+    """The replica's latest payment for this invoice number (`status`, `expires_at`), for
+    the embedded TIPI sandbox, which checks the refdet the parent types. It goes with the
+    sandbox when the PayFiP stand-in, which knows no portal's data, replaces it."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT status, expires_at FROM ec_payments WHERE numcli = ? AND reference = ?"
+        " ORDER BY status = 'pending' DESC, created_at DESC LIMIT 1",
+        (numcli, refdet),
+    ).fetchone()
+    return row
