@@ -17,18 +17,23 @@ from dataclasses import dataclass
 from famille_tui.client.errors import ConfigError
 from famille_tui.client.portals.base import (
     Capability,
+    Check,
     LoginChallenge,
     PaymentTerms,
     PortalConnector,
+    RetypedValue,
 )
+from famille_tui.client.portals.espace_citoyens.urls import recognizes as _espace_citoyens
 
 __all__ = [
     "DIALECTS",
     "Capability",
+    "Check",
     "DialectInfo",
     "LoginChallenge",
     "PaymentTerms",
     "PortalConnector",
+    "RetypedValue",
     "connector_for",
     "detect_dialect",
 ]
@@ -57,6 +62,12 @@ DIALECTS: dict[str, DialectInfo] = {
         label="API Famille",
         connector="famille_tui.client.portal_client:PortalClient",
         recognizes=_never,
+    ),
+    "espace-citoyens": DialectInfo(
+        name="espace-citoyens",
+        label="Espace Citoyens (Arpège)",
+        connector="famille_tui.client.portals.espace_citoyens.connector:EspaceCitoyensConnector",
+        recognizes=_espace_citoyens,
     ),
 }
 
