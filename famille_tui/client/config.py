@@ -184,8 +184,12 @@ class LaunchOptions(BaseModel):
 
 
 def commune_slug(url: str) -> str:
-    """`http://127.0.0.1:8765/le-chambon-feugerolles/` → `le-chambon-feugerolles`."""
-    return urlsplit(url).path.strip("/").rsplit("/", 1)[-1]
+    """`http://127.0.0.1:8765/le-chambon-feugerolles/` → `le-chambon-feugerolles`;
+    `…/lechambonfeugerolles/espace-citoyens/` → `lechambonfeugerolles` (the tenant)."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if len(segments) >= 2 and segments[-1].lower() == "espace-citoyens":
+        return segments[-2]
+    return segments[-1] if segments else ""
 
 
 def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:

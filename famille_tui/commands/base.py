@@ -2,8 +2,9 @@
 
 A command is `handler(ctx, args) -> int` (or an async one); it talks to the portal only through
 `ctx.session()`, which resolves the portal, the login and the password and yields a logged-in
-`PortalClient`. Errors are raised, never printed by the command: `famille_tui.commands.run_command`
-turns each into one French line on stderr and its exit code.
+`PortalConnector` of the portal's dialect. Errors are raised, never printed by the command:
+`famille_tui.commands.run_command` turns each into one French line on stderr and its exit
+code.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from famille_tui.client.config import LaunchOptions, PortalProfile
     from famille_tui.client.credentials import CredentialStore
     from famille_tui.client.payments import PaymentJournal
-    from famille_tui.client.portal_client import PortalClient
+    from famille_tui.client.portals import PortalConnector
 
 
 class ExitCode(IntEnum):
@@ -135,6 +136,7 @@ class CommandContext:
                 portal_url=portal_url,
                 commune=getattr(self.args, "commune", None),
                 login=getattr(self.args, "login", None),
+                dialect=getattr(self.args, "dialect", None),
                 kiosk=bool(getattr(self.args, "kiosk", None) or settings.kiosk),
                 demo=settings.demo,
                 debug=self.debug,
@@ -253,18 +255,17 @@ class CommandContext:
     @asynccontextmanager
     async def session(
         self, *, authenticated: bool = True, login: str | None = None
-    ) -> AsyncIterator[PortalClient]:
-        """A PortalClient on this run's portal, logged in (as `login`, else the login this
-        run resolves) unless `authenticated` is False; the session is closed on the portal
-        at the end, whatever happens."""
-        from famille_tui.client.portal_client import PortalClient
-
+    ) -> AsyncIterator[PortalConnector]:
+        """The connector of this run's portal (its dialect: the config's, `--dialect`, or
+        told from the URL), logged in (as `login`, else the login this run resolves) unless
+        `authenticated` is False; the session is closed on the portal at the end, whatever
+        happens."""
         portal = self.portal()
         password = None
         if authenticated:
             login = login or self.resolve_login(portal.url)
             password, self.password_source = self.resolve_password(portal.url, login)
-        client = PortalClient(portal.url)
+        client = self.connector()
         async with client:
             if authenticated and login is not None and password is not None:
                 try:
@@ -282,6 +283,16 @@ class CommandContext:
             finally:
                 if client.logged_in:
                     await client.logout()
+
+    def connector(self) -> PortalConnector:
+        """A connector (not logged in) for this run's portal."""
+        from famille_tui.client.portals import connector_for
+
+        portal = self.portal()
+        try:
+            return connector_for(portal.url, dialect=portal.dialect)
+        except ConfigError as error:
+            raise UsageError(error.message) from error
 
     def demo(self) -> bool:
         """Whether the embedded sandbox may be opened as a payment page: demo mode, or a

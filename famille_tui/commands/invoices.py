@@ -26,7 +26,7 @@ from famille_tui.commands.parsing import Subparsers, add_command, iso_date
 
 if TYPE_CHECKING:
     from famille_tui.api import Invoice, InvoiceList
-    from famille_tui.client.portal_client import PortalClient
+    from famille_tui.client.portals import PortalConnector
 
 
 def register(
@@ -95,7 +95,7 @@ def normalize_number(text: str) -> str:
         ) from None
 
 
-async def invoices_by_number(client: PortalClient, numbers: Sequence[str]) -> list[Invoice]:
+async def invoices_by_number(client: PortalConnector, numbers: Sequence[str]) -> list[Invoice]:
     """The family's invoices with these numbers, in the order given; an unknown number (or
     another family's, which the portal never shows) is an error naming it."""
     from famille_tui.api import InvoiceFilter

@@ -81,17 +81,32 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
             raise UsageError(f"--email : {error}") from None
     demo = ctx.demo()
     journal = ctx.journal()
+    from famille_tui.client.portals import Capability
+
     async with ctx.session() as client:
         invoices = await invoices_by_number(client, args.numbers)
+        most = client.payment_terms.max_invoices_per_payment
+        if most is not None and len(invoices) > most:
+            raise UsageError(
+                f"Ce portail paie au plus {most} facture{'s' if most > 1 else ''} à la fois : "
+                "lancez « famille-tui pay NUMÉRO » pour chacune.")
         if email is None:
             email = client.account.email if client.account and client.account.email else None
-            email = email or (await client.profile()).email
+            if email is None and client.offers(Capability.PROFILE):
+                email = (await client.profile()).email
+            if email is None:
+                raise UsageError("Ce portail ne donne pas votre adresse électronique : "
+                                 "précisez-la avec --email.")
         payment = await start_payment(client, invoices, email, journal=journal,
                                       idempotency_key=new_idempotency_key(), demo=demo)
         numbers = ", ".join(i.number for i in invoices)
         ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
                      f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
                      f"(référence {payment.reference}).")
+        retyped = client.retyped_values(payment)
+        if retyped:
+            ctx.out.note("La page de paiement de l'État vous demandera de saisir : "
+                         + " ; ".join(f"{v.label} : {v.value}" for v in retyped) + ".")
         present_payment_page(ctx, payment, no_browser=args.no_browser, demo=demo,
                              portal_url=client.base_url)
         if args.wait is None:
