@@ -457,11 +457,18 @@ class EspaceCitoyensConnector(PortalConnector):
         return target
 
     async def _read_account(self, login: str) -> Account:
-        people = reading.members(await self._doc("CompteCitoyen"))
+        try:
+            people = reading.members(await self._doc("CompteCitoyen"))
+        except PortalProtocolError:
+            # Logged in all the same: the drifted page is reported where it is read.
+            return _clean(Account(login=login, display_name=login, family_name="Famille"))
         holder = next((m for m in people if m.id_dynamic == 1), None) or next(
             (m for m in people if m.kind == "adult"), people[0])
-        email = None
-        page = await self._person(holder.id_dynamic)
+        try:
+            page = await self._person(holder.id_dynamic)
+        except PortalProtocolError:
+            # The e-mail is a convenience: a drifted person page is reported by family().
+            page = reading.PersonPage(holder.name, {})
         email = page.get("Courriel", "Adresse électronique", "E-mail")
         first, last = self._names(page, holder)
         return _clean(Account(
@@ -553,13 +560,23 @@ class EspaceCitoyensConnector(PortalConnector):
     async def _rows(self) -> list[reading.InvoiceRow]:
         return reading.invoice_rows(await self._doc("MonCompte"))
 
+    async def _detail_page(self, raw_id: str) -> reading.InvoiceDetail:
+        return reading.invoice_detail(await self._doc(
+            f"MonCompte/DetailFacture?{urlencode({'IdFactureUnique': raw_id})}", ajax=True))
+
     async def _detail(self, row: reading.InvoiceRow) -> reading.InvoiceDetail:
-        detail = reading.invoice_detail(await self._doc(
-            f"MonCompte/DetailFacture?{urlencode({'IdFactureUnique': row.raw_id})}", ajax=True))
+        detail = await self._detail_page(row.raw_id)
         if detail.number != row.number:
             raise reading.drifted("MonCompte/DetailFacture",
                                   "le même numéro de facture que sur MonCompte")
         return detail
+
+    async def _detail_by_id(self, invoice_id: int) -> reading.InvoiceDetail:
+        """The detail straight away (an AJAX call) when the id is the portal's own number;
+        through the list when it was made from another kind of id."""
+        if invoice_id < reading.HASHED_IDS:
+            return await self._detail_page(str(invoice_id))
+        return await self._detail(await self._row(invoice_id))
 
     def _invoice(self, row: reading.InvoiceRow, detail: reading.InvoiceDetail) -> Invoice:
         remaining = detail.remaining_cents
@@ -616,8 +633,12 @@ class EspaceCitoyensConnector(PortalConnector):
         raise NotFound("Cette facture n'existe pas.")
 
     async def invoice(self, invoice_id: int) -> Invoice:
+        detail = await self._detail_by_id(invoice_id)
         row = await self._row(invoice_id)
-        return _clean(self._invoice(row, await self._detail(row)))
+        if detail.number != row.number:
+            raise reading.drifted("MonCompte/DetailFacture",
+                                  "le même numéro de facture que sur MonCompte")
+        return _clean(self._invoice(row, detail))
 
     async def invoice_pdf(self, invoice_id: int) -> bytes:
         row = await self._row(invoice_id)
@@ -643,21 +664,21 @@ class EspaceCitoyensConnector(PortalConnector):
         known = self._by_key.get(idempotency_key)
         if known is not None and known in self._watched:
             return self._watched[known].payment
-        row = await self._row(invoice_ids[0])
-        detail = await self._detail(row)
+        invoice_id = invoice_ids[0]
+        detail = await self._detail_by_id(invoice_id)
         if detail.remaining_cents == 0:
-            raise PaymentRejected(f"La facture {row.number} est déjà réglée.")
+            raise PaymentRejected(f"La facture {detail.number} est déjà réglée.")
         if detail.pay is None:
             raise PaymentRejected(
-                f"La facture {row.number} ne peut pas être payée en ligne. "
+                f"La facture {detail.number} ne peut pas être payée en ligne. "
                 + (detail.not_payable_text or "Le portail ne propose pas « Payer la facture »."))
         url = await self._press_pay(detail.pay)
         self._check_amount(url, detail.remaining_cents)
         created = int(time.time())
         payment = Payment(
-            id=_payment_id(row.id, created, detail.remaining_cents),
+            id=_payment_id(invoice_id, created, detail.remaining_cents),
             status=PaymentStatus.PENDING, amount_cents=detail.remaining_cents,
-            invoice_ids=[row.id], reference=row.number, payment_url=url,
+            invoice_ids=[invoice_id], reference=detail.number, payment_url=url,
             created_at=datetime.fromtimestamp(created, UTC),
             expires_at=datetime.fromtimestamp(created + WATCH_SECONDS, UTC),
         )

@@ -229,12 +229,16 @@ def split_name(display: str) -> tuple[str, str]:
 # --- « Mes factures » -------------------------------------------------------------------
 
 
+#: Ids from here up were made from an IdFactureUnique that is not a number.
+HASHED_IDS = 2**62
+
+
 def invoice_key(raw_id: str) -> int:
     """The connector's integer id of an invoice: its IdFactureUnique when it is a number,
     else a stable number made from it (the same in every session)."""
-    if raw_id.isdigit() and 0 < int(raw_id) < 2**63:
+    if raw_id.isdigit() and not raw_id.startswith("0") and 0 < int(raw_id) < HASHED_IDS:
         return int(raw_id)
-    return int.from_bytes(hashlib.sha256(raw_id.encode()).digest()[:7], "big") + 2**62
+    return int.from_bytes(hashlib.sha256(raw_id.encode()).digest()[:7], "big") + HASHED_IDS
 
 
 @dataclass(frozen=True)
