@@ -39,7 +39,8 @@ def test_form_login_302_and_session_cookie(browser: httpx.Client) -> None:
     assert any(c.startswith("__RequestVerificationToken_") for c in browser.cookies)
     answer = login(browser)
     assert answer.status_code == 302
-    assert answer.headers["location"].endswith("/lechambonfeugerolles/espace-citoyens/CompteCitoyen")
+    assert answer.headers["location"].endswith(
+        "/lechambonfeugerolles/espace-citoyens/CompteCitoyen")
     assert "ASP.NET_SessionIdEC" in browser.cookies
     page = browser.get("CompteCitoyen").text
     assert 'FichePersonne/DetailPersonne?idDynamic=1"' in page
