@@ -52,3 +52,15 @@ class InvoiceList(Response):
     invoices: list[Invoice]
     #: Sum of remaining_cents over all the family's invoices, whatever the filter.
     total_remaining_cents: Cents
+
+    @classmethod
+    def of(cls, every: list[Invoice], status: InvoiceFilter = InvoiceFilter.ALL) -> InvoiceList:
+        """The answer to `GET invoices?status=`: `every` invoice of the family, filtered,
+        and the total « Reste à payer » of all of them."""
+        if status is InvoiceFilter.UNPAID:
+            shown = [i for i in every if i.status is not InvoiceStatus.REGLEE]
+        elif status is InvoiceFilter.PAID:
+            shown = [i for i in every if i.status is InvoiceStatus.REGLEE]
+        else:
+            shown = every
+        return cls(invoices=shown, total_remaining_cents=sum(i.remaining_cents for i in every))

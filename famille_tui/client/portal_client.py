@@ -150,6 +150,23 @@ class _Answer:
         self.content_type = headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+async def read_limited(response: httpx.Response, max_bytes: int) -> bytes:
+    """A streamed answer's body, refused (PortalProtocolError) beyond `max_bytes`: by its
+    Content-Length, or while it is read. aiter_bytes decodes gzip/deflate: the limit applies
+    to what is decoded, so a compressed bomb is cut as well."""
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise PortalProtocolError(_TOO_BIG)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PortalProtocolError(_TOO_BIG)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _fetch(
     http: httpx.AsyncClient,
     method: str,
@@ -184,21 +201,10 @@ async def _fetch(
                         "GET", target, headers=headers, timeout=timeout
                     )
                     continue
-                declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                    raise PortalProtocolError(_TOO_BIG)
-                chunks: list[bytes] = []
-                size = 0
-                # aiter_bytes decodes gzip/deflate: the limit applies to what is decoded,
-                # so a compressed bomb is cut as well.
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PortalProtocolError(_TOO_BIG)
-                    chunks.append(chunk)
+                body = await read_limited(response, max_bytes)
                 log.debug("%s %s → %s (%d bytes)", method, request.url.path, response.status_code,
-                          size)
-                return _Answer(response.status_code, response.headers, b"".join(chunks))
+                          len(body))
+                return _Answer(response.status_code, response.headers, body)
             finally:
                 await response.aclose()
         raise PortalProtocolError("Le portail redirige sans fin : la demande a été arrêtée.")

@@ -86,6 +86,7 @@ from famille_tui.client.portal_client import (
     USER_AGENT,
     _map_transport_error,
     clean_message,
+    read_limited,
     without_terminal_controls,
 )
 from famille_tui.client.portals.base import (
@@ -279,18 +280,7 @@ class EspaceCitoyensConnector(PortalConnector):
             request = self._http.build_request(method, url, data=data, headers=headers)
             response = await self._http.send(request, stream=True)
             try:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise PortalProtocolError("Le portail a envoyé une réponse anormalement "
-                                              "volumineuse : elle a été ignorée.")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PortalProtocolError("Le portail a envoyé une réponse anormalement "
-                                                  "volumineuse : elle a été ignorée.")
-                    chunks.append(chunk)
+                body = await read_limited(response, max_bytes)
             finally:
                 await response.aclose()
         except FamilleError:
@@ -298,11 +288,11 @@ class EspaceCitoyensConnector(PortalConnector):
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
             log.info("%s %s failed: %s", method, url.path, type(error).__name__)
             raise _map_transport_error(error) from None
-        log.debug("%s %s → %s (%d bytes)", method, url.path, response.status_code, size)
+        log.debug("%s %s → %s (%d bytes)", method, url.path, response.status_code, len(body))
         if response.status_code in (502, 503, 504):
             raise PortalUnreachable(
                 "Le portail est momentanément indisponible. Réessayez dans quelques minutes.")
-        return _Answer(response.status_code, url, response.headers, b"".join(chunks))
+        return _Answer(response.status_code, url, response.headers, body)
 
     async def _follow(self, answer: _Answer, *, ajax: bool = False,
                       max_bytes: int = MAX_JSON_BYTES) -> _Answer:
@@ -617,14 +607,7 @@ class EspaceCitoyensConnector(PortalConnector):
         details = await self._gather([functools.partial(self._detail, r) for r in rows])
         every = [self._invoice(r, d) for r, d in zip(rows, details, strict=True)]
         every.sort(key=lambda i: (i.due_date, i.number))
-        if status is InvoiceFilter.UNPAID:
-            shown = [i for i in every if i.status is not InvoiceStatus.REGLEE]
-        elif status is InvoiceFilter.PAID:
-            shown = [i for i in every if i.status is InvoiceStatus.REGLEE]
-        else:
-            shown = every
-        return _clean(InvoiceList(
-            invoices=shown, total_remaining_cents=sum(i.remaining_cents for i in every)))
+        return _clean(InvoiceList.of(every, status))
 
     async def _row(self, invoice_id: int) -> reading.InvoiceRow:
         for row in await self._rows():
