@@ -203,6 +203,7 @@ class EspaceCitoyensConnector(PortalConnector):
         self._transport = transport
         self._poll_interval = max(1.0, float(poll_interval))
         self._http = self._new_http()
+        self._retired: list[httpx.AsyncClient] = []
         self._account: Account | None = None
         self._logged_in = False
         self._watched: dict[str, _Watched] = {}
@@ -240,7 +241,7 @@ class EspaceCitoyensConnector(PortalConnector):
 
     async def aclose(self) -> None:
         self._logged_in = False
-        await self._http.aclose()
+        await self._close_all()
 
     @property
     def base_url(self) -> str:
@@ -311,11 +312,19 @@ class EspaceCitoyensConnector(PortalConnector):
         raise PortalProtocolError("Le portail redirige sans fin : la demande a été arrêtée.")
 
     async def _expired(self) -> SessionExpired:
-        """The session is dead: forget it and its cookies (a new jar, as public clients)."""
-        self._logged_in = False
-        await self._http.aclose()
-        self._http = self._new_http()
+        """The session is dead: forget it and its cookies (a new jar, as public clients).
+        The old client is closed later: reads running beside this one still use it."""
+        if self._logged_in:
+            self._logged_in = False
+            self._retired.append(self._http)
+            self._http = self._new_http()
         return SessionExpired()
+
+    async def _close_all(self) -> None:
+        retired, self._retired = self._retired, []
+        for client in retired:
+            await client.aclose()
+        await self._http.aclose()
 
     async def _page(self, path: str, *, ajax: bool = False,
                     max_bytes: int = MAX_JSON_BYTES) -> _Answer:
@@ -381,9 +390,7 @@ class EspaceCitoyensConnector(PortalConnector):
         if not any(c.name == SESSION_COOKIE for c in self._http.cookies.jar):
             raise reading.drifted("Home/Logon", f"cookie de session {SESSION_COOKIE}")
         self._logged_in = True
-        if "comptecitoyen" not in landing.path.lower():
-            await self._page("CompteCitoyen")
-        self._account = await self._read_account(login)
+        self._account = await self._read_account(login, landing)
         return self._account
 
     def _credential_error(self, message: str | None) -> FamilleError:
@@ -396,7 +403,7 @@ class EspaceCitoyensConnector(PortalConnector):
         return InvalidCredentials(text)
 
     async def _login_by_form(self, home: _Answer, form: reading.Form, login: str,
-                             password: str) -> httpx.URL:
+                             password: str) -> _Answer:
         target = home.url.join(form.action or "Home/Logon")
         if not self._inside(target):
             raise reading.drifted("d'accueil", "formulaire #idFormConnexion vers le portail")
@@ -406,8 +413,7 @@ class EspaceCitoyensConnector(PortalConnector):
             landed = answer.url.join(answer.location)
             if "/home/logon" in landed.path.lower():
                 raise InvalidCredentials()
-            await self._follow(answer)
-            return landed
+            return await self._follow(answer)
         if answer.status == 200:
             doc = reading.parse(answer.text())
             error = reading.login_error(doc)
@@ -417,7 +423,7 @@ class EspaceCitoyensConnector(PortalConnector):
                                                 "span.erreurLogin")
         raise PortalProtocolError(f"Le portail a refusé la connexion (HTTP {answer.status}).")
 
-    async def _login_by_ajax(self, login: str, password: str) -> httpx.URL:
+    async def _login_by_ajax(self, login: str, password: str) -> _Answer:
         modal = await self._send("POST", self._url("Home/RecupererModaleConnexion"), ajax=True)
         if modal.status != 200 or not reading.modal_has_fields(reading.parse(modal.text())):
             raise reading.drifted("d'accueil", "formulaire #idFormConnexion, ni fenêtre de "
@@ -443,12 +449,18 @@ class EspaceCitoyensConnector(PortalConnector):
         if not self._inside(target):
             raise PortalProtocolError("Le portail a tenté de rediriger vers un autre site : "
                                       "la demande a été arrêtée, par sécurité.")
-        await self._follow(await self._send("GET", target))
-        return target
+        return await self._follow(await self._send("GET", target))
 
-    async def _read_account(self, login: str) -> Account:
+    async def _read_account(self, login: str, landing: _Answer) -> Account:
+        """The account holder (idDynamic 1) from the page login landed on when it is
+        CompteCitoyen (as it is after a 302 or a locationHref), else from CompteCitoyen."""
         try:
-            people = reading.members(await self._doc("CompteCitoyen"))
+            if (landing.status == 200 and landing.url.path.lower().endswith("/comptecitoyen")
+                    and landing.content_type == "text/html"):
+                doc = reading.parse(landing.text())
+            else:
+                doc = await self._doc("CompteCitoyen")
+            people = reading.members(doc)
         except PortalProtocolError:
             # Logged in all the same: the drifted page is reported where it is read.
             return _clean(Account(login=login, display_name=login, family_name="Famille"))
@@ -471,7 +483,7 @@ class EspaceCitoyensConnector(PortalConnector):
                 await self._send("GET", self._url("Home/LogOff"))
         self._logged_in = False
         self._account = None
-        await self._http.aclose()
+        await self._close_all()
         self._http = self._new_http()
 
     # --- family --------------------------------------------------------------------------
@@ -488,13 +500,22 @@ class EspaceCitoyensConnector(PortalConnector):
         return reading.split_name(page.name or member.name)
 
     async def _gather(self, calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+        """A few pages at once; the first failure stops the others and is raised as it is."""
         limit = asyncio.Semaphore(PARALLEL_READS)
 
         async def one(call: Callable[[], Awaitable[T]]) -> T:
             async with limit:
                 return await call()
 
-        return list(await asyncio.gather(*(one(c) for c in calls)))
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(c)) for c in calls]
+        except BaseExceptionGroup as failures:
+            first = next((e for e in failures.exceptions if isinstance(e, FamilleError)), None)
+            if first is None:
+                raise
+            raise first from None
+        return [t.result() for t in tasks]
 
     async def _people(self, kinds: set[str]) -> list[tuple[reading.Member, reading.PersonPage]]:
         everyone = [m for m in reading.members(await self._doc("CompteCitoyen"))
