@@ -1,0 +1,131 @@
+"""The stand-in's FastAPI application and `serve()`, behind `famille-tui payfip`.
+
+The first line printed is « PayFiP (service de démonstration) : ORIGIN/ »: a launcher reads
+the port chosen for `--port 0` from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+if TYPE_CHECKING:
+    import uvicorn
+
+from famille_tui.payfip import pages, webservice
+from famille_tui.payfip.rules import Regie, RegieError, parse_regie
+from famille_tui.payfip.service import DEFAULT_TTL, PayfipState
+from famille_tui.payfip.store import Store
+
+FIRST_LINE = "PayFiP (service de démonstration) : "
+
+
+def create_app(data: Path | str, regies: Iterable[Regie], origin: str, *,
+               ttl: int = DEFAULT_TTL) -> FastAPI:
+    state = PayfipState(origin=origin.rstrip("/"), regies={r.numcli: r for r in regies},
+                        store=Store(Path(data)), ttl=ttl)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await state.close()
+
+    app = FastAPI(title="PayFiP (service de démonstration famille-tui)", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.payfip = state
+    app.include_router(webservice.router)
+    app.include_router(pages.router)
+    return app
+
+
+def origin_of(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket (TCP, so that asyncio turns Nagle off on its connections)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def server_for(app: FastAPI) -> uvicorn.Server:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=2, timeout_keep_alive=75)
+    return uvicorn.Server(config)
+
+
+def serve(regies: list[Regie], *, host: str = "127.0.0.1", port: int = 8766,
+          data: Path | str | None = None, public_origin: str | None = None,
+          ttl: int = DEFAULT_TTL) -> int:
+    """Run the stand-in alone until Ctrl+C (or SIGTERM); the exit status."""
+    if data is None:
+        import platformdirs
+
+        data = Path(platformdirs.user_data_dir("famille-tui")) / "payfip.sqlite3"
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        print(f"famille-tui : impossible d'écouter sur {host}:{port} ({error.strerror}).",
+              file=sys.stderr)
+        return 1
+    origin = (public_origin or origin_of(host, sock.getsockname()[1])).rstrip("/")
+    try:
+        app = create_app(data, regies, origin, ttl=ttl)
+    except Exception as error:  # a broken data file: in words, not a traceback
+        print(f"famille-tui : le fichier de données {data} est inutilisable ({error}).",
+              file=sys.stderr)
+        return 1
+    print(f"{FIRST_LINE}{origin}/", flush=True)
+    for regie in regies:
+        print(f"  Régie {regie.numcli} ({regie.name}) : rappels vers {regie.origin}", flush=True)
+    print(f"  Service web : {origin}/tpa/services/securite?wsdl", flush=True)
+    print(f"  E-mails envoyés : {origin}/outbox", flush=True)
+    print("  Ctrl+C pour arrêter.", flush=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    server = server_for(app)
+    with suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8766, help="port (0 : un port libre ; "
+                        "défaut : 8766)")
+    parser.add_argument("--data", metavar="FICHIER", help="fichier SQLite des opérations")
+    parser.add_argument("--public-origin", metavar="URL", default=None,
+                        help="origine où les payeurs joignent ce service (défaut : l'adresse "
+                        "d'écoute)")
+    parser.add_argument("--regie", action="append", default=[], metavar="NUMCLI=ORIGINE",
+                        help="une régie : son numéro de client et la seule origine que le "
+                        "service rappelle (NUMCLI=ORIGINE ou NUMCLI=ORIGINE=NOM) ; répétable")
+    parser.add_argument("--ttl", type=int, default=900, metavar="SECONDES",
+                        help="durée de vie d'un idOp (défaut : 900)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        regies = [parse_regie(text) for text in args.regie]
+    except RegieError as error:
+        print(f"famille-tui : {error}", file=sys.stderr)
+        return 2
+    if not regies:
+        print("famille-tui : au moins une régie est nécessaire (--regie NUMCLI=ORIGINE).",
+              file=sys.stderr)
+        return 2
+    return serve(regies, host=args.host, port=args.port, data=args.data,
+                 public_origin=args.public_origin, ttl=args.ttl)
