@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from famille_tui.payfip.app import add_arguments, run
+from famille_tui.payfip.options import add_payfip_arguments, payfip_from
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m famille_tui.payfip",
                                      description="Service PayFiP de démonstration.")
-    add_arguments(parser)
-    return run(parser.parse_args())
+    add_payfip_arguments(parser)
+    return payfip_from(parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ the port chosen for `--port 0` from it.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import socket
 import sys
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     import uvicorn
 
 from famille_tui.payfip import pages, webservice
-from famille_tui.payfip.rules import Regie, RegieError, parse_regie
+from famille_tui.payfip.rules import Regie
 from famille_tui.payfip.service import DEFAULT_TTL, PayfipState
 from famille_tui.payfip.store import Store
 
@@ -96,36 +95,8 @@ def serve(regies: list[Regie], *, host: str = "127.0.0.1", port: int = 8766,
     print(f"  E-mails envoyés : {origin}/outbox", flush=True)
     print("  Ctrl+C pour arrêter.", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call: noise
     server = server_for(app)
     with suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
     return 0
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8766, help="port (0 : un port libre ; "
-                        "défaut : 8766)")
-    parser.add_argument("--data", metavar="FICHIER", help="fichier SQLite des opérations")
-    parser.add_argument("--public-origin", metavar="URL", default=None,
-                        help="origine où les payeurs joignent ce service (défaut : l'adresse "
-                        "d'écoute)")
-    parser.add_argument("--regie", action="append", default=[], metavar="NUMCLI=ORIGINE",
-                        help="une régie : son numéro de client et la seule origine que le "
-                        "service rappelle (NUMCLI=ORIGINE ou NUMCLI=ORIGINE=NOM) ; répétable")
-    parser.add_argument("--ttl", type=int, default=900, metavar="SECONDES",
-                        help="durée de vie d'un idOp (défaut : 900)")
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        regies = [parse_regie(text) for text in args.regie]
-    except RegieError as error:
-        print(f"famille-tui : {error}", file=sys.stderr)
-        return 2
-    if not regies:
-        print("famille-tui : au moins une régie est nécessaire (--regie NUMCLI=ORIGINE).",
-              file=sys.stderr)
-        return 2
-    return serve(regies, host=args.host, port=args.port, data=args.data,
-                 public_origin=args.public_origin, ttl=args.ttl)

@@ -27,10 +27,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from famille_tui.api.base import check_email
+from famille_tui.api.clock import paris_now, when_text
 from famille_tui.api.html import HEADERS, e, page_html
 from famille_tui.api.money import format_euros
 from famille_tui.payfip import rules, tokens
-from famille_tui.payfip.service import PayfipState, new_result, paris_now, when_text
+from famille_tui.payfip.service import PayfipState, new_result
 from famille_tui.payfip.store import Operation, now
 
 router = APIRouter(include_in_schema=False)

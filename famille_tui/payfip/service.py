@@ -14,11 +14,10 @@ import asyncio
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from famille_tui.api.clock import paris_now
 from famille_tui.payfip.rules import Regie
 from famille_tui.payfip.store import Operation, Result, Store
 
@@ -29,23 +28,6 @@ DEFAULT_TTL = 15 * 60
 #: Seconds before each new try of a call back that failed.
 RETRY_DELAYS = (2.0, 5.0, 15.0, 60.0)
 CALLBACK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-try:
-    PARIS: ZoneInfo | None = ZoneInfo("Europe/Paris")
-except ZoneInfoNotFoundError:  # no time zone database: UTC, said so wherever a time is shown
-    PARIS = None
-
-
-def paris_now() -> datetime:
-    return datetime.now(PARIS or UTC)
-
-
-def when_text(moment: datetime) -> str:
-    """« 22/11/2026 à 14 h 05 », in Paris time (the time every page and e-mail shows)."""
-    local = moment.astimezone(PARIS or UTC)
-    zone = "" if PARIS else " (UTC)"
-    return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}{zone}"
-
 
 def new_result(resultrans: str) -> Result:
     moment = paris_now()

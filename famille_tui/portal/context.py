@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from famille_tui.portal.db import ConnectionPool
+from famille_tui.portal.payfip_ws import PayfipService
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,16 @@ class PortalConfig:
     lockout_seconds: int = 900
     #: Demo mode: the outbox is readable over HTTP.
     demo: bool = True
-    #: Origin of the PayFiP pages; None: this server's own sandbox.
+    #: Where people and PayFiP reach this portal (`serve --public-origin`): every link and
+    #: call-back URL is built from it, never from a request's Host header.
+    public_origin: str = "http://127.0.0.1:8765"
+    #: Origin of the PayFiP service (the State's, or the stand-in `famille-tui payfip`);
+    #: None: no online payment.
     payfip_origin: str | None = None
     #: `saisie` sent to PayFiP: T test, X activation, W production.
     saisie: str = "T"
+    #: Seconds between two questions to PayFiP about a payment still without a verdict.
+    reconcile_every: float = 30.0
 
 
 class PaymentWatch:
@@ -100,6 +107,29 @@ class PaymentWatch:
             loop.call_soon_threadsafe(self._wake, payment_id)
 
 
+class KeyedLocks:
+    """At most one holder per key at a time, without waiting: `hold(key)` yields False when
+    someone else holds it (one PayFiP check per idOp at once, however many notifications).
+    Keys are dropped when released, so the map holds only what is under way."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[bool]:
+        with self._lock:
+            mine = key not in self._held
+            if mine:
+                self._held.add(key)
+        try:
+            yield mine
+        finally:
+            if mine:
+                with self._lock:
+                    self._held.discard(key)
+
+
 class SessionClock:
     """When to write a session's last use to the database.
 
@@ -131,7 +161,12 @@ class PortalState:
     #: Commune rows by slug, filled as they are first asked for (see deps.get_commune).
     communes: dict[str, sqlite3.Row] = field(default_factory=dict)
     pool: ConnectionPool = field(init=False)
+    #: The PayFiP web service (None when `config.payfip_origin` is None).
+    payfip: PayfipService | None = field(init=False)
+    checks: KeyedLocks = field(default_factory=KeyedLocks)
 
     def __post_init__(self) -> None:
         self.sessions = SessionClock(self.config.idle_timeout)
         self.pool = ConnectionPool(self.config.db_path)
+        origin = self.config.payfip_origin
+        self.payfip = PayfipService(origin) if origin else None

@@ -1,7 +1,10 @@
 """The portal's FastAPI application and the blocking `serve()` behind `famille-tui serve`.
 
-One server hosts several communes (`/{commune}/api/v1/...`), the PayFiP sandbox
-(`/tpa/paiement.web`), the demo outbox and a home page for people (`/`).
+One server hosts several communes (`/{commune}/api/v1/...`), their PayFiP notification and
+return addresses (`/{commune}/payfip/…`), the demo outbox and a home page for people (`/`).
+`serve()` also runs the PayFiP stand-in (`famille_tui.payfip`) beside it, on its own port
+(a separate origin, as the State's service is), with the communes' régies — unless told to
+use another PayFiP service (`payfip_origin`).
 """
 
 from __future__ import annotations
@@ -12,19 +15,29 @@ import os
 import socket
 import sqlite3
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
-from famille_tui.portal import db, demo, security
+from famille_tui.portal import billing, db, demo, security
 from famille_tui.portal.context import PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
-from famille_tui.portal.routers import accounts, dashboard, family, invoices, payments, portal, tipi
-from famille_tui.portal.sandbox import router as sandbox_router
+from famille_tui.portal.routers import (
+    accounts,
+    dashboard,
+    family,
+    invoices,
+    payfip,
+    payments,
+    portal,
+)
 
 API = "/{commune}/api/v1"
 DEFAULT_IDLE_TIMEOUT = 30 * 60
@@ -74,11 +87,17 @@ def create_app(
     idle_timeout: int | None = None,
     lockout_seconds: int | None = None,
     max_failures: int = 5,
+    public_origin: str = "http://127.0.0.1:8765",
+    payfip_origin: str | None = None,
+    reconcile_every: float | None = None,
 ) -> FastAPI:
     """The portal on the SQLite file `db_path`, created (with the demo data when `demo`)
     if it is empty. `idle_timeout` and `lockout_seconds` default to the environment
     variables FAMILLE_TUI_PORTAL_IDLE_TIMEOUT / FAMILLE_TUI_PORTAL_LOCKOUT_SECONDS, else
-    30 and 15 minutes."""
+    30 and 15 minutes. Links and call-back URLs are built from `public_origin`; payments go
+    through the PayFiP service at `payfip_origin` (None: no online payment), which is asked
+    about undecided payments at start and every `reconcile_every` seconds
+    (FAMILLE_TUI_PORTAL_RECONCILE_SECONDS, else 30)."""
     path = Path(db_path)
     if db.initialize(path) and demo:
         conn = db.connect(path)
@@ -97,20 +116,44 @@ def create_app(
         else _env_int("FAMILLE_TUI_PORTAL_LOCKOUT_SECONDS", DEFAULT_LOCKOUT_SECONDS),
         max_failures=max_failures,
         demo=demo,
+        public_origin=public_origin.rstrip("/"),
+        payfip_origin=payfip_origin.rstrip("/") if payfip_origin else None,
+        reconcile_every=reconcile_every
+        if reconcile_every is not None
+        else _env_int("FAMILLE_TUI_PORTAL_RECONCILE_SECONDS", 30),
     )
     state = PortalState(config=config)
+
+    async def reconcile_forever() -> None:
+        # What a lost notification would leave undecided (the portal down, a crash between
+        # a notification and PayFiP's answer) is asked again: at start, then regularly.
+        while True:
+            try:
+                await run_in_threadpool(billing.reconcile, state)
+            except Exception:  # never let the loop die: the next round tries again
+                logging.getLogger("famille_tui.portal.payments").exception(
+                    "Vérification des paiements en attente impossible")
+            await asyncio.sleep(config.reconcile_every)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.watch.bind(asyncio.get_running_loop())
         security.start_pool()
+        task = asyncio.create_task(reconcile_forever()) if state.payfip else None
         yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        if state.payfip is not None:
+            state.payfip.close()
         state.pool.close()
 
     app = FastAPI(
         title="Famille API (portail de référence famille-tui)",
         version=__version__,
-        description="API Famille v1 et bac à sable PayFiP/TIPI. Messages d'erreur en français.",
+        description="API Famille v1 (paiements par le service web PayFiP). Messages d'erreur "
+        "en français.",
         lifespan=lifespan,
     )
     app.state.portal = state
@@ -119,10 +162,9 @@ def create_app(
     for module in (accounts, family, dashboard, invoices, payments):
         app.include_router(module.router, prefix=API, responses=API_ERRORS)
     app.include_router(portal.api_router, prefix=API, responses=API_ERRORS)
-    app.include_router(tipi.router, prefix="/{commune}")
+    app.include_router(payfip.router, prefix="/{commune}")
     app.include_router(portal.origin_router)
     app.include_router(portal.pages_router)
-    app.include_router(sandbox_router)
     return app
 
 
@@ -136,6 +178,37 @@ def origin_of(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not the default 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only
+    # on sockets whose proto says TCP, and connections accepted from a proto-0 socket kept
+    # Nagle on. Every answer after the first on a kept-alive connection then waited for
+    # the client's delayed ACK: 40 ms added to each request.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def check_origin(origin: str) -> str | None:
+    """`origin` as `scheme://host[:port]` (no path, no trailing slash), or None if it is not
+    an http(s) origin."""
+    try:
+        parts = urlsplit(origin.strip())
+        parts.port  # noqa: B018  # a bad port raises here
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or "@" in parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _loopback_name(host: str) -> str:
+    # 0.0.0.0 or :: listen everywhere; this machine reaches them on loopback.
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -144,48 +217,90 @@ def serve(
     *,
     idle_timeout: int | None = None,
     lockout_seconds: int | None = None,
+    public_origin: str | None = None,
+    payfip_origin: str | None = None,
+    payfip_port: int = 8766,
 ) -> int:
-    """Run the portal until Ctrl+C (or SIGTERM); returns the exit status.
+    """Run the portal (and, unless `payfip_origin` names another service, the PayFiP
+    stand-in on `payfip_port`) until Ctrl+C (or SIGTERM); returns the exit status.
 
-    The first line printed is « Portail famille : ORIGIN/ »: the launcher reads the port
-    chosen for `--port 0` from it."""
+    The first line printed is « Portail famille : ORIGIN/ », then « PayFiP (service de
+    démonstration) : ORIGIN/ » for the stand-in: the launcher reads the ports chosen for
+    `--port 0` from them."""
     import uvicorn
 
+    from famille_tui.payfip import app as payfip_app
+    from famille_tui.payfip.rules import Regie
+
     path = Path(data) if data else default_data_path()
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not the default 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only
-    # on sockets whose proto says TCP, and connections accepted from a proto-0 socket kept
-    # Nagle on. Every answer after the first on a kept-alive connection then waited for
-    # the client's delayed ACK: 40 ms added to each request.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    for name, value in (("--public-origin", public_origin), ("--payfip-origin", payfip_origin)):
+        if value is not None and check_origin(value) is None:
+            print(f"famille-tui : {name} attend une origine http(s)://hôte[:port], sans "
+                  f"chemin ({value!r}).", file=sys.stderr)
+            return 2
     try:
-        sock.bind((host, port))
+        sock = _bind(host, port)
+        payfip_sock = _bind(host, payfip_port) if payfip_origin is None else None
     except OSError as error:
-        print(f"famille-tui : impossible d'écouter sur {host}:{port} ({error.strerror}).",
+        print(f"famille-tui : impossible d'écouter sur {host} ({error.strerror}).",
               file=sys.stderr)
         return 1
+    actual = sock.getsockname()[1]
+    origin = check_origin(public_origin) if public_origin else None
+    origin = origin or origin_of(_loopback_name(host), actual)
+    standin: uvicorn.Server | None = None
+    if payfip_sock is not None:
+        # The stand-in is reached on the portal's public host, on its own port.
+        parts = urlsplit(origin)
+        shown = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        payfip_origin = f"{parts.scheme}://{shown}:{payfip_sock.getsockname()[1]}"
     try:
         app = create_app(path, payment_ttl, idle_timeout=idle_timeout,
-                         lockout_seconds=lockout_seconds)
+                         lockout_seconds=lockout_seconds, public_origin=origin,
+                         payfip_origin=payfip_origin)
+        if payfip_sock is not None and payfip_origin is not None:
+            conn = db.connect(path)
+            try:
+                regies = [Regie(r["numcli"], r["name"], origin) for r in
+                          conn.execute("SELECT numcli, name FROM communes ORDER BY name")]
+            finally:
+                conn.close()
+            standin = payfip_app.server_for(payfip_app.create_app(
+                path.with_name(path.stem + ".payfip.sqlite3"), regies, payfip_origin))
     except Exception as error:  # a broken data file: say it in words, not a traceback
         print(f"famille-tui : le fichier de données {path} est inutilisable ({error}).",
               file=sys.stderr)
         return 1
-    actual = sock.getsockname()[1]
-    origin = origin_of(host, actual)
     print(f"Portail famille : {origin}/", flush=True)
+    if standin is not None:
+        print(f"{payfip_app.FIRST_LINE}{payfip_origin}/", flush=True)
     for commune in demo.COMMUNES:
         print(f"  {commune.name} : {origin}/{commune.slug}/", flush=True)
         print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
+    if standin is not None:
+        print(f"  Paiements PayFiP (démonstration) : {payfip_origin}/ · e-mails de "
+              f"confirmation : {payfip_origin}/outbox", flush=True)
+    else:
+        print(f"  Paiements : service PayFiP {payfip_origin}/", flush=True)
     print(f"  Données : {path}", flush=True)
     print("  Ctrl+C pour arrêter.", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call: noise
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
+    thread = None
+    if standin is not None and payfip_sock is not None:
+        # Its own event loop in a thread: a separate origin, the same process (it stops
+        # with the portal). uvicorn leaves signals to the main thread's server.
+        thread = threading.Thread(target=standin.run, kwargs={"sockets": [payfip_sock]},
+                                  name="payfip", daemon=True)
+        thread.start()
     with suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
+    if standin is not None and thread is not None:
+        standin.should_exit = True
+        thread.join(5)
     return 0
