@@ -126,10 +126,13 @@ def create_app(
 
     async def reconcile_forever() -> None:
         # What a lost notification would leave undecided (the portal down, a crash between
-        # a notification and PayFiP's answer) is asked again: at start, then regularly.
+        # a notification and PayFiP's answer) is asked again: at start (every payment),
+        # then regularly (leaving the newest to their own notification).
+        older_than = 0.0
         while True:
             try:
-                await run_in_threadpool(billing.reconcile, state)
+                await run_in_threadpool(billing.reconcile, state, older_than=older_than)
+                older_than = 5.0
             except Exception:  # never let the loop die: the next round tries again
                 logging.getLogger("famille_tui.portal.payments").exception(
                     "Vérification des paiements en attente impossible")

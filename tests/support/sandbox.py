@@ -1,15 +1,18 @@
-"""`pay_in_sandbox`: a browser stand-in that walks the PayFiP sandbox's HTML forms.
+"""`pay_in_sandbox`: a browser stand-in that walks the PayFiP stand-in's HTML forms
+(`famille_tui.payfip`: the TIPI `paiement.web` and the web service's `paiementws.web?idop=`
+pages are the same steps).
 
 It does what a person does in the browser: opens the payment URL, keeps the prefilled
 invoice number and e-mail, picks a card type, types the card, and presses « Valider »,
 « Continuer », « Payer »… or « Annuler ». Only the standard HTML of the pages is used
-(forms, inputs, buttons), as a browser without JavaScript would.
+(forms, inputs, buttons), as a browser without JavaScript would; like a browser, it keeps
+the session cookie and sends `Origin` with each form.
 """
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -115,8 +118,18 @@ def _submit(
     else:
         raise SandboxError(f"Pas de bouton « {button_value} » : {form.buttons}")
     target = urljoin(url, form.action)
-    response = client.post(target, data=data)
+    parts = urlsplit(target)
+    response = client.post(target, data=data,
+                           headers={"Origin": f"{parts.scheme}://{parts.netloc}"})
     return str(response.url), response.text
+
+
+def standin_outbox(payment_url: str) -> list[dict[str, str]]:
+    """The e-mails the PayFiP stand-in of `payment_url` « sent », oldest first."""
+    parts = urlsplit(payment_url)
+    answer = httpx.get(f"{parts.scheme}://{parts.netloc}/outbox.json", trust_env=False)
+    answer.raise_for_status()
+    return list(answer.json())
 
 
 def pay_in_sandbox(
