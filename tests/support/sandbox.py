@@ -141,18 +141,32 @@ def pay_in_sandbox(
     refdet: str | None = None,
     cancel_at: int = 1,
 ) -> str:
-    """Walk the sandbox from `payment_url`; returns the final page's text.
+    """Walk the payment pages from `payment_url`; returns the final page's text.
 
     `outcome="pay"` goes through every step with `card`; `outcome="cancel"` presses
     « Annuler » at step `cancel_at` (1: invoice number and e-mail, 2: card type, 3: card).
     `email` and `refdet` replace the prefilled values, as a person editing them would."""
+    return page_text(walk_payment_pages(payment_url, card, outcome, email=email, refdet=refdet,
+                                        cancel_at=cancel_at))
+
+
+def walk_payment_pages(
+    payment_url: str,
+    card: str = ACCEPTED_CARD,
+    outcome: str = "pay",
+    *,
+    email: str | None = None,
+    refdet: str | None = None,
+    cancel_at: int = 1,
+) -> str:
+    """`pay_in_sandbox`, returning the final page's HTML (its links, e.g. the way back)."""
     if outcome not in ("pay", "cancel"):
         raise ValueError("outcome: 'pay' or 'cancel'")
     with httpx.Client(timeout=15.0, follow_redirects=True, trust_env=False) as client:
         response = client.get(payment_url)
         url, html = str(response.url), response.text
         if response.status_code != 200:
-            return page_text(html)
+            return html
         steps: list[tuple[str, dict[str, str]]] = [
             ("continuer", {**({"mel": email} if email else {}),
                            **({"refdet": refdet} if refdet else {})}),
@@ -162,7 +176,7 @@ def pay_in_sandbox(
         for number, (button, values) in enumerate(steps, start=1):
             if outcome == "cancel" and number == cancel_at:
                 _url, html = _submit(client, url, html, "annuler", {})
-                return page_text(html)
+                return html
             if number == 3:
                 # The expiry year: the last one offered, always in the future.
                 form = _parse(html)
@@ -171,5 +185,5 @@ def pay_in_sandbox(
             url, html = _submit(client, url, html, button, values)
             if _parse(html).action is None or 'role="alert"' in html:
                 # No more form (a final page), or the form came back with errors to fix.
-                return page_text(html)
-        return page_text(html)
+                return html
+        return html
