@@ -67,10 +67,15 @@ def _state(request: Request) -> PayfipState:
     return state
 
 
+#: « same-origin », not « no-referrer »: with no-referrer, browsers send `Origin: null` with
+#: the pages' own forms, which the Origin check must refuse; nothing leaves for other sites.
+PAGE_HEADERS = {**HEADERS, "Referrer-Policy": "same-origin"}
+
+
 def page(title: str, body: str, status_code: int = 200,
          session: str | None = None, secure: bool = False) -> HTMLResponse:
     response = HTMLResponse(page_html(title, body, banner=BANNER), status_code=status_code,
-                            headers=HEADERS)
+                            headers=PAGE_HEADERS)
     if session is not None:
         response.set_cookie(tokens.COOKIE, session, httponly=True, samesite="lax",
                             secure=secure, path="/tpa")
