@@ -247,7 +247,21 @@ def create_payment(
     In three steps, so that no write transaction waits on the network: the payment is
     written (its invoices then read « en cours »), PayFiP is asked for an idOp, and the
     payment gets its page's address — or, if PayFiP refused or did not answer, is removed."""
-    reserved = _reserve(conn, state.config, request)
+    deadline = time.monotonic() + 20  # longer than a creerPaiementSecurise may take
+    while True:
+        try:
+            reserved = _reserve(conn, state.config, request)
+            break
+        except _BeingCreated:
+            # The same Idempotency-Key (a double press) while PayFiP is asked for the
+            # first: wait for it, then answer the same payment.
+            if time.monotonic() > deadline:
+                raise ApiProblem(
+                    409, ErrorCode.PAYMENT_IN_PROGRESS,
+                    "La demande de paiement est en cours auprès de PayFiP : réessayez "
+                    "dans un instant.", retry_after_seconds=2,
+                ) from None
+            time.sleep(0.05)
     if isinstance(reserved, Payment):
         return reserved, False
     payment_id, fields = reserved
@@ -296,6 +310,10 @@ def _release(conn: sqlite3.Connection, payment_id: str) -> None:
             conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (payment_id,))
 
 
+class _BeingCreated(Exception):
+    """The payment of this Idempotency-Key is being created (PayFiP not answered yet)."""
+
+
 def _reserve(
     conn: sqlite3.Connection, config: PortalConfig, request: PaymentRequest
 ) -> Payment | tuple[str, dict[str, str]]:
@@ -331,11 +349,7 @@ def _reserve(
                         "Cette clé Idempotency-Key a déjà servi pour un autre paiement.",
                     )
                 if not existing["payment_url"]:
-                    raise ApiProblem(
-                        409, ErrorCode.PAYMENT_IN_PROGRESS,
-                        "La demande de paiement est en cours auprès de PayFiP : réessayez "
-                        "dans un instant.", retry_after_seconds=2,
-                    )
+                    raise _BeingCreated
                 return payment_view(conn, existing)
         ids = sorted(set(request.invoice_ids))
         too_big = [i for i in ids if not 0 < i < 2**63]  # not SQLite integers: unknown

@@ -59,6 +59,9 @@ class PaymentWatch:
         self._waiters: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        #: Set when the server stops: every long poll answers at once with what it knows
+        #: (instead of being cut by the shutdown's timeout with a bare 500).
+        self.closing = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -91,6 +94,17 @@ class PaymentWatch:
             event = self._events.pop(payment_id, None)
         if event is not None:
             event.set()
+
+    def close(self) -> None:
+        """Wake every waiter for good (the server is stopping); call from anywhere."""
+        self.closing = True
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with self._lock:
+            ids = list(self._events)
+        for payment_id in ids:
+            loop.call_soon_threadsafe(self._wake, payment_id)
 
     def changed(self, payment_id: str) -> None:
         """Call from anywhere (loop or worker thread) after the change is committed."""

@@ -19,6 +19,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from types import FrameType
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
@@ -27,7 +28,7 @@ from fastapi.concurrency import run_in_threadpool
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
 from famille_tui.portal import billing, db, demo, security
-from famille_tui.portal.context import PortalConfig, PortalState
+from famille_tui.portal.context import PaymentWatch, PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
 from famille_tui.portal.routers import (
     accounts,
@@ -293,7 +294,14 @@ def serve(
         app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
-    server = uvicorn.Server(config)
+    watch: PaymentWatch = app.state.portal.watch
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            watch.close()  # long polls answer now, before the connections are drained
+
+    server = Server(config)
     thread = None
     if standin is not None and payfip_sock is not None:
         # Its own event loop in a thread: a separate origin, the same process (it stops

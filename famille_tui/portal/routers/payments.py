@@ -99,7 +99,7 @@ async def get_payment(
         with state.watch.watching(payment_id) as event:
             payment, until_expiry = await run_in_threadpool(read)
             left = deadline - time.monotonic()
-            if payment.status.is_final or left <= 0:
+            if payment.status.is_final or left <= 0 or state.watch.closing:
                 return with_short_url(payment, state)
             # Sleep until the change, the deadline, or the expiry (then read it as expired).
             # No thread is held while sleeping: only the reads above use the thread pool.
