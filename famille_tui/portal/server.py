@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
@@ -208,6 +209,52 @@ def check_origin(origin: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _standin_origin(public_origin: str, sock: socket.socket | None) -> str | None:
+    """The stand-in is reached on the portal's public host, on its own port."""
+    if sock is None:
+        return None
+    parts = urlsplit(public_origin)
+    shown = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"{parts.scheme}://{shown}:{sock.getsockname()[1]}"
+
+
+class Standin:
+    """The PayFiP stand-in running beside the portal: its own app and event loop in a
+    thread of this process (a separate origin; it stops with the portal)."""
+
+    def __init__(self, origin: str, server: Any, thread: threading.Thread) -> None:
+        self.origin = origin
+        self._server = server
+        self._thread = thread
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(5)
+
+
+def start_standin(path: Path, public_origin: str, sock: socket.socket) -> Standin:
+    """Start the stand-in on `sock` with a régie for each commune of the portal's file at
+    `path` (the origin it calls back: `public_origin`); its data beside the portal's."""
+    from famille_tui.payfip import app as payfip_app
+    from famille_tui.payfip.rules import Regie
+
+    origin = _standin_origin(public_origin, sock)
+    assert origin is not None
+    conn = db.connect(path)
+    try:
+        regies = [Regie(r["numcli"], r["name"], public_origin) for r in
+                  conn.execute("SELECT numcli, name FROM communes ORDER BY name")]
+    finally:
+        conn.close()
+    server = payfip_app.server_for(payfip_app.create_app(
+        path.with_name(path.stem + ".payfip.sqlite3"), regies, origin))
+    # uvicorn leaves signals to the main thread's server.
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="payfip",
+                              daemon=True)
+    thread.start()
+    return Standin(origin, server, thread)
+
+
 def _loopback_name(host: str) -> str:
     # 0.0.0.0 or :: listen everywhere; this machine reaches them on loopback.
     return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
@@ -233,8 +280,7 @@ def serve(
     `--port 0` from them."""
     import uvicorn
 
-    from famille_tui.payfip import app as payfip_app
-    from famille_tui.payfip.rules import Regie
+    from famille_tui.payfip.app import FIRST_LINE
 
     path = Path(data) if data else default_data_path()
     for name, value in (("--public-origin", public_origin), ("--payfip-origin", payfip_origin)):
@@ -252,32 +298,19 @@ def serve(
     actual = sock.getsockname()[1]
     origin = check_origin(public_origin) if public_origin else None
     origin = origin or origin_of(_loopback_name(host), actual)
-    standin: uvicorn.Server | None = None
-    if payfip_sock is not None:
-        # The stand-in is reached on the portal's public host, on its own port.
-        parts = urlsplit(origin)
-        shown = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
-        payfip_origin = f"{parts.scheme}://{shown}:{payfip_sock.getsockname()[1]}"
     try:
         app = create_app(path, payment_ttl, idle_timeout=idle_timeout,
                          lockout_seconds=lockout_seconds, public_origin=origin,
-                         payfip_origin=payfip_origin)
-        if payfip_sock is not None and payfip_origin is not None:
-            conn = db.connect(path)
-            try:
-                regies = [Regie(r["numcli"], r["name"], origin) for r in
-                          conn.execute("SELECT numcli, name FROM communes ORDER BY name")]
-            finally:
-                conn.close()
-            standin = payfip_app.server_for(payfip_app.create_app(
-                path.with_name(path.stem + ".payfip.sqlite3"), regies, payfip_origin))
+                         payfip_origin=payfip_origin or _standin_origin(origin, payfip_sock))
+        standin = start_standin(path, origin, payfip_sock) if payfip_sock else None
     except Exception as error:  # a broken data file: say it in words, not a traceback
         print(f"famille-tui : le fichier de données {path} est inutilisable ({error}).",
               file=sys.stderr)
         return 1
+    payfip_origin = payfip_origin or (standin.origin if standin else None)
     print(f"Portail famille : {origin}/", flush=True)
     if standin is not None:
-        print(f"{payfip_app.FIRST_LINE}{payfip_origin}/", flush=True)
+        print(f"{FIRST_LINE}{payfip_origin}/", flush=True)
     for commune in demo.COMMUNES:
         print(f"  {commune.name} : {origin}/{commune.slug}/", flush=True)
         print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
@@ -302,16 +335,8 @@ def serve(
             watch.close()  # long polls answer now, before the connections are drained
 
     server = Server(config)
-    thread = None
-    if standin is not None and payfip_sock is not None:
-        # Its own event loop in a thread: a separate origin, the same process (it stops
-        # with the portal). uvicorn leaves signals to the main thread's server.
-        thread = threading.Thread(target=standin.run, kwargs={"sockets": [payfip_sock]},
-                                  name="payfip", daemon=True)
-        thread.start()
     with suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
-    if standin is not None and thread is not None:
-        standin.should_exit = True
-        thread.join(5)
+    if standin is not None:
+        standin.stop()
     return 0
