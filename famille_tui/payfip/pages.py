@@ -479,7 +479,8 @@ async def _finish(request: Request, state: PayfipState, op: Operation, flow: Map
             "carte.", e(leave)], 200, back)
     return message_page("Paiement accepté", "ok", [
         f"Votre paiement de {amount} a été accepté le {e(when_text(result.when))}.",
-        f"Facture : {e(op.refdet)}. Numéro d'autorisation : {e(result.numauto)}.",
+        (f"Objet : {e(op.objet)}. " if op.objet else f"Facture : {e(op.refdet)}. ")
+        + f"Numéro d'autorisation : {e(result.numauto)}.",
         f"Un e-mail de confirmation a été envoyé à {e(op.mel)}.", e(leave)], 200, back)
 
 
