@@ -51,7 +51,10 @@ def origin_of(host: str, port: int) -> str:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket (TCP, so that asyncio turns Nagle off on its connections)."""
+    """A socket bound for listening (portal and stand-in). IPPROTO_TCP, not the default 0:
+    asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets whose proto says TCP,
+    and with Nagle on every answer after the first on a kept-alive connection waited 40 ms
+    for the client's delayed ACK."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -63,6 +63,18 @@ def _answers(origin: str, timeout: float = 2.0, path: str = "/communes") -> bool
         return False
 
 
+def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+
+
 def _port_of(origin: str | None) -> int:
     return int(urlsplit(origin).port or 0) if origin else 0
 
@@ -131,14 +143,7 @@ class PortalProcess:
 
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM (uvicorn closes cleanly), then SIGKILL if it lingers."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
+        _stop(self.process, timeout)
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (tests of what survives a crash)."""
@@ -248,14 +253,7 @@ class PayfipProcess:
         return self.process.poll() is None
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
+        _stop(self.process, timeout)
 
     def log_text(self) -> str:
         return _read_log(self.log_path)

@@ -28,6 +28,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
+from famille_tui.payfip.app import bind
 from famille_tui.portal import billing, db, demo, security
 from famille_tui.portal.context import PaymentWatch, PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
@@ -183,18 +184,6 @@ def origin_of(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not the default 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only
-    # on sockets whose proto says TCP, and connections accepted from a proto-0 socket kept
-    # Nagle on. Every answer after the first on a kept-alive connection then waited for
-    # the client's delayed ACK: 40 ms added to each request.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    return sock
-
-
 def check_origin(origin: str) -> str | None:
     """`origin` as `scheme://host[:port]` (no path, no trailing slash), or None if it is not
     an http(s) origin."""
@@ -289,8 +278,8 @@ def serve(
                   f"chemin ({value!r}).", file=sys.stderr)
             return 2
     try:
-        sock = _bind(host, port)
-        payfip_sock = _bind(host, payfip_port) if payfip_origin is None else None
+        sock = bind(host, port)
+        payfip_sock = bind(host, payfip_port) if payfip_origin is None else None
     except OSError as error:
         print(f"famille-tui : impossible d'écouter sur {host} ({error.strerror}).",
               file=sys.stderr)
