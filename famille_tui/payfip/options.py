@@ -25,7 +25,7 @@ def add_payfip_arguments(parser: argparse.ArgumentParser) -> None:
 
 def payfip_from(args: argparse.Namespace) -> int:
     from famille_tui.payfip.app import serve
-    from famille_tui.payfip.rules import RegieError, parse_regie
+    from famille_tui.payfip.rules import RegieError, origin_of_url, parse_regie
 
     try:
         regies = [parse_regie(text) for text in args.regie]
@@ -35,6 +35,11 @@ def payfip_from(args: argparse.Namespace) -> int:
     if not regies:
         print("famille-tui : au moins une régie est nécessaire (--regie NUMCLI=ORIGINE).",
               file=sys.stderr)
+        return 2
+    public = args.public_origin
+    if public is not None and origin_of_url(public) != public.rstrip("/"):
+        print(f"famille-tui : --public-origin attend une origine http(s)://hôte[:port], sans "
+              f"chemin ({public!r}).", file=sys.stderr)
         return 2
     return serve(regies, host=args.host, port=args.port, data=args.data,
                  public_origin=args.public_origin, ttl=args.ttl)
