@@ -244,3 +244,20 @@ def test_a_refused_card_and_a_cancel(service: PayfipService, regie: Regie) -> No
                                                   outcome="cancel")
     assert service.detail(cancelled)["resultrans"] == "A"
     assert [c[2] for c in regie.wait(2)] == [{"idOp": refused}, {"idOp": cancelled}]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    ([], "au moins une régie est nécessaire"),
+    (["--regie", "12=http://127.0.0.1:1"], "6 chiffres"),
+    (["--regie", "123456=ftp://x"], "origine attendue"),
+    (["--regie", "123456=http://127.0.0.1:1", "--public-origin", "http://x/y"], "sans chemin"),
+])
+def test_the_payfip_command_says_what_is_wrong(args: list[str], said: str) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).with_name("famille-tui")), "payfip", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert said in done.stderr and "Traceback" not in done.stderr
