@@ -1,13 +1,14 @@
-"""« Payer la facture » in the replica, and what it does with the payment service's answer:
-the one place to change when the PayFiP stand-in moves (issue 11).
+"""« Payer la facture » in the replica, and what it does with the payment service's answer.
 
 Not public (dialect file): the URL, method and parameters of « Payer la facture », and how
 the real portal learns of a payment. The replica's choices:
 
 - « Payer la facture » is a form POST (`MonCompte/PayerFacture`, with the anti-forgery
-  token) that answers 302 to TIPI `paiement.web` with `numcli, exer, objet, montant, urlcl,
+  token) that answers 302 to TIPI `paiement.web` on the portal's PayFiP service (the
+  stand-in `famille_tui.payfip` in the demo) with `numcli, exer, objet, montant, urlcl,
   saisie`, and `refdet` and `mel` left empty: as the leaflet says, the parent types the
-  invoice number and the e-mail on the State's page.
+  invoice number and the e-mail on the State's page. `objet` (« Facture {number} ») names
+  the invoice, so the service knows which number to expect.
 - The portal learns of the payment by the TIPI notification: the service POSTs the result to
   `urlcl`, here `{root}PaiementEnLigne/Notification/{secret}`, a random secret made for this
   one payment (its sha256 only is stored). A « P » that matches the payment (secret, numcli,
@@ -19,9 +20,9 @@ seen this payment's URL (the payer, their browser's history, someone looking at 
 or at the kiosk's QR code) knows `urlcl` and every checked field, and can post « P » without
 paying. The secret only keeps out those who never saw the URL (no refdet and amount guessed
 from an invoice is enough, no notification can be replayed onto another payment), a payment
-takes one final answer only, and every notification is written to the `notifications`
-table with what was done. The Famille API pays through the PayFiP web service, which asks the
-State for the result: that is the protocol to trust.
+takes one final answer only, and every notification for a payment is written to the
+`ec_notifications` table with what was done. The Famille API pays through the PayFiP web
+service, which asks the State for the result: that is the protocol to trust.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from famille_tui.api import Invoice
+from famille_tui.portal.billing import QuietLog
 from famille_tui.portal.context import PortalConfig
 from famille_tui.portal.db import now, transaction
 from famille_tui.portal.espace_citoyens.store import Tenant, digest
@@ -57,10 +59,12 @@ def start_payment(
     account_id: int,
     invoice: Invoice,
     numcli: str,
-    origin: str,
-) -> str:
+) -> str | None:
     """Record a pending payment of `invoice`'s « Reste à payer » and return the TIPI URL
-    to send the parent to. `origin` is this server's, for `urlcl`."""
+    to send the parent to (None: this portal has no payment service). `urlcl` is built
+    from the portal's public origin, never from a request's Host."""
+    if config.payfip_origin is None:
+        return None
     secret = secrets.token_urlsafe(24)
     created = now()
     exer = str(datetime.now(UTC).year)
@@ -77,14 +81,14 @@ def start_payment(
         "numcli": numcli,
         "exer": exer,
         "refdet": "",  # typed by the parent on the State's page (the leaflet's step 4)
-        "objet": f"Facture {invoice.number}",
+        # TIPI's objet: letters, digits and spaces; it names the one invoice paid.
+        "objet": re.sub(r"[^A-Za-z0-9 ]", "", f"Facture {invoice.number}")[:100],
         "montant": str(invoice.remaining_cents),
         "mel": "",  # typed by the parent as well
-        "urlcl": f"{origin.rstrip('/')}{tenant.root}{NOTIFICATION_PATH}{secret}",
+        "urlcl": f"{config.public_origin}{tenant.root}{NOTIFICATION_PATH}{secret}",
         "saisie": config.saisie,
     }
-    payfip = (config.payfip_origin or origin).rstrip("/")
-    return f"{payfip}/tpa/paiement.web?{urlencode(params)}"
+    return f"{config.payfip_origin}/tpa/paiement.web?{urlencode(params)}"
 
 
 @dataclass(frozen=True)
@@ -104,22 +108,36 @@ def _valid_when(dattrans: str, heurtrans: str) -> bool:
     return True
 
 
+#: Notifications kept per payment: enough for the service's retries and a few replays; the
+#: rest (someone who saw the URL posting again and again) is only counted in the log.
+KEPT_PER_PAYMENT = 20
+_quiet = QuietLog()
+
+
 def apply_notification(
     conn: sqlite3.Connection, tenant: Tenant, secret: str, params: Mapping[str, str]
 ) -> Outcome:
-    """Check a notification against the payment of `secret` and apply it if it matches;
-    recorded in `notifications` in the same transaction as what it changed."""
+    """Check a notification against the payment of `secret` and apply it if it matches.
+    One for a known payment is recorded in `ec_notifications` in the same transaction as
+    what it changed; one for no payment (a guessed address) only counted in the log, so
+    that anonymous requests cost nothing."""
     fields = {k: str(params.get(k, ""))[:200] for k in FIELDS}
     with transaction(conn):
         outcome = _check_and_change(conn, tenant, secret, fields)
-        conn.execute(
-            "INSERT INTO notifications (received_at, commune, payment_id, params, outcome)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (now(), tenant.commune, outcome.payment_id, json.dumps(fields, ensure_ascii=False),
-             f"espace-citoyens {outcome.kind}: {outcome.reason}"),
-        )
-    if outcome.kind == "rejected":
-        log.warning("Notification TIPI refusée (%s) : %s", outcome.reason, fields)
+        kept = outcome.payment_id is not None and conn.execute(
+            "SELECT COUNT(*) FROM ec_notifications WHERE payment_id = ?",
+            (outcome.payment_id,)).fetchone()[0] < KEPT_PER_PAYMENT
+        if kept:
+            conn.execute(
+                "INSERT INTO ec_notifications (received_at, payment_id, params, outcome)"
+                " VALUES (?, ?, ?, ?)",
+                (now(), outcome.payment_id, json.dumps(fields, ensure_ascii=False),
+                 f"{outcome.kind}: {outcome.reason}"))
+    if outcome.payment_id is None or not kept:
+        _quiet.note(f"Espace Citoyens, {outcome.reason}")
+    elif outcome.kind == "rejected":
+        log.warning("Notification TIPI refusée pour %s : %s", outcome.payment_id,
+                    outcome.reason)
     else:
         log.info("Notification TIPI %s pour %s : %s", outcome.kind, outcome.payment_id,
                  outcome.reason)
@@ -166,17 +184,3 @@ def _check_and_change(
         (row["amount_cents"], row["invoice_id"]),
     )
     return Outcome("applied", "paid after expiry" if late else "paid", pid)
-
-
-def pending_for_reference(
-    conn: sqlite3.Connection, numcli: str, refdet: str
-) -> sqlite3.Row | None:
-    """The replica's latest payment for this invoice number (`status`, `expires_at`), for
-    the embedded TIPI sandbox, which checks the refdet the parent types. It goes with the
-    sandbox when the PayFiP stand-in, which knows no portal's data, replaces it."""
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT status, expires_at FROM ec_payments WHERE numcli = ? AND reference = ?"
-        " ORDER BY status = 'pending' DESC, created_at DESC LIMIT 1",
-        (numcli, refdet),
-    ).fetchone()
-    return row

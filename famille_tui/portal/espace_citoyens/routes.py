@@ -35,7 +35,6 @@ from famille_tui.portal.espace_citoyens.store import (
 from famille_tui.portal.pdf import invoice_pdf
 from famille_tui.portal.problems import ApiProblem
 from famille_tui.portal.routers.accounts import authenticate, clear_failures
-from famille_tui.portal.routers.payments import request_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -434,8 +433,11 @@ async def pay_invoice(request: Request, db: Db, state: State, site: SiteDep,
                 invoice.not_payable_reason or "Cette facture ne peut pas être payée en ligne."),
                 409)
         url = paying.start_payment(db, state.config, site.tenant, account_id=session.account_id,
-                                   invoice=invoice, numcli=site.commune["numcli"],
-                                   origin=request_origin(request))
+                                   invoice=invoice, numcli=site.commune["numcli"])
+        if url is None:
+            return _page(site, pages.error_page(
+                site.tenant, site.town, "Paiement impossible",
+                "Le paiement en ligne n'est pas proposé par ce portail pour l'instant."), 503)
         return RedirectResponse(url, 302)
 
     return await run_in_threadpool(start)
