@@ -121,12 +121,14 @@ def clean_message(text: object) -> str | None:
     return kept or None
 
 
-def _map_transport_error(error: Exception) -> FamilleError:
-    """httpx's (and the OS's) failures → PortalTimeout / PortalUnreachable / PortalProtocolError."""
+def map_transport_error(error: Exception, unreadable: str = _NOT_THE_API) -> FamilleError:
+    """httpx's (and the OS's) failures → PortalTimeout / PortalUnreachable / PortalProtocolError
+    (whose message is `unreadable`: each connector names what it expected). Shared by the
+    connectors' transports."""
     if isinstance(error, httpx.TimeoutException):
         return PortalTimeout()
     if isinstance(error, httpx.DecodingError | httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return PortalProtocolError(_NOT_THE_API)
+        return PortalProtocolError(unreadable)
     if "CERTIFICATE_VERIFY_FAILED" in str(error) or "certificate verify failed" in str(error):
         return PortalUnreachable(_CERTIFICATE)
     # ConnectError, ReadError, WriteError, RemoteProtocolError (a cut answer), CloseError,
@@ -212,7 +214,7 @@ async def _fetch(
         raise
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
         log.info("%s %s failed: %s", method, url, type(error).__name__)
-        raise _map_transport_error(error) from None
+        raise map_transport_error(error) from None
 
 
 #: Characters a terminal would act on rather than show: C0 (but newline and tab), DEL, C1,

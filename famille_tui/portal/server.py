@@ -305,8 +305,10 @@ def serve(
     for commune in demo.COMMUNES:
         print(f"  {commune.name} : {origin}/{commune.slug}/", flush=True)
         print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
+    names = {commune.slug: commune.name for commune in demo.COMMUNES}
     for tenant in espace_citoyens.TENANTS.values():
-        print(f"  Espace Citoyens ({tenant.commune}) : {origin}{tenant.root}", flush=True)
+        name = names.get(tenant.commune, tenant.commune)
+        print(f"  {name}, Espace Citoyens : {origin}{tenant.root}", flush=True)
     if standin is not None:
         print(f"  Paiements PayFiP (démonstration) : {payfip_origin}/ · e-mails de "
               f"confirmation : {payfip_origin}/outbox", flush=True)

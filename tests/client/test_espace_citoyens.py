@@ -124,7 +124,7 @@ async def test_invoices_are_the_famille_api_ones(shared: PortalProcess, commune:
     def key(invoices: object) -> list[tuple[object, ...]]:
         return [(i.number, i.label, i.amount_cents, i.paid_cents, i.remaining_cents,
                  i.status, i.payable_online, i.issue_date, i.due_date, i.period_start,
-                 i.period_end, i.children, i.service)
+                 i.period_end, i.children, i.service, i.not_payable_reason)
                 for i in invoices]  # type: ignore[attr-defined]
 
     assert key(mine.invoices) == key(theirs.invoices)

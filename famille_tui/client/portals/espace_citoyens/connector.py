@@ -84,8 +84,8 @@ from famille_tui.client.portal_client import (
     MAX_JSON_BYTES,
     MAX_PDF_BYTES,
     USER_AGENT,
-    _map_transport_error,
     clean_message,
+    map_transport_error,
     read_limited,
     without_terminal_controls,
 )
@@ -111,6 +111,8 @@ WATCH_SECONDS = 15 * 60
 #: Detail pages read at once when listing invoices.
 PARALLEL_READS = 4
 MAX_REDIRECTS = 5
+UNREADABLE = ("Le portail Espace Citoyens a envoyé une réponse illisible. Il est peut-être en "
+              "maintenance : réessayez plus tard.")
 _RETYPED_LABELS = ("Numéro de facture", "Adresse électronique")
 
 _CAPABILITIES = frozenset({
@@ -288,7 +290,7 @@ class EspaceCitoyensConnector(PortalConnector):
             raise
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
             log.info("%s %s failed: %s", method, url.path, type(error).__name__)
-            raise _map_transport_error(error) from None
+            raise map_transport_error(error, UNREADABLE) from None
         log.debug("%s %s → %s (%d bytes)", method, url.path, response.status_code, len(body))
         if response.status_code in (502, 503, 504):
             raise PortalUnreachable(

@@ -47,10 +47,17 @@ def parse(html: str) -> LexborHTMLParser:
     return LexborHTMLParser(html)
 
 
+#: Stands for a no-break space while the text is cleaned (a private-use character).
+_KEPT_NBSP = "\ue000"
+
+
 def text_of(node: LexborNode | None) -> str:
+    """A node's text, cleaned as portal text is; its no-break spaces are kept (French writes
+    « 0,60\u00a0€ » with one, and the Famille API's texts have them too)."""
     if node is None:
         return ""
-    return clean_message(node.text(deep=True, separator=" ")) or ""
+    raw = node.text(deep=True, separator=" ").replace("\u00a0", _KEPT_NBSP)
+    return (clean_message(raw) or "").replace(_KEPT_NBSP, "\u00a0")
 
 
 def _required(doc: LexborHTMLParser | LexborNode, selector: str, where: str,
