@@ -225,8 +225,9 @@ CREATE TABLE IF NOT EXISTS ec_payments (
     expires_at REAL NOT NULL,
     paid_at REAL,
     authorization_number TEXT,
-    late INTEGER NOT NULL DEFAULT 0        -- paid after its expiry: money taken, flagged
+    flag TEXT                              -- paid late or twice: money taken, for the town
 );
+CREATE INDEX IF NOT EXISTS ec_payments_invoice ON ec_payments(invoice_id, status);
 -- The TIPI notifications each replica payment received (those for no payment are only
 -- counted in the log): TIPI's POST is the replica's only news of a payment.
 CREATE TABLE IF NOT EXISTS ec_notifications (

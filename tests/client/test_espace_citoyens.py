@@ -212,6 +212,9 @@ async def test_a_payment_becomes_reglee_through_the_tipi_pages(
     again = await chambon.create_payment([invoice_id], EMAIL, "cle-1")
     assert again.id == payment.id  # the same summary pressed twice: one payment
     assert (await chambon.invoice(invoice_id)).status.value == "en_cours"
+    # Another press while the first may still be paid: the portal refuses, and says why.
+    with pytest.raises(PaymentRejected, match="déjà en cours pour la facture 2026100042"):
+        await chambon.create_payment([invoice_id], EMAIL, "cle-2")
 
     text = await asyncio.to_thread(pay_in_sandbox, payment.payment_url, refdet="2026100042",
                                    email=EMAIL)

@@ -110,8 +110,7 @@ def test_portal_text_is_escaped(portal: PortalProcess, browser: httpx.Client) ->
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
 
 
-def _start_payment(browser: httpx.Client) -> dict[str, str]:
-    login(browser)
+def _press_pay(browser: httpx.Client) -> httpx.Response:
     rows = browser.get("MonCompte").text
     invoice_id = re.search(r'<tr class="compte" id="(\d+)"><td class="ligneCompte"><a [^>]*>'
                            r"Crèche Les Pirouettes – octobre", rows)
@@ -120,8 +119,14 @@ def _start_payment(browser: httpx.Client) -> dict[str, str]:
                          headers={"X-Requested-With": "XMLHttpRequest"}).text
     token = TOKEN.search(detail)
     assert token is not None and "Payer la facture" in detail
-    answer = browser.post("MonCompte/PayerFacture", data={
+    return browser.post("MonCompte/PayerFacture", data={
         "__RequestVerificationToken": token.group(1), "IdFactureUnique": invoice_id.group(1)})
+
+
+def _start_payment(browser: httpx.Client, *, logged_in: bool = False) -> dict[str, str]:
+    if not logged_in:
+        login(browser)
+    answer = _press_pay(browser)
     assert answer.status_code == 302
     query = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query,
                                           keep_blank_values=True).items()}
@@ -178,3 +183,26 @@ def test_notifications_are_checked_against_the_payment_of_their_secret(
     # The guessed address is not stored (anonymous requests cost nothing); the 5 others are.
     assert [o.split(":")[0] for o in outcomes] == [
         "rejected", "rejected", "applied", "replay", "rejected"]
+
+
+def test_no_second_payment_while_one_may_be_paid(portal: PortalProcess,
+                                                 browser: httpx.Client) -> None:
+    first = _start_payment(browser)
+    again = _press_pay(browser)
+    assert again.status_code == 409 and "déjà en cours" in again.text
+    # Past its time, a new payment may start; if both are paid, the money taken twice is
+    # recorded and flagged, never dropped.
+    conn = sqlite3.connect(portal.data_path)
+    conn.execute("UPDATE ec_payments SET expires_at = 0")
+    conn.commit()
+    second = _start_payment(browser, logged_in=True)
+    with httpx.Client(trust_env=False) as service:
+        for query in (second, first):
+            answer = service.post(query["urlcl"], data=_notification(query))
+            assert answer.json() == {"resultat": "applied"}
+    flags = [r[0] for r in conn.execute("SELECT flag FROM ec_payments ORDER BY created_at")]
+    paid = conn.execute("SELECT paid_cents, amount_cents FROM invoices WHERE number ="
+                        " '2026100042' AND commune = 'le-chambon-feugerolles'").fetchone()
+    conn.close()
+    assert flags == ["payé après l'expiration; facture déjà réglée : payée deux fois", None]
+    assert paid == (31240, 31240)

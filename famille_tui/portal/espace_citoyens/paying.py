@@ -62,13 +62,16 @@ def start_payment(
 ) -> str | None:
     """Record a pending payment of `invoice`'s « Reste à payer » and return the TIPI URL
     to send the parent to (None: this portal has no payment service). `urlcl` is built
-    from the portal's public origin, never from a request's Host."""
+    from the portal's public origin, never from a request's Host. Raises InProgress while
+    another payment of the invoice may still be paid (checked in the same transaction)."""
     if config.payfip_origin is None:
         return None
     secret = secrets.token_urlsafe(24)
     created = now()
     exer = str(datetime.now(UTC).year)
     with transaction(conn):
+        if in_progress(conn, invoice):
+            raise InProgress
         conn.execute(
             "INSERT INTO ec_payments (id, commune, account_id, invoice_id, reference, numcli,"
             " exer, amount_cents, urlcl_hash, status, created_at, expires_at)"
@@ -89,6 +92,10 @@ def start_payment(
         "saisie": config.saisie,
     }
     return f"{config.payfip_origin}/tpa/paiement.web?{urlencode(params)}"
+
+
+class InProgress(Exception):
+    """A payment of this invoice may still be paid: no second one is started."""
 
 
 @dataclass(frozen=True)
@@ -172,15 +179,35 @@ def _check_and_change(
     if result != "paid":
         conn.execute("UPDATE ec_payments SET status = ? WHERE id = ?", (result, pid))
         return Outcome("applied", result, pid)
-    # Paid, even after the payment's time: money taken is never dropped, it is flagged.
-    late = now() > row["expires_at"]
+    # Paid, even after the payment's time or twice: money taken is never dropped, it is
+    # flagged for the town (as the Famille API's payments are).
+    invoice = conn.execute("SELECT amount_cents, paid_cents FROM invoices WHERE id = ?",
+                           (row["invoice_id"],)).fetchone()
+    flags = []
+    if now() > row["expires_at"]:
+        flags.append("payé après l'expiration")
+    if invoice is not None and invoice["paid_cents"] >= invoice["amount_cents"]:
+        flags.append("facture déjà réglée : payée deux fois")
+    flag = "; ".join(flags) or None
     conn.execute(
         "UPDATE ec_payments SET status = 'paid', paid_at = ?, authorization_number = ?,"
-        " late = ? WHERE id = ?",
-        (now(), f["numauto"], int(late), pid),
+        " flag = ? WHERE id = ?",
+        (now(), f["numauto"], flag, pid),
     )
     conn.execute(
         "UPDATE invoices SET paid_cents = MIN(amount_cents, paid_cents + ?) WHERE id = ?",
         (row["amount_cents"], row["invoice_id"]),
     )
-    return Outcome("applied", "paid after expiry" if late else "paid", pid)
+    if flag:
+        log.warning("Paiement %s enregistré comme payé, à examiner : %s", pid, flag)
+    return Outcome("applied", f"paid ({flag})" if flag else "paid", pid)
+
+
+def in_progress(conn: sqlite3.Connection, invoice: Invoice) -> bool:
+    """Whether a payment of `invoice` may still be paid: one of the replica's not yet
+    answered and not past its time, or one of the Famille API's, on the same invoices."""
+    if invoice.pending_payment_id:
+        return True
+    row = conn.execute("SELECT 1 FROM ec_payments WHERE invoice_id = ? AND status = 'pending'"
+                       " AND expires_at > ? LIMIT 1", (invoice.id, now())).fetchone()
+    return row is not None

@@ -432,8 +432,15 @@ async def pay_invoice(request: Request, db: Db, state: State, site: SiteDep,
                 site.tenant, site.town, "Paiement impossible",
                 invoice.not_payable_reason or "Cette facture ne peut pas être payée en ligne."),
                 409)
-        url = paying.start_payment(db, state.config, site.tenant, account_id=session.account_id,
-                                   invoice=invoice, numcli=site.commune["numcli"])
+        try:
+            url = paying.start_payment(db, state.config, site.tenant,
+                                       account_id=session.account_id, invoice=invoice,
+                                       numcli=site.commune["numcli"])
+        except paying.InProgress:
+            return _page(site, pages.error_page(
+                site.tenant, site.town, "Paiement déjà en cours",
+                f"Un paiement est déjà en cours pour la facture {invoice.number} : attendez "
+                "son résultat (au plus 15 minutes) avant de recommencer."), 409)
         if url is None:
             return _page(site, pages.error_page(
                 site.tenant, site.town, "Paiement impossible",
