@@ -14,7 +14,6 @@ module (and through them the API models); a command line with no command and no 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -121,10 +120,6 @@ def _parse_face_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
     return args
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "oui")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_face_only(argv)
     if args is None:
@@ -144,12 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(host=args.host, port=args.port, data=args.data, payment_ttl=args.payment_ttl)
 
-    from famille_tui.client.config import (
-        LaunchOptions,
-        load_settings,
-        normalize_portal_url,
-        save_settings,
-    )
+    from famille_tui.client.config import launch_options, load_settings, save_settings
     from famille_tui.client.errors import FamilleError
 
     try:
@@ -180,18 +170,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
             settings = demo_settings
-        options = LaunchOptions(
-            settings=settings,
-            portal_url=normalize_portal_url(args.portal) if args.portal else None,
+        options = launch_options(
+            settings,
+            portal=args.portal,
             commune=args.commune,
             login=args.login,
-            kiosk=bool(args.kiosk or settings.kiosk),
-            screen_reader=bool(
-                args.screen_reader
-                or settings.screen_reader
-                or _env_flag("FAMILLE_TUI_SCREEN_READER")
-            ),
-            demo=args.command == "demo" or settings.demo,
+            dialect=getattr(args, "dialect", None),
+            kiosk=args.kiosk,
+            screen_reader=args.screen_reader,
+            demo=args.command == "demo",
             debug=args.debug,
         )
     except FamilleError as error:

@@ -13,8 +13,6 @@ exception. The session token lives in this object's memory only and is never log
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -54,6 +52,8 @@ from famille_tui.api import (
     SessionCreated,
 )
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
+from famille_tui.client.display import clean_message
+from famille_tui.client.display import without_terminal_controls as controls_pictured
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
@@ -82,8 +82,6 @@ MAX_PDF_BYTES = 20 * 1024 * 1024
 LONG_POLL_MARGIN_SECONDS = 10.0
 #: Same-origin redirects followed (GET only) before giving up.
 MAX_REDIRECTS = 3
-#: A portal's French message is shown as it is, but never longer than this.
-MAX_MESSAGE_CHARS = 500
 
 USER_AGENT = "famille-tui/0.1"
 
@@ -105,20 +103,6 @@ _CERTIFICATE = (
     "Le certificat de sécurité du portail n'est pas valide : la connexion a été refusée. "
     "Vérifiez l'adresse du portail."
 )
-
-
-def clean_message(text: object) -> str | None:
-    """A portal's sentence made safe for a terminal: no control characters (no escape
-    sequences injected into the screen), whitespace collapsed, bounded length."""
-    if not isinstance(text, str):
-        return None
-    kept = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
-    )
-    kept = " ".join(kept.split())
-    if len(kept) > MAX_MESSAGE_CHARS:
-        kept = kept[: MAX_MESSAGE_CHARS - 1] + "…"
-    return kept or None
 
 
 def _map_transport_error(error: Exception) -> FamilleError:
@@ -209,26 +193,12 @@ async def _fetch(
         raise _map_transport_error(error) from None
 
 
-#: Characters a terminal would act on rather than show: C0 (but newline and tab), DEL, C1,
-#: and the bidirectional overrides that make text read differently from what it is.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _shown_as_text(match: re.Match[str]) -> str:
-    # ESC → ␛, BEL → ␇…: the character is still visible, but as a picture, not an action.
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)
-    return "\u2421" if code == 0x7F else "\ufffd"
-
-
 def without_terminal_controls(value: Any) -> Any:
     """Every text of a portal's answer made safe to print: a label holding `ESC ] 52` or
     `ESC [ 2J` is shown as text, never interpreted by the terminal (issue 8, hostile portal).
     Models are cleaned in place (they were just built from the answer and are not shared)."""
     if isinstance(value, str):
-        return _TERMINAL_CONTROLS.sub(_shown_as_text, value) if _TERMINAL_CONTROLS.search(
-            value) else value
+        return controls_pictured(value)
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             current = getattr(value, name)

@@ -2,8 +2,9 @@
 
 A command is `handler(ctx, args) -> int` (or an async one); it talks to the portal only through
 `ctx.session()`, which resolves the portal, the login and the password and yields a logged-in
-`PortalClient`. Errors are raised, never printed by the command: `famille_tui.commands.run_command`
-turns each into one French line on stderr and its exit code.
+`FamilySession` (the same object the TUI and the screen-reader face are views over). Errors are
+raised, never printed by the command: `famille_tui.commands.run_command` turns each into one
+French line on stderr and its exit code.
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ from famille_tui.commands.output import Output, OutputMode
 if TYPE_CHECKING:
     from famille_tui.client.config import LaunchOptions, PortalProfile
     from famille_tui.client.credentials import CredentialStore
-    from famille_tui.client.payments import PaymentJournal
-    from famille_tui.client.portal_client import PortalClient
+    from famille_tui.client.session import FamilySession, SessionPolicy
 
 
 class ExitCode(IntEnum):
@@ -121,24 +121,21 @@ class CommandContext:
     def options(self) -> LaunchOptions:
         """Settings and command-line choices, read only when a command needs them."""
         if self._options is None:
-            from famille_tui.client.config import LaunchOptions, load_settings, normalize_portal_url
+            from famille_tui.client.config import launch_options, load_settings
 
             settings = load_settings()
-            portal_url = getattr(self.args, "portal", None)
-            if portal_url:
-                try:
-                    portal_url = normalize_portal_url(portal_url)
-                except ConfigError as error:
-                    raise UsageError(f"--portal : {error.message}") from error
-            self._options = LaunchOptions(
-                settings=settings,
-                portal_url=portal_url,
-                commune=getattr(self.args, "commune", None),
-                login=getattr(self.args, "login", None),
-                kiosk=bool(getattr(self.args, "kiosk", None) or settings.kiosk),
-                demo=settings.demo,
-                debug=self.debug,
-            )
+            try:
+                self._options = launch_options(
+                    settings,
+                    portal=getattr(self.args, "portal", None),
+                    commune=getattr(self.args, "commune", None),
+                    login=getattr(self.args, "login", None),
+                    dialect=getattr(self.args, "dialect", None),
+                    kiosk=bool(getattr(self.args, "kiosk", None)),
+                    debug=self.debug,
+                )
+            except ConfigError as error:
+                raise UsageError(f"--portal : {error.message}") from error
         return self._options
 
     def portal(self) -> PortalProfile:
@@ -195,15 +192,18 @@ class CommandContext:
     def confirm(self, question: str) -> bool:
         return self.ask(f"{question} [o/N] ").lower() in ("o", "oui", "y", "yes")
 
-    # -- credentials --------------------------------------------------------------------
+    # -- the session --------------------------------------------------------------------
+
+    @property
+    def policy(self) -> SessionPolicy:
+        """What this run may do (keyring, journal, payment pages), as in every face."""
+        from famille_tui.client.session import SessionPolicy
+
+        return SessionPolicy.from_options(self.options)
 
     def credential_store(self) -> CredentialStore | None:
-        """The OS keyring; None in kiosk mode, where it is never read nor written."""
-        if self.options.kiosk:
-            return None
-        from famille_tui.client.credentials import CredentialStore
-
-        return CredentialStore()
+        """The OS keyring; None when the policy says nothing is remembered (kiosk)."""
+        return self.policy.credential_store()
 
     def resolve_login(self, portal_url: str) -> str:
         """`--login`, else FAMILLE_TUI_LOGIN, else the one login remembered for this portal,
@@ -253,22 +253,22 @@ class CommandContext:
     @asynccontextmanager
     async def session(
         self, *, authenticated: bool = True, login: str | None = None
-    ) -> AsyncIterator[PortalClient]:
-        """A PortalClient on this run's portal, logged in (as `login`, else the login this
-        run resolves) unless `authenticated` is False; the session is closed on the portal
-        at the end, whatever happens."""
-        from famille_tui.client.portal_client import PortalClient
+    ) -> AsyncIterator[FamilySession]:
+        """The `FamilySession` of this run's portal, logged in (as `login`, else the login
+        this run resolves) unless `authenticated` is False; closed at the end (the session
+        ends on the portal too), whatever happens."""
+        from famille_tui.client.session import FamilySession
 
         portal = self.portal()
         password = None
         if authenticated:
             login = login or self.resolve_login(portal.url)
             password, self.password_source = self.resolve_password(portal.url, login)
-        client = PortalClient(portal.url)
-        async with client:
+        session = FamilySession(portal, self.policy)
+        try:
             if authenticated and login is not None and password is not None:
                 try:
-                    await client.login(login, password)
+                    await session.login(login, password)
                 except InvalidCredentials as error:
                     if self.password_source == "keyring":
                         raise InvalidCredentials(
@@ -277,27 +277,6 @@ class CommandContext:
                         ) from error
                     raise
                 self.login_used, self.password_used = login, password
-            try:
-                yield client
-            finally:
-                if client.logged_in:
-                    await client.logout()
-
-    def demo(self) -> bool:
-        """Whether the embedded sandbox may be opened as a payment page: demo mode, or a
-        portal reached over http on this machine (which can only be the embedded one, since
-        http is refused on any other host)."""
-        from urllib.parse import urlsplit
-
-        from famille_tui.client.config import is_loopback_host
-
-        if self.options.demo:
-            return True
-        parts = urlsplit(self.portal().url)
-        return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
-
-    def journal(self) -> PaymentJournal:
-        """The payment journal: the state directory, or memory only in kiosk mode."""
-        from famille_tui.client.payments import PaymentJournal
-
-        return PaymentJournal.for_user(kiosk=self.options.kiosk)
+            yield session
+        finally:
+            await session.close()

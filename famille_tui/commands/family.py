@@ -84,8 +84,8 @@ def _key_values(title: str, pairs: Sequence[tuple[str, str]]) -> Table:
 
 
 async def run_family(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        family = await client.family()
+    async with ctx.session() as session:
+        family = await session.connector.family()
     ctx.out.emit(
         json_document=lambda: family.model_dump(mode="json"),
         rows=lambda: family_rows(family),
@@ -122,8 +122,8 @@ def family_tables(family: Family) -> Sequence[RenderableType]:
 
 
 async def run_entourage(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        contacts = await client.entourage()
+    async with ctx.session() as session:
+        contacts = await session.connector.entourage()
     ctx.out.emit(
         json_document=lambda: {"contacts": [c.model_dump(mode="json") for c in contacts]},
         rows=lambda: [contact_row(c) for c in contacts],
@@ -154,8 +154,8 @@ def entourage_table(contacts: Sequence[Contact]) -> RenderableType:
 
 
 async def run_dashboard(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        dashboard = await client.dashboard()
+    async with ctx.session() as session:
+        dashboard = await session.connector.dashboard()
     ctx.out.emit(
         json_document=lambda: dashboard.model_dump(mode="json"),
         rows=lambda: dashboard_rows(dashboard),
@@ -207,8 +207,8 @@ def dashboard_tables(dashboard: Dashboard) -> Sequence[RenderableType]:
 
 
 async def run_profile(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        profile = await client.profile()
+    async with ctx.session() as session:
+        profile = await session.connector.profile()
     pairs = profile_pairs(profile)
     ctx.out.emit(
         json_document=lambda: profile.model_dump(mode="json"),
@@ -234,8 +234,8 @@ def profile_pairs(profile: Profile) -> list[tuple[str, str, str | None]]:
 
 async def run_help(ctx: CommandContext, args: argparse.Namespace) -> int:
     # The structure's contact is public (the kiosk's welcome screen shows it before login).
-    async with ctx.session(authenticated=False) as client:
-        contact = await client.help()
+    async with ctx.session(authenticated=False) as session:
+        contact = await session.connector.help()
     pairs = help_pairs(contact)
     ctx.out.emit(
         json_document=lambda: contact.model_dump(mode="json"),

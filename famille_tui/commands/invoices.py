@@ -26,7 +26,7 @@ from famille_tui.commands.parsing import Subparsers, add_command, iso_date
 
 if TYPE_CHECKING:
     from famille_tui.api import Invoice, InvoiceList
-    from famille_tui.client.portal_client import PortalClient
+    from famille_tui.client.session import FamilySession
 
 
 def register(
@@ -95,13 +95,13 @@ def normalize_number(text: str) -> str:
         ) from None
 
 
-async def invoices_by_number(client: PortalClient, numbers: Sequence[str]) -> list[Invoice]:
+async def invoices_by_number(session: FamilySession, numbers: Sequence[str]) -> list[Invoice]:
     """The family's invoices with these numbers, in the order given; an unknown number (or
     another family's, which the portal never shows) is an error naming it."""
     from famille_tui.api import InvoiceFilter
 
     wanted = [normalize_number(n) for n in numbers]
-    listing = await client.invoices(InvoiceFilter.ALL)
+    listing = await session.invoices(InvoiceFilter.ALL)
     by_number = {invoice.number.upper(): invoice for invoice in listing.invoices}
     found: list[Invoice] = []
     for number in dict.fromkeys(wanted):  # a number given twice is paid once
@@ -121,8 +121,8 @@ async def run_invoices(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     which = InvoiceFilter.UNPAID if args.unpaid else InvoiceFilter.PAID if args.paid \
         else InvoiceFilter.ALL
-    async with ctx.session() as client:
-        listing = await client.invoices(which)
+    async with ctx.session() as session:
+        listing = await session.invoices(which)
     selected = [i for i in listing.invoices if args.since is None or i.issue_date >= args.since]
     selected.sort(key=lambda i: (i.due_date, i.number))
     shown = listing.model_copy(update={"invoices": selected})
@@ -177,10 +177,10 @@ async def run_invoice(ctx: CommandContext, args: argparse.Namespace) -> int:
     elif args.pdf == "-" and ctx.stdout_is_tty():
         raise UsageError("--pdf - écrit le PDF sur la sortie standard : redirigez-la vers "
                          "un fichier (> facture.pdf).")
-    async with ctx.session() as client:
-        (found,) = await invoices_by_number(client, [args.number])
-        invoice = await client.invoice(found.id)
-        pdf = await client.invoice_pdf(invoice.id) if args.pdf is not None else None
+    async with ctx.session() as session:
+        (found,) = await invoices_by_number(session, [args.number])
+        invoice = await session.connector.invoice(found.id)
+        pdf = await session.connector.invoice_pdf(invoice.id) if args.pdf is not None else None
     if pdf is None:
         pairs = invoice_pairs(invoice)
         ctx.out.emit(

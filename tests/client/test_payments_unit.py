@@ -231,7 +231,7 @@ def test_memory_journal_writes_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     tmp_path = tmp_path / "state"
     tmp_path.mkdir()
     monkeypatch.setenv("FAMILLE_TUI_STATE_DIR", str(tmp_path))
-    journal = PaymentJournal.for_user(kiosk=True)
+    journal = PaymentJournal.for_user(on_disk=False)
     assert journal.directory is None
     assert journal.record(entry())
     assert journal.get("pay-1") == entry()
