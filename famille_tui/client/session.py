@@ -131,6 +131,12 @@ class SessionPolicy:
         return (self.idle_seconds, self.warning_seconds) if self.kiosk else None
 
     @property
+    def keeps_history(self) -> bool:
+        """Whether what was typed may be recalled later (readline history): not on a
+        shared machine, where the next family would find it."""
+        return not self.kiosk
+
+    @property
     def pays_on_phone_first(self) -> bool:
         """The payment page as a QR code first (no card typed on a shared keyboard)."""
         return self.kiosk

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.table import Table
 
+from famille_tui.client.display import shown
 from famille_tui.commands.base import CommandContext
 from famille_tui.commands.output import fr_date, yes_no
 from famille_tui.commands.parsing import Subparsers, add_command
@@ -103,18 +105,22 @@ def family_rows(family: Family) -> Iterable[Sequence[object]]:
 
 
 def family_tables(family: Family) -> Sequence[RenderableType]:
-    adults = Table(title=f"{family.name} — responsables", title_justify="left")
+    from famille_tui.client.rules import child_age
+
+    adults = Table(title=shown(family.name, " — responsables"), title_justify="left")
     for column in ("Prénom", "Nom", "Rôle", "E-mail", "Téléphone"):
         adults.add_column(column)
     for adult in family.adults:
-        adults.add_row(adult.first_name, adult.last_name, adult.role, adult.email or "",
-                       adult.phone or "")
+        adults.add_row(shown(adult.first_name), shown(adult.last_name), shown(adult.role),
+                       shown(adult.email or ""), shown(adult.phone or ""))
     children = Table(title="Enfants", title_justify="left")
-    for column in ("Prénom", "Nom", "Naissance", "Structure"):
+    for column in ("Prénom", "Nom", "Naissance", "Âge", "Structure"):
         children.add_column(column)
+    today = date.today()
     for child in family.children:
-        children.add_row(child.first_name, child.last_name, fr_date(child.birth_date),
-                         child.structure)
+        children.add_row(shown(child.first_name), shown(child.last_name),
+                         fr_date(child.birth_date), child_age(child.birth_date, today).words,
+                         shown(child.structure))
     return [adults, children]
 
 

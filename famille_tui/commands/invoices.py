@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from famille_tui.api.money import format_euros
+from famille_tui.client.display import shown
 from famille_tui.commands.base import CommandContext, CommandError, UsageError
 from famille_tui.commands.output import fr_date, yes_no
 from famille_tui.commands.parsing import Subparsers, add_command, iso_date
@@ -74,10 +75,19 @@ STATUS_WORDS = {"a_payer": "À payer", "en_cours": "Paiement en cours", "reglee"
 
 
 def status_words(invoice: Invoice, today: date | None = None) -> str:
-    """The status in words; an overdue invoice says so in words, not only in colour."""
-    words = STATUS_WORDS.get(invoice.status.value, invoice.status.value)
-    today = today or date.today()
-    if invoice.remaining_cents > 0 and invoice.due_date < today:
+    """The status in words (`rules.invoice_state`); an overdue invoice says so in words, not
+    only in colour; one that cannot be paid online says « hors ligne »."""
+    from famille_tui.client.rules import invoice_state
+
+    state = invoice_state(invoice, today or date.today())
+    if state.paid:
+        return STATUS_WORDS["reglee"]
+    if state.pending:
+        return STATUS_WORDS["en_cours"]
+    words = STATUS_WORDS["a_payer"]
+    if state.offline:
+        words += ", hors ligne"
+    if state.overdue:
         words += ", en retard"
     return words
 
@@ -153,17 +163,19 @@ def invoices_table(listing: InvoiceList) -> Sequence[RenderableType]:
     table.add_column("Montant", justify="right", no_wrap=True)
     table.add_column("Reste à payer", justify="right", no_wrap=True)
     table.add_column("État")
-    offline: list[str] = []
+    from famille_tui.client.rules import invoice_state
+
+    offline: list[RenderableType] = []
+    today = date.today()
     for invoice in listing.invoices:
-        words = status_words(invoice)
-        if not invoice.payable_online and invoice.remaining_cents > 0:
+        state = invoice_state(invoice, today)
+        if state.offline:
             # The reason is a sentence: under the table, not squeezed into a cell.
-            words += ", hors ligne"
-            offline.append(f"{invoice.number} ne se paie pas en ligne : "
-                           f"{invoice.not_payable_reason or 'voyez la structure.'}")
-        table.add_row(invoice.number, invoice.label, fr_date(invoice.due_date),
+            offline.append(shown(f"{invoice.number} ne se paie pas en ligne : "
+                                 f"{state.offline_reason}"))
+        table.add_row(shown(invoice.number), shown(invoice.label), fr_date(invoice.due_date),
                       format_euros(invoice.amount_cents), format_euros(invoice.remaining_cents),
-                      words)
+                      status_words(invoice, today))
     return [table, *offline, total]
 
 
