@@ -6,6 +6,8 @@
 - `portal`: a real portal process on a free loopback port with a throwaway SQLite file
   (a copy of a demo database seeded once per session, which keeps start-up short).
 - `chambon_url`: the base URL of le-chambon-feugerolles on that portal.
+- `browser_log`: `BROWSER` is a script writing each URL it is asked to open into the file it
+  yields (`tests.support.tui.opened_urls(log)` reads it).
 """
 
 from __future__ import annotations
@@ -68,3 +70,13 @@ def portal(tmp_path: Path, demo_database: Path) -> Iterator[PortalProcess]:
 @pytest.fixture
 def chambon_url(portal: PortalProcess) -> str:
     return portal.base_url(CHAMBON)
+
+
+@pytest.fixture
+def browser_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The browser every face opens pages with writes them down, and opens nothing."""
+    from tests.support.tui import browser_writing_to
+
+    script, log = browser_writing_to(tmp_path)
+    monkeypatch.setenv("BROWSER", str(script))
+    return log

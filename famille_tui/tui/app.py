@@ -492,6 +492,12 @@ class FamilleApp(App[int]):
     def get_loading_widget(self) -> Widget:
         return Chargement()
 
+    async def on_unmount(self) -> None:
+        # However the app ends, the payments it follows stop being waited for here (the
+        # journal keeps them for the next start) and the session ends on the portal.
+        if self.session is not None:
+            await self.session.close()
+
     async def action_quit(self) -> None:
         """Quit cleanly: log out first (the token dies on the portal, not only here)."""
         if self._quitting:

@@ -31,12 +31,11 @@ from famille_tui.tui.screens.invoices import InvoicesScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from famille_tui.tui.widgets.notice import Notice
 from tests.faults.hostile import HostileServer, silent
-from tests.support import CHAMBON
+from tests.support import CHAMBON, expire_sessions
 from tests.support.keyring import MemoryKeyring
 from tests.support.sandbox import ACCEPTED_CARD, pay_in_sandbox
-from tests.tui.conftest import (
+from tests.support.tui import (
     TODAY,
-    expire_sessions,
     field,
     log_in,
     screen_name,

@@ -24,6 +24,7 @@ from typing import Any
 
 import keyring
 import pytest
+from famille_tui.tui.payment_watch import payment_watch
 from keyring.backend import KeyringBackend
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -44,13 +45,12 @@ from famille_tui.tui.kiosk.idle import IdleWarningScreen
 from famille_tui.tui.kiosk.payment import KioskPaymentScreen
 from famille_tui.tui.kiosk.staff import StaffCodeScreen, StaffMenuScreen
 from famille_tui.tui.kiosk.welcome import WelcomeScreen
-from famille_tui.tui.payment_watch import payment_watch
 from famille_tui.tui.screens.login import LoginScreen
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.notice import Notice
 from famille_tui.tui.widgets.qr import QRCode
 from tests.support.sandbox import pay_in_sandbox
-from tests.tui.conftest import CHAMBON, TODAY, field, type_into, wait_until
+from tests.support.tui import CHAMBON, TODAY, field, type_into, wait_until
 
 STAFF_CODE = "guichet-2026"
 STAFF_HASH = hash_staff_code(STAFF_CODE)

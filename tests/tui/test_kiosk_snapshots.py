@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from famille_tui.tui.payment_watch import Watched
 from textual.pilot import Pilot
 
 from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.kiosk.payment import KioskPaymentScreen
-from famille_tui.tui.payment_watch import Watched
-from tests.tui.conftest import wait_until
+from tests.support.tui import wait_until
 from tests.tui.test_kiosk import FakeClock, at_welcome, idle_out, kiosk_login, make_kiosk
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

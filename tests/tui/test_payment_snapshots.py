@@ -22,11 +22,10 @@ from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox
-from tests.tui.conftest import wait_until
+from tests.support.tui import wait_until
 from tests.tui.test_payment_flow import (  # noqa: F401 - fixtures used by name
     MUSIC,
     OVERDUE,
-    browser_log,
     browser_url,
     build_app,
     open_invoices,
