@@ -85,7 +85,9 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
                 # one stays in this screen, even if Textual keeps it alive a while.
                 self.forget_family_data()
             self._session = session
-        if session is not None:
+        # A session not (or no longer) in the family space has nothing for these screens:
+        # they are on their way out (a kiosk's next person, a session given up on).
+        if session is not None and session.in_family_space:
             self.session_changed(session)
 
     def session_changed(self, session: FamilySession) -> None:
