@@ -64,6 +64,7 @@ def make_app(
     timeout: float | None = None,
     staff_hash: str | None = None,
     clock: Callable[[], float] | None = None,
+    today: Callable[[], date] = lambda: TODAY,
 ) -> FamilleApp:
     """The real app on `portal`. `kind="kiosk"` is the front desk's `KioskApp`;
     `transport`/`timeout` make its connector (faults the portal cannot make); without
@@ -88,7 +89,7 @@ def make_app(
         options,
         connector_factory=factory,
         credential_store=None if probe_keyring else (store or CredentialStore()),
-        today=lambda: TODAY,
+        today=today,
     )
     if clock is not None and isinstance(app, KioskApp):
         app.clock = clock
