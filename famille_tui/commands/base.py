@@ -31,6 +31,7 @@ from famille_tui.commands.output import Output, OutputMode
 if TYPE_CHECKING:
     from famille_tui.client.config import LaunchOptions, PortalProfile
     from famille_tui.client.credentials import CredentialStore
+    from famille_tui.client.portals.base import PortalConnector
     from famille_tui.client.session import FamilySession, SessionPolicy
 
 
@@ -103,8 +104,11 @@ class CommandContext:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
+        connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
     ) -> None:
         self.args = args
+        #: Makes the portal's connector (default: `connector_for`, from the portal's dialect).
+        self.connector_factory = connector_factory
         self.debug: bool = bool(getattr(args, "debug", False))
         self.stdin = stdin or sys.stdin
         self.out = Output(output_mode(args), stdout, stderr)
@@ -264,7 +268,7 @@ class CommandContext:
         if authenticated:
             login = login or self.resolve_login(portal.url)
             password, self.password_source = self.resolve_password(portal.url, login)
-        session = FamilySession(portal, self.policy)
+        session = FamilySession(portal, self.policy, connector_factory=self.connector_factory)
         try:
             if authenticated and login is not None and password is not None:
                 try:

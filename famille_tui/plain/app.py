@@ -15,7 +15,7 @@ from famille_tui.client.config import LaunchOptions, PortalProfile, resolve_port
 from famille_tui.client.credentials import CredentialStore
 from famille_tui.client.errors import ConfigError
 from famille_tui.client.kiosk import ignore_job_control
-from famille_tui.client.portals.base import Capability
+from famille_tui.client.portals.base import Capability, PortalConnector
 from famille_tui.client.rules import StaffGate, handed_over_sentence
 from famille_tui.plain.console import Console, EndOfInput
 from famille_tui.plain.dashboard import show_dashboard
@@ -46,8 +46,10 @@ def run_with(
     *,
     credentials: CredentialStore | None = None,
     opener: Opener = open_in_browser,
+    connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
 ) -> int:
-    """The whole interface. Returns the exit code; never raises for anything a person does."""
+    """The whole interface. Returns the exit code; never raises for anything a person does.
+    `connector_factory` makes the portal's connector (default: `connector_for`)."""
     try:
         portals = resolve_portals(options)
     except ConfigError as error:
@@ -58,7 +60,8 @@ def run_with(
         return EXIT_ERROR
     console.say("Famille-tui, Espace famille, interface pour lecteur d'écran.", USAGE)
     with asyncio.Runner() as runner:
-        session = Session(options, console, runner, credentials=credentials, opener=opener)
+        session = Session(options, console, runner, credentials=credentials, opener=opener,
+                          connector_factory=connector_factory)
         if not session.policy.may_quit and console.terminal:
             ignore_job_control(keyboard_interrupt=False)
         try:

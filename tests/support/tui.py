@@ -65,6 +65,7 @@ def make_app(
     staff_hash: str | None = None,
     clock: Callable[[], float] | None = None,
     today: Callable[[], date] = lambda: TODAY,
+    connector_factory: Callable[[PortalProfile], Any] | None = None,
 ) -> FamilleApp:
     """The real app on `portal`. `kind="kiosk"` is the front desk's `KioskApp`;
     `transport`/`timeout` make its connector (faults the portal cannot make); without
@@ -79,7 +80,7 @@ def make_app(
         kiosk=kind == "kiosk",
         kiosk_staff_code_hash=staff_hash,
     )
-    factory: Callable[[PortalProfile], PortalClient] | None = None
+    factory: Callable[[PortalProfile], Any] | None = connector_factory
     if transport is not None or timeout is not None:
         def factory(profile: PortalProfile) -> PortalClient:
             return PortalClient(profile.url, timeout=timeout or 10.0, transport=transport)
