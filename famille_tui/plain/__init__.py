@@ -20,7 +20,7 @@ def run(options: LaunchOptions) -> int:
     from famille_tui.plain.console import Console
 
     policy = SessionPolicy.from_options(options)
-    return run_with(options, Console(kiosk=not policy.keeps_history))
+    return run_with(options, Console(history=policy.keeps_history))
 
 
 __all__ = ["run"]
