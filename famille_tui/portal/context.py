@@ -27,6 +27,8 @@ class PortalConfig:
     max_failures: int = 5
     #: … for this many seconds.
     lockout_seconds: int = 900
+    #: Failures older than this (seconds) are forgotten, and their rows purged.
+    failure_window: int = 900
     #: Demo mode: the outbox is readable over HTTP.
     demo: bool = True
     #: Origin of the PayFiP pages; None: this server's own sandbox.

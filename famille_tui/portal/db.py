@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS login_failures (
     login TEXT NOT NULL,
     failures INTEGER NOT NULL DEFAULT 0,
     locked_until REAL,
+    updated_at REAL,                       -- last attempt counted: rows are purged by it
     PRIMARY KEY (commune, login)
 );
 CREATE TABLE IF NOT EXISTS sessions (
@@ -198,6 +199,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS invoices_family ON invoices(family_id);
+-- The purge of forgotten login failures (made-up logins leave rows behind).
+CREATE INDEX IF NOT EXISTS login_failures_updated ON login_failures(updated_at);
 -- `expire_due` runs on every read of invoices or payments: it finds the pending payments
 -- past their expiry through this index instead of scanning every pending one.
 CREATE INDEX IF NOT EXISTS payments_pending_expiry ON payments(status, expires_at);
@@ -288,12 +291,20 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Columns added since a data file was created (before the schema's indexes use them)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(login_failures)")}
+    if columns and "updated_at" not in columns:
+        conn.execute("ALTER TABLE login_failures ADD COLUMN updated_at REAL")
+
+
 def initialize(path: Path) -> bool:
     """Create the file and the schema if needed; True when the database was empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = connect(path)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
+        _migrate(conn)
         conn.executescript(SCHEMA)
         row = conn.execute("SELECT COUNT(*) FROM communes").fetchone()
         return bool(row[0] == 0)

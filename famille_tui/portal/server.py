@@ -29,6 +29,7 @@ from famille_tui.portal.sandbox import router as sandbox_router
 API = "/{commune}/api/v1"
 DEFAULT_IDLE_TIMEOUT = 30 * 60
 DEFAULT_LOCKOUT_SECONDS = 15 * 60
+DEFAULT_FAILURE_WINDOW = 15 * 60
 #: How long an idle kept-alive connection stays open. uvicorn's default, 5 s, is also httpx's
 #: default `keepalive_expiry`: a client reusing a connection at the very moment the server
 #: closes it got « Server disconnected » (seen under load). Longer here than any client's,
@@ -96,6 +97,7 @@ def create_app(
         if lockout_seconds is not None
         else _env_int("FAMILLE_TUI_PORTAL_LOCKOUT_SECONDS", DEFAULT_LOCKOUT_SECONDS),
         max_failures=max_failures,
+        failure_window=_env_int("FAMILLE_TUI_PORTAL_FAILURE_WINDOW", DEFAULT_FAILURE_WINDOW),
         demo=demo,
     )
     state = PortalState(config=config)
