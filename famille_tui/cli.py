@@ -75,10 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="lance le portail de référence intégré",
-        description="Lance le portail de référence (API Famille et bac à sable PayFiP/TIPI).",
-        epilog="Exemple : famille-tui serve --port 8765 --data /tmp/portail.sqlite3",
+        description="Lance le portail de référence (API Famille). Avec --demo : celui de la "
+        "démonstration (mots de passe connus, e-mails lisibles par tous, bac à sable PayFiP).",
+        epilog="Exemples :\n  famille-tui serve --demo --port 8765 --data /tmp/portail.sqlite3\n"
+        "  famille-tui serve --host 0.0.0.0 --public-origin https://portail.example.fr",
     )
+    serve.add_argument("--demo", action="store_true",
+                       help="le portail de la démonstration (à ne pas ouvrir au réseau)")
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    serve.add_argument(
+        "--public-origin", metavar="URL", default=None,
+        help="adresse https par laquelle on atteint le portail (défaut : l'adresse d'écoute) ; "
+        "obligatoire si --host n'est pas une adresse de cette machine",
+    )
     serve.add_argument("--port", type=int, default=8765, help="port (0 : un port libre)")
     serve.add_argument("--data", metavar="FICHIER", help="fichier SQLite des données")
     serve.add_argument(
@@ -142,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from famille_tui.portal.server import serve
 
-        return serve(host=args.host, port=args.port, data=args.data, payment_ttl=args.payment_ttl)
+        return serve(host=args.host, port=args.port, data=args.data, payment_ttl=args.payment_ttl,
+                     demo_mode=args.demo, public_origin=args.public_origin)
 
     from famille_tui.client.config import (
         LaunchOptions,

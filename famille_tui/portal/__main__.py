@@ -1,4 +1,5 @@
-"""`python -m famille_tui.portal [--host H] [--port N] [--data FILE] [--payment-ttl S]`."""
+"""`python -m famille_tui.portal [--demo] [--host H] [--public-origin URL] [--port N]
+[--data FILE] [--payment-ttl S]`: `famille-tui serve`, what the launcher runs."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ def main() -> int:
         prog="python -m famille_tui.portal",
         description="Portail de référence famille-tui (API Famille et bac à sable PayFiP).",
     )
+    parser.add_argument("--demo", action="store_true", help="le portail de la démonstration")
     parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute")
+    parser.add_argument("--public-origin", metavar="URL", default=None,
+                        help="adresse https par laquelle on atteint le portail")
     parser.add_argument("--port", type=int, default=8765, help="port (0 : un port libre)")
     parser.add_argument("--data", metavar="FICHIER", help="fichier SQLite des données")
     parser.add_argument("--payment-ttl", type=int, default=900, metavar="SECONDES",
@@ -23,7 +27,8 @@ def main() -> int:
                         help="durée du blocage après 5 échecs de connexion (défaut : 900)")
     args = parser.parse_args()
     return serve(args.host, args.port, args.data, args.payment_ttl,
-                 idle_timeout=args.idle_timeout, lockout_seconds=args.lockout_seconds)
+                 idle_timeout=args.idle_timeout, lockout_seconds=args.lockout_seconds,
+                 demo_mode=args.demo, public_origin=args.public_origin)
 
 
 raise SystemExit(main())

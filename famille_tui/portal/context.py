@@ -29,12 +29,15 @@ class PortalConfig:
     lockout_seconds: int = 900
     #: Failures older than this (seconds) are forgotten, and their rows purged.
     failure_window: int = 900
-    #: Demo mode: the outbox is readable over HTTP.
+    #: Demo mode: known passwords, the outbox readable over HTTP, the payment sandbox.
     demo: bool = True
     #: Origin of the PayFiP pages; None: this server's own sandbox.
     payfip_origin: str | None = None
     #: `saisie` sent to PayFiP: T test, X activation, W production.
     saisie: str = "T"
+    #: The origin people reach this server by (`serve --public-origin`); None: the one
+    #: it listens on.
+    public_origin: str | None = None
 
 
 class PaymentWatch:
@@ -129,6 +132,9 @@ class SessionClock:
 class PortalState:
     config: PortalConfig
     watch: PaymentWatch = field(default_factory=PaymentWatch)
+    #: The same wake-up, keyed by « commune\nlogin »: an attempt at a login's secret ended
+    #: (routers/accounts.py, `claim_attempt`).
+    attempts: PaymentWatch = field(default_factory=PaymentWatch)
     sessions: SessionClock = field(init=False)
     #: Commune rows by slug, filled as they are first asked for (see deps.get_commune).
     communes: dict[str, sqlite3.Row] = field(default_factory=dict)

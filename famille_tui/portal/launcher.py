@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 _FIRST_LINE = re.compile(r"^Portail famille : (http://\S+?)/?\s*$", re.MULTILINE)
@@ -44,6 +44,14 @@ class PortalStartError(RuntimeError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def _private_file(path: Path) -> BinaryIO:
+    """`path` opened for writing from its start, readable by its owner only (0600): the
+    portal's log and the demo portal's state are nobody else's business."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file keeps its mode through O_CREAT
+    return os.fdopen(fd, "wb")
 
 
 def _answers(origin: str, timeout: float = 2.0) -> bool:
@@ -123,26 +131,30 @@ def start_portal(
     lockout_seconds: int | None = None,
     detached: bool = False,
     timeout: float = 30.0,
+    demo: bool = True,
 ) -> PortalProcess:
     """Run `python -m famille_tui.portal` on `data` and wait until it answers.
 
+    `demo`: the demo's portal (`serve --demo`), what tests and `famille-tui demo` use.
     `detached`: in its own session, so that it outlives the terminal that started it
     (`famille-tui demo`). Raises PortalStartError when it does not start in `timeout`."""
     data = Path(data)
-    data.parent.mkdir(parents=True, exist_ok=True)
+    data.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = data.with_name(data.name + ".log")
     command = [
         sys.executable, "-m", "famille_tui.portal",
         "--host", host, "--port", str(port), "--data", str(data),
         "--payment-ttl", str(payment_ttl),
     ]
+    if demo:
+        command.append("--demo")
     if idle_timeout is not None:
         command += ["--idle-timeout", str(idle_timeout)]
     if lockout_seconds is not None:
         command += ["--lockout-seconds", str(lockout_seconds)]
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
-    with open(log_path, "wb") as log:
+    with _private_file(log_path) as log:
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -152,7 +164,7 @@ def start_portal(
             start_new_session=detached,
         )
     options: dict[str, Any] = {"host": host, "idle_timeout": idle_timeout,
-                               "lockout_seconds": lockout_seconds}
+                               "lockout_seconds": lockout_seconds, "demo": demo}
     deadline = time.monotonic() + timeout
     origin: str | None = None
     while time.monotonic() < deadline:
@@ -225,7 +237,8 @@ def demo_origin() -> str:
     portal = start_portal(_data_dir() / "portal.sqlite3", port=port, detached=True)
     path = _demo_state_path()
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": portal.pid, "origin": portal.origin}), encoding="utf-8")
+    with _private_file(tmp) as out:
+        out.write(json.dumps({"pid": portal.pid, "origin": portal.origin}).encode())
     os.replace(tmp, path)
     return portal.origin
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import uvicorn
 
-from famille_tui.portal.server import KEEP_ALIVE_SECONDS, create_app
+from famille_tui.portal.server import create_app, uvicorn_config
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -71,10 +71,7 @@ def main() -> int:
     sock.bind(("127.0.0.1", 0))
     app = CountingMiddleware(create_app(Path(args.data), args.payment_ttl))
     print(f"Portail famille : http://127.0.0.1:{sock.getsockname()[1]}/", flush=True)
-    # The same uvicorn settings as `serve()`.
-    config = uvicorn.Config(app, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2, timeout_keep_alive=KEEP_ALIVE_SECONDS)
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])  # the settings of `serve()`
     return 0
 
 

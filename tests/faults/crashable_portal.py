@@ -66,7 +66,7 @@ def main() -> int:
         return outcome
 
     billing._check_and_apply = check_and_apply  # type: ignore[assignment]
-    return serve("127.0.0.1", 0, args.data)
+    return serve("127.0.0.1", 0, args.data, demo_mode=True)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import sqlite3
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -75,14 +78,16 @@ def _locked_until(db: sqlite3.Connection, commune: str, login: str, current: flo
 def _claim_attempt(db: sqlite3.Connection, state: State, commune: str, login: str) -> int:
     """Count one attempt at a login's secret *before* the secret is checked, in one write
     transaction with the lock check: its number since the last success (1 to
-    `max_failures`), or the 429 when the login is locked or when that many attempts are
-    already counted. Checking first and counting after a failure (as before) let 60 guesses
-    sent at once all be checked; counted up front, at most `max_failures` ever are.
+    `max_failures`); 0 when that many attempts are already counted and some are still being
+    checked (the caller waits for them, `claim_attempt`); the 429 when the login is locked.
+    Checking first and counting after a failure (as before) let 60 guesses sent at once all
+    be checked, and the right one among them log in; counted up front, at most
+    `max_failures` ever are checked before the lock.
 
-    A failure stays counted (`_fail_attempt`); a success, or a right secret refused for
-    another reason, takes it back (`_open_session`, `_release_attempt`). Counts older than
-    the failure window are forgotten, and the rows of such logins purged, so that made-up
-    logins leave nothing behind for long."""
+    A failure stays counted (`_fail_attempt`); a success clears the count
+    (`_clear_failures`), a right secret refused for another reason takes its attempt back
+    (`_release_attempt`). Counts older than the failure window are forgotten, and the rows
+    of such logins purged, so that made-up logins leave nothing behind for long."""
     config = state.config
     current = now()
     key = _key(login)
@@ -101,25 +106,59 @@ def _claim_attempt(db: sqlite3.Connection, state: State, commune: str, login: st
             )
         locked_until = row["locked_until"] if row is not None else None
         if locked_until is not None and locked_until > current:
-            pass
-        else:
-            recent = row is not None and (row["updated_at"] or 0) >= current - config.failure_window
-            attempt = (row["failures"] if recent else 0) + 1
-            locked_until = None
-            if attempt > config.max_failures:
-                # More attempts at once than the limit: the lock is reached now, unchecked.
-                locked_until = current + config.lockout_seconds
-                attempt = 0
-            db.execute(
-                "INSERT INTO login_failures (commune, login, failures, locked_until, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (commune, login) DO UPDATE SET"
-                " failures = excluded.failures, locked_until = excluded.locked_until,"
-                " updated_at = excluded.updated_at",
-                (commune, key, attempt, locked_until, current),
-            )
-            if locked_until is None:
+            raise _locked_problem(locked_until)
+        recent = row is not None and (row["updated_at"] or 0) >= current - config.failure_window
+        counted = row["failures"] if recent else 0
+        if counted >= config.max_failures:
+            return 0
+        db.execute(
+            "INSERT INTO login_failures (commune, login, failures, locked_until, updated_at)"
+            " VALUES (?, ?, ?, NULL, ?) ON CONFLICT (commune, login) DO UPDATE SET"
+            " failures = excluded.failures, locked_until = NULL,"
+            " updated_at = excluded.updated_at",
+            (commune, key, counted + 1, current),
+        )
+    return int(counted) + 1
+
+
+#: How long an attempt waits for the ones being checked before it (see `claim_attempt`).
+CLAIM_WAIT_SECONDS = 10.0
+
+
+async def claim_attempt(db: Db, state: State, commune: str, login: str) -> int:
+    """`_claim_attempt`, waiting while the attempts counted before this one are checked:
+    their outcome decides this one's (a success starts the count again, a fifth failure
+    locks). So 60 right passwords sent at once all log in, five at a time, and 59 wrong
+    ones and the right one sent at once meet the lock. Raises the 429 when locked, or when
+    the attempts before it take more than CLAIM_WAIT_SECONDS."""
+    key = _attempt_key(commune, login)
+    deadline = time.monotonic() + CLAIM_WAIT_SECONDS
+    while True:
+        # Taken before the count is read, so that an end between the two is not missed.
+        with state.attempts.watching(key) as ended:
+            attempt = await run_in_threadpool(_claim_attempt, db, state, commune, login)
+            if attempt:
                 return attempt
-    raise _locked_problem(locked_until)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ApiProblem(
+                    429,
+                    ErrorCode.RATE_LIMITED,
+                    "Trop de connexions à la fois pour cet identifiant : réessayez dans un "
+                    "instant.",
+                    retry_after_seconds=5,
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ended.wait(), min(left, 1.0))
+
+
+def _attempt_key(commune: str, login: str) -> str:
+    return f"{commune}\n{_key(login)}"
+
+
+def attempt_ended(state: State, commune: str, login: str) -> None:
+    """Wake the attempts waiting on this login's (`claim_attempt`): call once it is decided."""
+    state.attempts.changed(_attempt_key(commune, login))
 
 
 def _fail_attempt(
@@ -177,14 +216,6 @@ def _tries_left(left: int) -> str:
     return f"Il reste {left} essai{'s' if left > 1 else ''} avant le blocage du compte."
 
 
-def _login_account(
-    db: sqlite3.Connection, state: State, commune: str, login: str
-) -> tuple[int, sqlite3.Row | None]:
-    """The attempt's number and the account, once the attempt is counted (or the 429)."""
-    attempt = _claim_attempt(db, state, commune, login)
-    return attempt, _find_account(db, commune, login)
-
-
 def _open_session(
     db: sqlite3.Connection, commune: str, login: str, account_id: int, token_hash: str,
     current: float, new_hash: str | None,
@@ -213,7 +244,17 @@ async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -
     (`security.verify_password_async`), and the short database steps run in the request
     thread pool, so a burst of logins never holds the threads other requests need."""
     slug = commune["slug"]
-    attempt, account = await run_in_threadpool(_login_account, db, state, slug, body.login)
+    attempt = await claim_attempt(db, state, slug, body.login)
+    try:
+        return await _login(db, state, slug, body, attempt)
+    finally:
+        attempt_ended(state, slug, body.login)
+
+
+async def _login(
+    db: Db, state: State, slug: str, body: LoginRequest, attempt: int
+) -> SessionCreated:
+    account = await run_in_threadpool(_find_account, db, slug, body.login)
     if account is not None and not account["activated"]:
         if await security.verify_password_async(
             account["temporary_password_hash"], body.password
@@ -280,10 +321,9 @@ _INVALID_ACTIVATION = (
 )
 
 
-def _activate(db: sqlite3.Connection, state: State, slug: str, body: ActivationRequest) -> None:
-    # The policy first: it is public, so refusing a weak new password reveals nothing.
-    _check_new_password(body.new_password)
-    attempt = _claim_attempt(db, state, slug, body.login)
+def _activate(
+    db: sqlite3.Connection, state: State, slug: str, body: ActivationRequest, attempt: int
+) -> None:
     account = _find_account(db, slug, body.login)
     # One hash checked whatever the login: an unknown login is checked against a dummy one.
     # An activated account keeps its temporary password's hash, so that only someone who
@@ -321,8 +361,15 @@ def _activate(db: sqlite3.Connection, state: State, slug: str, body: ActivationR
 async def activate(
     body: ActivationRequest, db: Db, state: State, commune: CommuneRow
 ) -> Accepted:
+    slug = commune["slug"]
     async with security.fixed_duration(ANSWER_SECONDS):
-        await run_in_threadpool(_activate, db, state, commune["slug"], body)
+        # The policy first: it is public, so refusing a weak new password reveals nothing.
+        _check_new_password(body.new_password)
+        attempt = await claim_attempt(db, state, slug, body.login)
+        try:
+            await run_in_threadpool(_activate, db, state, slug, body, attempt)
+        finally:
+            attempt_ended(state, slug, body.login)
     return Accepted(
         message="Votre compte est activé. Connectez-vous avec votre nouveau mot de passe."
     )
