@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +105,34 @@ class PaymentWatch:
             loop.call_soon_threadsafe(self._wake, payment_id)
 
 
+class KeyedLocks:
+    """One asyncio.Lock per key, for the time someone holds or waits for it (the map keeps
+    only keys in use). asyncio's locks are granted in the order they were asked for, so
+    requests on one key are served in the order they arrived."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            _, users = self._locks[key]
+            if users > 1:
+                self._locks[key] = (lock, users - 1)
+            else:
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class SessionClock:
     """When to write a session's last use to the database.
 
@@ -135,6 +163,9 @@ class PortalState:
     #: The same wake-up, keyed by « commune\nlogin »: an attempt at a login's secret ended
     #: (routers/accounts.py, `claim_attempt`).
     attempts: PaymentWatch = field(default_factory=PaymentWatch)
+    #: Attempts at one login's secret (or one reset code) are counted one at a time, in
+    #: the order they arrived.
+    attempt_locks: KeyedLocks = field(default_factory=KeyedLocks)
     sessions: SessionClock = field(init=False)
     #: Commune rows by slug, filled as they are first asked for (see deps.get_commune).
     communes: dict[str, sqlite3.Row] = field(default_factory=dict)

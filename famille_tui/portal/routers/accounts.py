@@ -136,7 +136,10 @@ async def claim_attempt(db: Db, state: State, commune: str, login: str) -> int:
     while True:
         # Taken before the count is read, so that an end between the two is not missed.
         with state.attempts.watching(key) as ended:
-            attempt = await run_in_threadpool(_claim_attempt, db, state, commune, login)
+            # In the order of arrival: SQLite's writer lock is no queue (a late comer may get
+            # it before one that waits), and the guess sent last must be counted last.
+            async with state.attempt_locks.hold(key):
+                attempt = await run_in_threadpool(_claim_attempt, db, state, commune, login)
             if attempt:
                 return attempt
             left = deadline - time.monotonic()
@@ -464,33 +467,20 @@ def _claim_code_attempt(db: sqlite3.Connection, account_id: int) -> sqlite3.Row 
     return row
 
 
-def _confirm_reset(
-    db: sqlite3.Connection, commune: sqlite3.Row, body: PasswordResetConfirm
+def _set_new_password(
+    db: sqlite3.Connection, commune: sqlite3.Row, body: PasswordResetConfirm,
+    account: sqlite3.Row, code_hash: str,
 ) -> None:
-    invalid = ApiProblem(
-        400,
-        ErrorCode.INVALID_CODE,
-        "Code incorrect ou expiré. Vérifiez le code reçu par e-mail, ou demandez-en un nouveau.",
-        field_errors={"code": "code incorrect ou expiré"},
-    )
-    account = _find_account(db, commune["slug"], body.login)
-    if account is None:
-        raise invalid
-    row = _claim_code_attempt(db, account["id"])
-    if row is None or not security.same_digest(
-        row["code_hash"], security.digest(body.code.strip())
-    ):
-        raise invalid
     _check_new_password(body.new_password)
     new_hash = security.hash_password(body.new_password)
     with transaction(db):
         # Used once: only the transaction that deletes this very code goes on.
         used = db.execute(
             "DELETE FROM reset_codes WHERE account_id = ? AND code_hash = ?",
-            (account["id"], row["code_hash"]),
+            (account["id"], code_hash),
         )
         if used.rowcount != 1:
-            raise invalid
+            raise _invalid_code()
         db.execute(
             "UPDATE accounts SET password_hash = ?, temporary_password_hash = NULL,"
             " activated = 1 WHERE id = ?",
@@ -504,10 +494,31 @@ def _confirm_reset(
         )
 
 
+def _invalid_code() -> ApiProblem:
+    return ApiProblem(
+        400,
+        ErrorCode.INVALID_CODE,
+        "Code incorrect ou expiré. Vérifiez le code reçu par e-mail, ou demandez-en un nouveau.",
+        field_errors={"code": "code incorrect ou expiré"},
+    )
+
+
 @router.post("/password-reset/confirm", response_model=Accepted)
-async def confirm_reset(body: PasswordResetConfirm, db: Db, commune: CommuneRow) -> Accepted:
+async def confirm_reset(
+    body: PasswordResetConfirm, db: Db, state: State, commune: CommuneRow
+) -> Accepted:
     async with security.fixed_duration(ANSWER_SECONDS):
-        await run_in_threadpool(_confirm_reset, db, commune, body)
+        account = await run_in_threadpool(_find_account, db, commune["slug"], body.login)
+        if account is None:
+            raise _invalid_code()
+        # Tries of one code counted one at a time, in the order they arrived.
+        async with state.attempt_locks.hold(f"code\n{account['id']}"):
+            row = await run_in_threadpool(_claim_code_attempt, db, account["id"])
+        if row is None or not security.same_digest(
+            row["code_hash"], security.digest(body.code.strip())
+        ):
+            raise _invalid_code()
+        await run_in_threadpool(_set_new_password, db, commune, body, account, row["code_hash"])
     return Accepted(
         message="Votre mot de passe est changé. Connectez-vous avec le nouveau mot de passe."
     )
