@@ -78,6 +78,9 @@ log = logging.getLogger(__name__)
 ALLOWED_PAYMENT_HOSTS = frozenset({"www.payfip.gouv.fr", "www.tipi.budget.gouv.fr"})
 #: Seconds each long poll asks the portal to wait.
 POLL_WAIT_SECONDS = 25
+#: Two polls of a payment start at least this far apart, whatever the portal answers: a
+#: portal that answers the long poll at once got ≈ 20 requests a second; now ≤ 3 a minute.
+MIN_POLL_INTERVAL_SECONDS = 20.0
 #: Longest pause between two tries while the portal cannot be reached.
 BACKOFF_CAP_SECONDS = 30.0
 MAX_PAYMENT_URL_LENGTH = 4096
@@ -456,7 +459,9 @@ async def wait_for_payment(
     the last known, still pending, state is returned).
 
     Network failures (and 5xx/429 answers) never end the wait: it tries again after
-    1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`.
+    1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`. A
+    still-pending answer that comes early is followed by a pause, so that two polls start
+    at least MIN_POLL_INTERVAL_SECONDS apart.
     SessionExpired and NotFound are raised to the caller (the face asks the password
     again and calls this again). When `journal` is given, a final payment is removed from
     it. `on_event` may be a plain function or a coroutine function."""
@@ -474,6 +479,7 @@ async def wait_for_payment(
         left = remaining()
         # Round up: a sub-second remainder must not turn into a busy loop of wait=0 polls.
         wait = poll_wait if left is None else max(0, min(poll_wait, math.ceil(left)))
+        poll_started = time.monotonic()
         try:
             payment = await client.payment(payment_id, wait=wait)
         except FamilleError as error:
@@ -524,6 +530,15 @@ async def wait_for_payment(
         await _emit(
             on_event, WaitEvent("waiting", payment=payment, elapsed=time.monotonic() - start)
         )
+        # The floor between two polls, here on the client: whatever the portal does.
+        pause = MIN_POLL_INTERVAL_SECONDS - (time.monotonic() - poll_started)
+        left = remaining()
+        if left is not None and left <= pause:
+            if left > 0:
+                await sleep(left)
+            break
+        if pause > 0:
+            await sleep(pause)
     if last is not None:
         return last
     assert last_error is not None
