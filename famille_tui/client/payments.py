@@ -78,8 +78,12 @@ log = logging.getLogger(__name__)
 ALLOWED_PAYMENT_HOSTS = frozenset({"www.payfip.gouv.fr", "www.tipi.budget.gouv.fr"})
 #: Seconds each long poll asks the portal to wait.
 POLL_WAIT_SECONDS = 25
-#: Two polls of a payment start at least this far apart, whatever the portal answers: a
-#: portal that answers the long poll at once got ≈ 20 requests a second; now ≤ 3 a minute.
+#: A still-pending answer that comes early (a portal that answers the long poll at once got
+#: ≈ 20 requests a second) is followed by a pause: 5 s after the poll started the first
+#: time, then twice as long each time in a row, up to 20 s — 5 polls in the first minute,
+#: then 3 a minute at most, whatever the portal does. A poll that ran its course starts
+#: the series again (a portal that stopped and came back is asked again soon).
+FIRST_EARLY_PAUSE_SECONDS = 5.0
 MIN_POLL_INTERVAL_SECONDS = 20.0
 #: Longest pause between two tries while the portal cannot be reached.
 BACKOFF_CAP_SECONDS = 30.0
@@ -114,13 +118,36 @@ def _origin(scheme: str, host: str, port: int | None) -> tuple[str, str, int]:
     return scheme, host, port if port is not None else (443 if scheme == "https" else 80)
 
 
+#: A PayFiP stand-in's origin that demo mode allows besides the demo portal's own one (tests
+#: against another portal run `famille-tui payfip` and name it here). Loopback http only.
+PAYFIP_ORIGIN_VARIABLE = "FAMILLE_TUI_PAYFIP_ORIGIN"
+
+
+def demo_payfip_origins() -> set[tuple[str, str, int]]:
+    """The PayFiP stand-ins allowed in demo mode: the one beside the demo portal (from
+    `{data_dir}/demo-portal.json`) and `FAMILLE_TUI_PAYFIP_ORIGIN`; loopback http only."""
+    from famille_tui.portal.launcher import demo_payfip_origin  # standard library only
+
+    found = set()
+    for origin in (demo_payfip_origin(), os.environ.get(PAYFIP_ORIGIN_VARIABLE, "")):
+        try:
+            parts = urlsplit((origin or "").strip())
+            port = parts.port
+        except ValueError:
+            continue
+        host = (parts.hostname or "").lower()
+        if parts.scheme == "http" and is_loopback_host(host) and parts.path in ("", "/"):
+            found.add(_origin("http", host, port))
+    return found
+
+
 def check_payment_url(url: str, *, portal_url: str, demo: bool) -> str:
     """The payment page's URL if it may be opened, else PaymentHostNotAllowed.
 
     Allowed: https on www.payfip.gouv.fr or www.tipi.budget.gouv.fr (default port), or
-    on the portal's own origin; in demo mode also the portal's own origin over http when
-    it is loopback (the embedded sandbox). Refused: any other scheme (javascript:, file:,
-    data:…), user:password@ tricks, other hosts or ports, control characters,
+    on the portal's own origin; in demo mode also, over http on loopback, the portal's own
+    origin and the PayFiP stand-in's (`demo_payfip_origins`). Refused: any other scheme
+    (javascript:, file:, data:…), user:password@ tricks, other hosts or ports, control characters,
     backslashes and whitespace (which browsers "repair" into another address)."""
     if not isinstance(url, str) or not url or len(url) > MAX_PAYMENT_URL_LENGTH:
         raise _refuse("", "empty or too long")
@@ -153,8 +180,10 @@ def check_payment_url(url: str, *, portal_url: str, demo: bool) -> str:
         if same_origin:
             return url
         raise _refuse(url, "host not allowed")
-    # http: only the embedded sandbox, in demo mode, on this machine.
-    if demo and same_origin and is_loopback_host(host):
+    # http: only the demo's own pages, in demo mode, on this machine.
+    if demo and is_loopback_host(host) and (
+        same_origin or _origin(scheme, host, port) in demo_payfip_origins()
+    ):
         return url
     raise _refuse(url, "plain http")
 
@@ -460,8 +489,8 @@ async def wait_for_payment(
 
     Network failures (and 5xx/429 answers) never end the wait: it tries again after
     1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`. A
-    still-pending answer that comes early is followed by a pause, so that two polls start
-    at least MIN_POLL_INTERVAL_SECONDS apart.
+    still-pending answer that comes early is followed by a pause (5, 10, then 20 s between
+    the starts of two polls, see FIRST_EARLY_PAUSE_SECONDS), whatever the portal does.
     SessionExpired and NotFound are raised to the caller (the face asks the password
     again and calls this again). When `journal` is given, a final payment is removed from
     it. `on_event` may be a plain function or a coroutine function."""
@@ -469,6 +498,7 @@ async def wait_for_payment(
     deadline = None if max_seconds is None else start + max(0.0, max_seconds)
     last: Payment | None = None
     failures = 0
+    early = 0  # still-pending answers in a row that came before the floor
     last_error: FamilleError | None = None
 
     def remaining() -> float | None:
@@ -531,7 +561,13 @@ async def wait_for_payment(
             on_event, WaitEvent("waiting", payment=payment, elapsed=time.monotonic() - start)
         )
         # The floor between two polls, here on the client: whatever the portal does.
-        pause = MIN_POLL_INTERVAL_SECONDS - (time.monotonic() - poll_started)
+        took = time.monotonic() - poll_started
+        if took >= MIN_POLL_INTERVAL_SECONDS:
+            early, pause = 0, 0.0
+        else:
+            floor = min(MIN_POLL_INTERVAL_SECONDS, FIRST_EARLY_PAUSE_SECONDS * 2**early)
+            early += 1
+            pause = floor - took
         left = remaining()
         if left is not None and left <= pause:
             if left > 0:

@@ -31,6 +31,8 @@ import pytest
 from famille_tui.portal.launcher import demo_origin, start_portal, stop_demo_portal
 from tests.support import CHAMBON
 
+#: The demo's mode, its PayFiP stand-in on a free port (not 8766, which others may use).
+DEMO = ("--demo", "--payfip-port", "0")
 FIRST_LINE = re.compile(r"^Portail famille : (http://\S+?)/?$", re.MULTILINE)
 
 
@@ -59,8 +61,10 @@ def serve(
     preexec: Callable[[], None] | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 30.0,
+    reach: str | None = None,
 ) -> Served:
-    """`famille-tui serve ARGS` in a subprocess; returns once it answers or has exited."""
+    """`famille-tui serve ARGS` in a subprocess; returns once it answers (at `reach`, else
+    at the origin of its first line) or has exited."""
     log = tmp_path / f"serve-{time.monotonic_ns()}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -73,8 +77,9 @@ def serve(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         match = FIRST_LINE.search(served.text())
-        if match:
-            origin = match.group(1).replace("//0.0.0.0:", "//127.0.0.1:")
+        if match or (reach and "Ctrl+C" in served.text()):
+            origin = reach or (match.group(1) if match else None)
+            assert origin is not None
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{origin}/communes", trust_env=False, timeout=2).status_code == 200:
                     served.origin = origin
@@ -122,7 +127,7 @@ def _outbox_rows(data: Path) -> list[str]:
         conn.close()
 
 
-def test_serve_without_demo_shows_no_secret_and_sends_payments_to_https(
+def test_serve_without_demo_shows_no_secret_and_pays_only_over_https(
     tmp_path: Path, stopped: list[Served]
 ) -> None:
     data = tmp_path / "portail.sqlite3"
@@ -130,6 +135,9 @@ def test_serve_without_demo_shows_no_secret_and_sends_payments_to_https(
     stopped.append(served)
     assert served.origin, served.text()
     assert "outbox" not in served.text()
+    # No stand-in (its test cards would mark invoices paid): the State's PayFiP, in https.
+    assert "PayFiP (service de démonstration)" not in served.text()
+    assert "Paiements : service PayFiP https://www.payfip.gouv.fr/" in served.text()
     base = f"{served.origin}/{CHAMBON}/"
     with httpx.Client(trust_env=False, timeout=30) as http:
         home = http.get(f"{served.origin}/")
@@ -138,7 +146,6 @@ def test_serve_without_demo_shows_no_secret_and_sends_payments_to_https(
             assert secret not in home.text
         assert http.get(f"{base}outbox").status_code == 404
         assert http.get(f"{base}api/v1/demo/outbox").status_code == 404
-        assert http.get(f"{served.origin}/tpa/paiement.web").status_code == 404
         # No account has a password everyone knows: each is to be activated from its e-mail.
         assert http.post(f"{base}api/v1/session", json={
             "login": "martin", "password": "demo-martin"}).status_code == 401
@@ -149,16 +156,17 @@ def test_serve_without_demo_shows_no_secret_and_sends_payments_to_https(
         assert http.post(f"{base}api/v1/activation", json={
             "login": "martin", "temporary_password": temporary.group(1),
             "new_password": "Operateur2026"}).status_code == 200
-        session = http.post(f"{base}api/v1/session", json={
-            "login": "martin", "password": "Operateur2026"})
-        token = session.json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        unpaid = http.get(f"{base}api/v1/invoices?status=unpaid", headers=auth).json()
-        payable = next(i for i in unpaid["invoices"] if i["payable_online"])
-        payment = http.post(f"{base}api/v1/payments", headers=auth, json={
-            "invoice_ids": [payable["id"]], "email": "claire.martin@exemple.fr"})
-        assert payment.status_code == 201, payment.text
-    assert payment.json()["payment_url"].startswith("https://")
+        assert http.post(f"{base}api/v1/session", json={
+            "login": "martin", "password": "Operateur2026"}).status_code == 201
+
+
+def test_serve_without_demo_refuses_a_plain_http_payment_service(
+    tmp_path: Path, stopped: list[Served]
+) -> None:
+    served = serve(tmp_path, "--port", "0", "--payfip-origin", "http://127.0.0.1:9",
+                   "--data", str(tmp_path / "p.sqlite3"))
+    stopped.append(served)
+    _exits_with_a_french_sentence(served, "--payfip-origin", "https")
 
 
 def test_serve_without_demo_refuses_the_demo_data_file(
@@ -172,7 +180,7 @@ def test_serve_without_demo_refuses_the_demo_data_file(
 
 
 def test_serve_demo_is_the_demo(tmp_path: Path, stopped: list[Served]) -> None:
-    served = serve(tmp_path, "--demo", "--port", "0", "--data", str(tmp_path / "d.sqlite3"))
+    served = serve(tmp_path, *DEMO, "--port", "0", "--data", str(tmp_path / "d.sqlite3"))
     stopped.append(served)
     assert served.origin, served.text()
     assert f"{served.origin}/{CHAMBON}/outbox" in served.text()
@@ -194,15 +202,25 @@ def test_a_host_reachable_from_outside_needs_an_https_public_origin(
     _exits_with_a_french_sentence(served, "--public-origin https://")
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_a_host_reachable_from_outside_with_an_https_public_origin(
     tmp_path: Path, stopped: list[Served]
 ) -> None:
-    served = serve(tmp_path, "--host", "0.0.0.0", "--port", "0",
+    port = _free_port()
+    served = serve(tmp_path, "--host", "0.0.0.0", "--port", str(port),
                    "--public-origin", "https://portail.example.fr",
-                   "--data", str(tmp_path / "p.sqlite3"))
+                   "--data", str(tmp_path / "p.sqlite3"), reach=f"http://127.0.0.1:{port}")
     stopped.append(served)
     assert served.origin, served.text()
     assert "https://portail.example.fr/" in served.text()
+    communes = httpx.get(f"{served.origin}/communes", trust_env=False).json()
+    assert {c["base_url"] for c in communes} == {
+        f"https://portail.example.fr/{c['slug']}/" for c in communes}
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -225,6 +243,7 @@ def test_every_file_of_the_portal_is_0600(tmp_path: Path, demo_database: Path) -
             httpx.post(f"{process.base_url(CHAMBON)}api/v1/password-reset",
                        json={"login": "martin"}, trust_env=False, timeout=30)
             files = [process.data_path, process.log_path,
+                     process.data_path.with_name(process.data_path.stem + ".payfip.sqlite3"),
                      process.data_path.with_name(process.data_path.name + "-wal"),
                      process.data_path.with_name(process.data_path.name + "-shm")]
             for path in files:
@@ -271,7 +290,7 @@ def test_a_read_only_database_stops_the_start_with_a_sentence(
     shutil.copyfile(demo_database, data)
     undo = _read_only([data, data.parent] if what == "file and folder" else [data])
     try:
-        served = serve(tmp_path, "--demo", "--port", "0", "--data", str(data))
+        served = serve(tmp_path, *DEMO, "--port", "0", "--data", str(data))
         stopped.append(served)
         _exits_with_a_french_sentence(served, str(data), "modifiable")
     finally:
@@ -291,7 +310,7 @@ def test_a_full_disk_stops_the_start_with_a_sentence(
     shutil.copyfile(demo_database, data)
     # Pipes, not a log file: the child could not write a file.
     process = subprocess.run(
-        [sys.executable, "-m", "famille_tui", "serve", "--demo", "--port", "0",
+        [sys.executable, "-m", "famille_tui", "serve", *DEMO, "--port", "0",
          "--data", str(data)],
         stdin=subprocess.DEVNULL, capture_output=True, preexec_fn=_no_room, timeout=60,
         check=False,
@@ -307,7 +326,7 @@ def test_too_little_free_space_stops_the_start_with_a_sentence(
     tmp_path: Path, stopped: list[Served]
 ) -> None:
     # More free space asked than any disk has: the check itself is what is tested.
-    served = serve(tmp_path, "--demo", "--port", "0", "--data", str(tmp_path / "p.sqlite3"),
+    served = serve(tmp_path, *DEMO, "--port", "0", "--data", str(tmp_path / "p.sqlite3"),
                    env={"FAMILLE_TUI_PORTAL_MIN_FREE_BYTES": str(2**62)})
     stopped.append(served)
     _exits_with_a_french_sentence(served, "place")
@@ -350,7 +369,7 @@ def test_1100_held_connections_do_not_make_the_portal_unreachable(
 ) -> None:
     data = tmp_path / "portal.sqlite3"
     shutil.copyfile(demo_database, data)
-    served = serve(tmp_path, "--demo", "--port", "0", "--data", str(data),
+    served = serve(tmp_path, *DEMO, "--port", "0", "--data", str(data),
                    preexec=_few_descriptors)
     stopped.append(served)
     assert served.origin, served.text()
@@ -389,7 +408,7 @@ def test_unfinished_requests_are_timed_out(
 ) -> None:
     data = tmp_path / "portal.sqlite3"
     shutil.copyfile(demo_database, data)
-    served = serve(tmp_path, "--demo", "--port", "0", "--data", str(data),
+    served = serve(tmp_path, *DEMO, "--port", "0", "--data", str(data),
                    env={"FAMILLE_TUI_PORTAL_HEADER_TIMEOUT": "1",
                         "FAMILLE_TUI_PORTAL_REQUEST_TIMEOUT": "2"})
     stopped.append(served)
