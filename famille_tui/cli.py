@@ -77,9 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="lance le portail de référence intégré",
-        description="Lance le portail de référence (API Famille) et, à côté, sur son propre "
-        "port, le service PayFiP de démonstration.",
-        epilog="Exemple : famille-tui serve --port 8765 --data /tmp/portail.sqlite3",
+        description="Lance le portail de référence (API Famille). Avec --demo : celui de la "
+        "démonstration (mots de passe connus, e-mails lisibles par tous) et, à côté, sur son "
+        "propre port, le service PayFiP de démonstration.",
+        epilog="Exemples :\n  famille-tui serve --demo --port 8765 --data /tmp/portail.sqlite3\n"
+        "  famille-tui serve --host 0.0.0.0 --public-origin https://portail.example.fr",
     )
     add_serve_arguments(serve)
     payfip = sub.add_parser(

@@ -83,6 +83,13 @@ log = logging.getLogger(__name__)
 ALLOWED_PAYMENT_HOSTS = frozenset({"www.payfip.gouv.fr", "www.tipi.budget.gouv.fr"})
 #: Seconds each long poll asks the portal to wait.
 POLL_WAIT_SECONDS = 25
+#: A still-pending answer that comes early (a portal that answers the long poll at once got
+#: ≈ 20 requests a second) is followed by a pause: 5 s after the poll started the first
+#: time, then twice as long each time in a row, up to 20 s — 5 polls in the first minute,
+#: then 3 a minute at most, whatever the portal does. A poll that ran its course starts
+#: the series again (a portal that stopped and came back is asked again soon).
+FIRST_EARLY_PAUSE_SECONDS = 5.0
+MIN_POLL_INTERVAL_SECONDS = 20.0
 #: Longest pause between two tries while the portal cannot be reached.
 BACKOFF_CAP_SECONDS = 30.0
 MAX_PAYMENT_URL_LENGTH = 4096
@@ -497,7 +504,9 @@ async def wait_for_payment(
     the last known, still pending, state is returned).
 
     Network failures (and 5xx/429 answers) never end the wait: it tries again after
-    1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`.
+    1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`. A
+    still-pending answer that comes early is followed by a pause (5, 10, then 20 s between
+    the starts of two polls, see FIRST_EARLY_PAUSE_SECONDS), whatever the portal does.
     SessionExpired and NotFound are raised to the caller (the face asks the password
     again and calls this again). When `journal` is given, a final payment is removed from
     it. `on_event` may be a plain function or a coroutine function."""
@@ -505,6 +514,7 @@ async def wait_for_payment(
     deadline = None if max_seconds is None else start + max(0.0, max_seconds)
     last: Payment | None = None
     failures = 0
+    early = 0  # still-pending answers in a row that came before the floor
     last_error: FamilleError | None = None
 
     def remaining() -> float | None:
@@ -515,6 +525,7 @@ async def wait_for_payment(
         left = remaining()
         # Round up: a sub-second remainder must not turn into a busy loop of wait=0 polls.
         wait = poll_wait if left is None else max(0, min(poll_wait, math.ceil(left)))
+        poll_started = time.monotonic()
         try:
             payment = await client.payment(payment_id, wait=wait)
         except FamilleError as error:
@@ -565,6 +576,21 @@ async def wait_for_payment(
         await _emit(
             on_event, WaitEvent("waiting", payment=payment, elapsed=time.monotonic() - start)
         )
+        # The floor between two polls, here on the client: whatever the portal does.
+        took = time.monotonic() - poll_started
+        if took >= MIN_POLL_INTERVAL_SECONDS:
+            early, pause = 0, 0.0
+        else:
+            floor = min(MIN_POLL_INTERVAL_SECONDS, FIRST_EARLY_PAUSE_SECONDS * 2**early)
+            early += 1
+            pause = floor - took
+        left = remaining()
+        if left is not None and left <= pause:
+            if left > 0:
+                await sleep(left)
+            break
+        if pause > 0:
+            await sleep(pause)
     if last is not None:
         return last
     assert last_error is not None

@@ -143,8 +143,9 @@ async def test_activation_of_bernard_from_the_outbox(make_app: Any, portal: Any)
         assert not field(app, "confirm_password").has_class("-invalid")
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="back to login")
+        await wait_until(pilot, lambda: app.focused is field(app, "password").input,
+                         what="the password to type")
         assert field(app, "login").value == "bernard"
-        assert app.focused is field(app, "password").input
         await pilot.press(*"Nouveau-mot2passe", "enter")
         await wait_until(pilot, lambda: in_family_space(app), what="bernard logged in")
         assert app.session.family_name.startswith("Famille Bernard")
