@@ -37,16 +37,15 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textual.widgets._footer import FooterKey  # noqa: E402
 
 from famille_tui.client.config import LaunchOptions, PortalProfile, Settings  # noqa: E402
 from famille_tui.client.credentials import CredentialStore  # noqa: E402
 from famille_tui.client.kiosk import hash_staff_code  # noqa: E402
+from famille_tui.client.session import FollowedPayment, PaymentPage  # noqa: E402
 from famille_tui.portal.launcher import PortalProcess, start_portal  # noqa: E402
 from famille_tui.tui.app import FamilleApp  # noqa: E402
 from famille_tui.tui.kiosk.app import KioskApp  # noqa: E402
 from famille_tui.tui.kiosk.payment import KioskPaymentScreen  # noqa: E402
-from famille_tui.tui.payment_watch import Watched  # noqa: E402
 from famille_tui.tui.screens.invoices import InvoicesScreen  # noqa: E402
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen  # noqa: E402
 from famille_tui.tui.widgets.form import FormField  # noqa: E402
@@ -107,7 +106,7 @@ class Tour:
         """Whether the footer shows the keys the screen has now (it is rebuilt a refresh or
         two after focus moves or a key is enabled)."""
         screen = self.app.screen
-        keys = [k for k in screen.query(FooterKey) if not k.has_class("-command-palette")]
+        keys = [k for k in screen.query("FooterKey") if not k.has_class("-command-palette")]
         if not keys:
             return True  # a dialog: the footer is the screen's under it
         palette = self.app.COMMAND_PALETTE_BINDING
@@ -126,7 +125,7 @@ class Tour:
             await self.until(self.footer_is_current, timeout=3.0)
         except RuntimeError:
             screen = self.app.screen
-            shown = sorted(k.key for k in screen.query(FooterKey))
+            shown = sorted(k.key for k in screen.query("FooterKey"))
             wanted = sorted(key for key, (_, b, _, _) in screen.active_bindings.items() if b.show)
             print(f"  ! {name}: the footer shows {shown}, the screen has {wanted}",
                   file=sys.stderr)
@@ -176,19 +175,20 @@ def steady_url(url: str, origin: str) -> str:
     return re.sub(r"(?<=[?&]exer=)[^&]+", str(TODAY.year), url)
 
 
-def steady_payment(watched: Watched, origin: str) -> None:
+def steady_payment(watched: FollowedPayment, origin: str) -> None:
     """Make the followed payment's random parts fixed (before its screen is redrawn)."""
     watched.started = 1000.0  # the screens' clock is set to 1083: « 1 min 23 s »
-    if watched.payment_url:
-        watched.payment_url = steady_url(watched.payment_url, origin)
-    if watched.short_url:
-        watched.short_url = f"{STEADY_ORIGIN}/p/{STEADY_PAYMENT_ID}"
+    url = steady_url(watched.payment_url, origin) if watched.payment_url else None
+    short = f"{STEADY_ORIGIN}/p/{STEADY_PAYMENT_ID}" if watched.short_url else None
+    if watched.page is not None:
+        watched.page = PaymentPage(watched.page.payment, url=url, short_url=short,
+                                   refusal=watched.page.refusal)
     if watched.payment is not None:
         update: dict[str, Any] = {"reference": STEADY_REFERENCE}
-        if watched.payment_url:
-            update["payment_url"] = watched.payment_url
-        if watched.short_url:
-            update["short_url"] = watched.short_url
+        if url:
+            update["payment_url"] = url
+        if short:
+            update["short_url"] = short
         if watched.payment.authorization_number:
             update["authorization_number"] = STEADY_AUTHORIZATION
         watched.payment = watched.payment.model_copy(update=update)
@@ -294,7 +294,8 @@ async def tour_start(t: Tour) -> None:
     await t.shot("05-connexion-remplie")
     await t.type("password", "demo-martin")
     await t.pilot.press("enter")
-    await t.until(lambda: t.app.logged_in and t.app.remaining_cents is not None)
+    await t.until(lambda: t.app.logged_in and t.app.session is not None
+                  and t.app.session.remaining_cents is not None)
     await t.on("FamilyScreen")
     await t.shot("06-famille")
     await t.pilot.press("2")
@@ -371,7 +372,8 @@ async def log_in(t: Tour, login: str = "martin", password: str = "demo-martin") 
     await t.type("login", login)
     await t.type("password", password)
     await t.pilot.press("enter")
-    await t.until(lambda: t.app.logged_in and t.app.remaining_cents is not None)
+    await t.until(lambda: t.app.logged_in and t.app.session is not None
+                  and t.app.session.remaining_cents is not None)
     await t.on("FamilyScreen")
 
 

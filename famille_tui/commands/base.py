@@ -2,9 +2,9 @@
 
 A command is `handler(ctx, args) -> int` (or an async one); it talks to the portal only through
 `ctx.session()`, which resolves the portal, the login and the password and yields a logged-in
-`PortalConnector` of the portal's dialect. Errors are raised, never printed by the command:
-`famille_tui.commands.run_command` turns each into one French line on stderr and its exit
-code.
+`FamilySession` (the same object the TUI and the screen-reader face are views over). Errors are
+raised, never printed by the command: `famille_tui.commands.run_command` turns each into one
+French line on stderr and its exit code.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from famille_tui.commands.output import Output, OutputMode
 if TYPE_CHECKING:
     from famille_tui.client.config import LaunchOptions, PortalProfile
     from famille_tui.client.credentials import CredentialStore
-    from famille_tui.client.payments import PaymentJournal
-    from famille_tui.client.portals import PortalConnector
+    from famille_tui.client.portals.base import PortalConnector
+    from famille_tui.client.session import FamilySession, SessionPolicy
 
 
 class ExitCode(IntEnum):
@@ -104,8 +104,11 @@ class CommandContext:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
+        connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
     ) -> None:
         self.args = args
+        #: Makes the portal's connector (default: `connector_for`, from the portal's dialect).
+        self.connector_factory = connector_factory
         self.debug: bool = bool(getattr(args, "debug", False))
         self.stdin = stdin or sys.stdin
         self.out = Output(output_mode(args), stdout, stderr)
@@ -122,25 +125,21 @@ class CommandContext:
     def options(self) -> LaunchOptions:
         """Settings and command-line choices, read only when a command needs them."""
         if self._options is None:
-            from famille_tui.client.config import LaunchOptions, load_settings, normalize_portal_url
+            from famille_tui.client.config import launch_options, load_settings
 
             settings = load_settings()
-            portal_url = getattr(self.args, "portal", None)
-            if portal_url:
-                try:
-                    portal_url = normalize_portal_url(portal_url)
-                except ConfigError as error:
-                    raise UsageError(f"--portal : {error.message}") from error
-            self._options = LaunchOptions(
-                settings=settings,
-                portal_url=portal_url,
-                commune=getattr(self.args, "commune", None),
-                login=getattr(self.args, "login", None),
-                dialect=getattr(self.args, "dialect", None),
-                kiosk=bool(getattr(self.args, "kiosk", None) or settings.kiosk),
-                demo=settings.demo,
-                debug=self.debug,
-            )
+            try:
+                self._options = launch_options(
+                    settings,
+                    portal=getattr(self.args, "portal", None),
+                    commune=getattr(self.args, "commune", None),
+                    login=getattr(self.args, "login", None),
+                    dialect=getattr(self.args, "dialect", None),
+                    kiosk=bool(getattr(self.args, "kiosk", None)),
+                    debug=self.debug,
+                )
+            except ConfigError as error:
+                raise UsageError(f"--portal : {error.message}") from error
         return self._options
 
     def portal(self) -> PortalProfile:
@@ -197,15 +196,18 @@ class CommandContext:
     def confirm(self, question: str) -> bool:
         return self.ask(f"{question} [o/N] ").lower() in ("o", "oui", "y", "yes")
 
-    # -- credentials --------------------------------------------------------------------
+    # -- the session --------------------------------------------------------------------
+
+    @property
+    def policy(self) -> SessionPolicy:
+        """What this run may do (keyring, journal, payment pages), as in every face."""
+        from famille_tui.client.session import SessionPolicy
+
+        return SessionPolicy.from_options(self.options)
 
     def credential_store(self) -> CredentialStore | None:
-        """The OS keyring; None in kiosk mode, where it is never read nor written."""
-        if self.options.kiosk:
-            return None
-        from famille_tui.client.credentials import CredentialStore
-
-        return CredentialStore()
+        """The OS keyring; None when the policy says nothing is remembered (kiosk)."""
+        return self.policy.credential_store()
 
     def resolve_login(self, portal_url: str) -> str:
         """`--login`, else FAMILLE_TUI_LOGIN, else the one login remembered for this portal,
@@ -255,21 +257,25 @@ class CommandContext:
     @asynccontextmanager
     async def session(
         self, *, authenticated: bool = True, login: str | None = None
-    ) -> AsyncIterator[PortalConnector]:
-        """The connector of this run's portal (its dialect: the config's, `--dialect`, or
-        told from the URL), logged in (as `login`, else the login this run resolves) unless
-        `authenticated` is False; the session is closed on the portal at the end, whatever
-        happens."""
+    ) -> AsyncIterator[FamilySession]:
+        """The `FamilySession` of this run's portal, logged in (as `login`, else the login
+        this run resolves) unless `authenticated` is False; closed at the end (the session
+        ends on the portal too), whatever happens."""
+        from famille_tui.client.session import FamilySession
+
         portal = self.portal()
+        # The connector through `connector()`: a portal address its dialect cannot take is
+        # a usage error (exit 2), said before the password is asked.
+        connector = self.connector()
         password = None
         if authenticated:
             login = login or self.resolve_login(portal.url)
             password, self.password_source = self.resolve_password(portal.url, login)
-        client = self.connector()
-        async with client:
+        session = FamilySession(portal, self.policy, connector_factory=lambda _p: connector)
+        try:
             if authenticated and login is not None and password is not None:
                 try:
-                    await client.login(login, password)
+                    await session.login(login, password)
                 except InvalidCredentials as error:
                     if self.password_source == "keyring":
                         raise InvalidCredentials(
@@ -278,37 +284,19 @@ class CommandContext:
                         ) from error
                     raise
                 self.login_used, self.password_used = login, password
-            try:
-                yield client
-            finally:
-                if client.logged_in:
-                    await client.logout()
+            yield session
+        finally:
+            await session.close()
 
     def connector(self) -> PortalConnector:
-        """A connector (not logged in) for this run's portal."""
+        """A connector (not logged in) for this run's portal, for `doctor`, which checks
+        the portal itself rather than a family's session."""
+        portal = self.portal()
+        if self.connector_factory is not None:
+            return self.connector_factory(portal)
         from famille_tui.client.portals import connector_for
 
-        portal = self.portal()
         try:
             return connector_for(portal.url, dialect=portal.dialect)
         except ConfigError as error:
             raise UsageError(error.message) from error
-
-    def demo(self) -> bool:
-        """Whether the embedded sandbox may be opened as a payment page: demo mode, or a
-        portal reached over http on this machine (which can only be the embedded one, since
-        http is refused on any other host)."""
-        from urllib.parse import urlsplit
-
-        from famille_tui.client.config import is_loopback_host
-
-        if self.options.demo:
-            return True
-        parts = urlsplit(self.portal().url)
-        return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
-
-    def journal(self) -> PaymentJournal:
-        """The payment journal: the state directory, or memory only in kiosk mode."""
-        from famille_tui.client.payments import PaymentJournal
-
-        return PaymentJournal.for_user(kiosk=self.options.kiosk)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import webbrowser
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -67,11 +66,8 @@ EXIT_FOR_STATUS = {
 
 async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
     from famille_tui.api import check_email
-    from famille_tui.client.payments import (
-        new_idempotency_key,
-        start_payment,
-        wait_for_payment,
-    )
+    from famille_tui.client.errors import PaymentHostNotAllowed
+    from famille_tui.client.payments import new_idempotency_key
 
     email: str | None = None
     if args.email is not None:
@@ -79,43 +75,33 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
             email = check_email(args.email)
         except ValueError as error:
             raise UsageError(f"--email : {error}") from None
-    demo = ctx.demo()
-    journal = ctx.journal()
-    from famille_tui.client.portals import Capability
-
-    async with ctx.session() as client:
-        invoices = await invoices_by_number(client, args.numbers)
-        most = client.payment_terms.max_invoices_per_payment
-        if most is not None and len(invoices) > most:
-            raise UsageError(
-                f"Ce portail paie au plus {most} facture{'s' if most > 1 else ''} à la fois : "
-                "lancez « famille-tui pay NUMÉRO » pour chacune.")
+    async with ctx.session() as session:
+        invoices = await invoices_by_number(session, args.numbers)
+        email = email or await session.receipt_email()
         if email is None:
-            email = client.account.email if client.account and client.account.email else None
-            if email is None and client.offers(Capability.PROFILE):
-                email = (await client.profile()).email
-            if email is None:
-                raise UsageError("Ce portail ne donne pas votre adresse électronique : "
-                                 "précisez-la avec --email.")
-        payment = await start_payment(client, invoices, email, journal=journal,
-                                      idempotency_key=new_idempotency_key(), demo=demo)
+            raise UsageError("Aucune adresse e-mail connue pour le justificatif : "
+                             "précisez --email.")
+        page = await session.start_payment(invoices, email,
+                                           idempotency_key=new_idempotency_key())
+        payment = page.payment
         numbers = ", ".join(i.number for i in invoices)
         ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
                      f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
                      f"(référence {payment.reference}).")
-        retyped = client.retyped_values(payment)
-        if retyped:
+        if page.retyped:
             ctx.out.note("La page de paiement de l'État vous demandera de saisir : "
-                         + " ; ".join(f"{v.label} : {v.value}" for v in retyped) + ".")
-        present_payment_page(ctx, payment, no_browser=args.no_browser, demo=demo,
-                             portal_url=client.base_url)
+                         + " ; ".join(f"{v.label} : {v.value}" for v in page.retyped) + ".")
+        if page.url is None:
+            # The payment exists (journaled: `payments` follows it), its page is not opened.
+            raise PaymentHostNotAllowed(page.refusal)
+        present_payment_page(ctx, page.url, no_browser=args.no_browser)
         if args.wait is None:
             _show(ctx, payment, waited=False)
             return int(ExitCode.OK)
         max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
         try:
-            final = await wait_for_payment(client, payment.id, on_event=_reporter(ctx),
-                                           max_seconds=max_seconds, journal=journal)
+            final = await session.wait(payment.id, on_event=_reporter(ctx),
+                                       max_seconds=max_seconds)
         except asyncio.CancelledError:
             ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
                          "expiration ; « famille-tui payments » dira son résultat.")
@@ -142,21 +128,13 @@ def _reporter(ctx: CommandContext) -> Callable[[WaitEvent], None]:
     return report
 
 
-def present_payment_page(
-    ctx: CommandContext, payment: Payment, *, no_browser: bool, demo: bool, portal_url: str
-) -> None:
-    """Open the (checked) payment page, or show its address and a QR code."""
-    from famille_tui.client.payments import check_payment_url
+def present_payment_page(ctx: CommandContext, url: str, *, no_browser: bool) -> None:
+    """Open the payment page (`url`, allowed by the session's policy), or show its address
+    and a QR code."""
+    from famille_tui.client.browser import open_in_browser
 
-    # start_payment has checked it already; checked again right where it is opened, because
-    # opening is the dangerous step and this line must never be separated from its check.
-    url = check_payment_url(payment.payment_url, portal_url=portal_url, demo=demo)
     if not no_browser:
-        try:
-            opened = webbrowser.open(url, new=2)
-        except webbrowser.Error:
-            opened = False
-        if opened:
+        if open_in_browser(url):
             ctx.out.note(f"Page de paiement ouverte dans le navigateur : {url}")
             return
         ctx.out.note("Aucun navigateur n'a pu être ouvert : ouvrez cette adresse, ou "

@@ -13,17 +13,11 @@ from collections.abc import Sequence
 from famille_tui.api import Invoice, InvoiceFilter, Payment, PaymentStatus, check_email
 from famille_tui.client import (
     FamilleError,
-    PaymentHostNotAllowed,
     ResumedPayment,
-    SessionExpired,
     TransportError,
     WaitEvent,
-    check_payment_url,
     new_idempotency_key,
     outcome_message,
-    resume_journal,
-    start_payment,
-    wait_for_payment,
 )
 from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
 from famille_tui.plain.session import Failed, Session
@@ -52,7 +46,7 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
             f"{amount_words(invoice.remaining_cents)}."
         )
     try:
-        default_email: str | None = session.call(lambda: session.client.profile()).email
+        default_email = session.call(session.family_session.receipt_email)
     except Failed:
         default_email = None
     email = ask_text(
@@ -70,19 +64,11 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
     key = new_idempotency_key()
     while True:
         try:
-            payment = session.run(
-                lambda: start_payment(
-                    session.client, invoices, email, journal=session.journal,
-                    idempotency_key=key, demo=session.options.demo,
-                )
-            )
+            page = session.run(lambda: session.family_session.start_payment(
+                invoices, email, idempotency_key=key))
             break
-        except SessionExpired as error:
-            session.say(speakable(error.message))
-            session.reauthenticate()
-        except PaymentHostNotAllowed as error:
-            session.error(error)
-            return
+        except Failed:
+            return  # the re-login was given up: already said
         except TransportError as error:
             session.error(error)
             if not ask_yes_no(
@@ -96,8 +82,12 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
         except KeyboardInterrupt:
             session.say("Opération interrompue.")
             return
-    open_payment_page(session, payment.payment_url)
-    follow(session, payment)
+    if page.url is None:
+        # The payment exists on the portal; its page is not opened. Say what becomes of it.
+        session.say("Erreur : " + speakable(page.refusal or ""))
+        return
+    open_payment_page(session, page.url)
+    follow(session, page.payment)
 
 
 def open_payment_page(session: Session, url: str) -> None:
@@ -153,12 +143,14 @@ def follow(session: Session, payment: Payment) -> Payment | None:
             elapsed = duration_words(time.monotonic() - started)
             session.say(f"Toujours en attente du paiement, depuis {elapsed}.")
 
+    family_session = session.family_session
+    if family_session.followed(payment.id) is None:
+        family_session.track(payment)
+
     async def wait() -> Payment:
         ticker = asyncio.create_task(still_waiting()) if interval > 0 else None
         try:
-            return await wait_for_payment(
-                session.client, payment.id, on_event=on_event, journal=session.journal
-            )
+            return await family_session.wait(payment.id, on_event=on_event)
         finally:
             if ticker is not None:
                 ticker.cancel()
@@ -179,7 +171,7 @@ def follow(session: Session, payment: Payment) -> Payment | None:
 def say_paid_invoices(session: Session, payment: Payment) -> None:
     """« Réglée » and « Reste à payer » as the portal now has them."""
     try:
-        listing = session.call(lambda: session.client.invoices(InvoiceFilter.ALL))
+        listing = session.call(lambda: session.family_session.invoices(InvoiceFilter.ALL))
     except Failed:
         return
     for invoice in listing.invoices:
@@ -196,14 +188,14 @@ def say_paid_invoices(session: Session, payment: Payment) -> None:
 
 
 def pending_count(session: Session) -> int:
-    return len(session.journal.entries(portal_url=session.client.base_url, login=session.login))
+    return session.family_session.pending_count()
 
 
 def resume(session: Session, *, at_login: bool) -> None:
     """Check every journaled payment of this account: say the outcome of those that ended,
     and offer to wait for (or reopen) those still pending."""
     results: list[ResumedPayment] = session.call(
-        lambda: resume_journal(session.client, session.journal)
+        lambda: session.family_session.resume(follow=False)
     )
     if not results:
         if not at_login:
@@ -236,33 +228,16 @@ def resume(session: Session, *, at_login: bool) -> None:
             session.say("Ce paiement reste suivi.")
             continue
         if number == 2:
-            try:
-                url = check_payment_url(
-                    result.payment.payment_url, portal_url=session.client.base_url,
-                    demo=session.options.demo,
-                )
-            except PaymentHostNotAllowed as error:
-                session.error(error)
+            page = session.family_session.payment_page(result.payment)
+            if page.url is None:
+                session.say("Erreur : " + speakable(page.refusal or ""))
                 continue
-            open_payment_page(session, url)
+            open_payment_page(session, page.url)
         follow(session, result.payment)
-
-
-def hand_over(session: Session) -> None:
-    """Kiosk, end of a session: nothing of this family stays on the machine; a payment still
-    pending goes on at the portal, and the parent is told how to check it from home."""
-    entries = session.journal.entries(portal_url=session.client.base_url, login=session.login)
-    for entry in entries:
-        session.say(
-            f"Paiement de {amount_words(entry.amount_cents)} encore en attente : s'il est "
-            "terminé, les factures seront « Réglée » dans « Mes factures » de votre Espace "
-            "famille, que vous pouvez consulter depuis chez vous."
-        )
-        session.journal.remove(entry.payment_id)
 
 
 def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-__all__ = ["follow", "hand_over", "open_payment_page", "pay", "pending_count", "resume"]
+__all__ = ["follow", "open_payment_page", "pay", "pending_count", "resume"]

@@ -9,7 +9,6 @@ import threading
 
 import pytest
 
-from famille_tui.api import Payment
 from famille_tui.portal.launcher import PortalProcess
 from tests.cli.conftest import MARTIN_PASSWORD, Cli
 from tests.support.drift import DriftProxy
@@ -76,11 +75,11 @@ def test_a_journey_on_espace_citoyens(cli: Cli, portal: PortalProcess,
 
     original = pay_command.present_payment_page
 
-    def present(ctx: object, payment: Payment, **kwargs: object) -> None:
+    def present(ctx: object, url: str, **kwargs: object) -> None:
         # Where the command shows the address, the parent opens it (on another device).
-        result["url"] = payment.payment_url
+        result["url"] = url
         started.set()
-        original(ctx, payment, **kwargs)  # type: ignore[arg-type]
+        original(ctx, url, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pay_command, "present_payment_page", present)
     try:

@@ -83,6 +83,12 @@ class Capability(StrEnum):
         """The French name of what is missing, for « … : non proposé par ce portail »."""
         return _LABELS[self]
 
+    @property
+    def not_offered(self) -> str:
+        """« L'entourage : non proposé par ce portail. » (NotOffered's message): what every
+        face says of a capability its portal lacks."""
+        return _missing(self).message
+
 
 _LABELS: dict[Capability, str] = {
     Capability.ACTIVATION: "La première connexion",

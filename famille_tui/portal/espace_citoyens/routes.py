@@ -34,7 +34,7 @@ from famille_tui.portal.espace_citoyens.store import (
 )
 from famille_tui.portal.pdf import invoice_pdf
 from famille_tui.portal.problems import ApiProblem
-from famille_tui.portal.routers.accounts import authenticate, clear_failures
+from famille_tui.portal.routers.accounts import authenticated, clear_failures
 
 router = APIRouter(include_in_schema=False)
 
@@ -204,35 +204,30 @@ def _return_target(site: Site, return_url: str) -> str:
     return f"{site.tenant.root}CompteCitoyen"
 
 
-async def _check_credentials(
+async def _log_in(
     db: sqlite3.Connection, state: PortalState, site: Site, username: str, password: str
-) -> tuple[sqlite3.Row | None, str | None]:
-    """(account, None) when right, (None, the French message to show) otherwise."""
-    username, password = username.strip(), password
+) -> tuple[str | None, str | None]:
+    """(the new session's id, None) when right, (None, the French message to show)
+    otherwise. The same attempts, counts and locks as the Famille API's logins."""
+    username = username.strip()
     if not username or not password:
         return None, "Saisissez votre identifiant et votre mot de passe."
     if len(username) > MAX_LOGIN_CHARS or len(password) > MAX_PASSWORD_CHARS:
         return None, "Identifiant ou mot de passe incorrect."
+    commune = site.tenant.commune
     try:
-        account, new_hash = await authenticate(db, state, site.tenant.commune, username,
-                                               password)
+        async with authenticated(db, state, commune, username, password) as (account, new_hash):
+            def run() -> str:
+                with transaction(db):
+                    clear_failures(db, commune, username)
+                    if new_hash is not None:
+                        # Older argon2 settings: the hash follows them now the password is known.
+                        db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?",
+                                   (new_hash, account["id"]))
+                    return open_session(db, site.tenant, account["id"])
+            return await run_in_threadpool(run), None
     except ApiProblem as problem:
         return None, problem.message
-    if new_hash is not None:
-        def store() -> None:
-            with transaction(db):
-                db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?",
-                           (new_hash, account["id"]))
-        await run_in_threadpool(store)
-    return account, None
-
-
-async def _open(db: sqlite3.Connection, site: Site, account: sqlite3.Row) -> str:
-    def run() -> str:
-        with transaction(db):
-            clear_failures(db, site.tenant.commune, account["login"])
-            return open_session(db, site.tenant, account["id"])
-    return await run_in_threadpool(run)
 
 
 def _session_cookie(request: Request, response: Response, session_id: str) -> None:
@@ -254,12 +249,10 @@ async def logon(request: Request, db: Db, state: State, site: SiteDep) -> Respon
                                        fields.get(TOKEN_FIELD)):
         return _server_error(site, "Le jeton anti-falsification est absent ou invalide.")
     username = fields.get("username", "")[:MAX_LOGIN_CHARS + 1]
-    account, error = await _check_credentials(db, state, site, username,
-                                              fields.get("password", ""))
-    if account is None:
+    session_id, error = await _log_in(db, state, site, username, fields.get("password", ""))
+    if session_id is None:
         return _form_page(request, site, lambda token: _logon_page(
             site, token, error=error, username=username.strip()[:MAX_LOGIN_CHARS]))
-    session_id = await _open(db, site, account)
     response = RedirectResponse(_return_target(site, fields.get("ReturnUrl", "")), 302)
     _session_cookie(request, response, session_id)
     return response
@@ -276,11 +269,10 @@ async def logon_ajax(request: Request, db: Db, state: State, site: SiteDep) -> R
     `{"Status": "KO", "Message": …}`. No anti-forgery token, as the public client sends."""
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    account, error = await _check_credentials(db, state, site, fields.get("username", ""),
-                                              fields.get("password", ""))
-    if account is None:
+    session_id, error = await _log_in(db, state, site, fields.get("username", ""),
+                                      fields.get("password", ""))
+    if session_id is None:
         return JSONResponse({"Status": "KO", "Message": error})
-    session_id = await _open(db, site, account)
     response = JSONResponse({"Status": "OK", "locationHref": _return_target(
         site, fields.get("returnUrl", ""))})
     _session_cookie(request, response, session_id)

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from famille_tui.client.config import PortalProfile, commune_slug
+from famille_tui.client.display import shown
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
@@ -77,7 +78,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
 
         Slow the first time (the OS keyring is probed): see `_probe_keyring`."""
         store = self.famille.credential_store
-        if not store.available:
+        if store is None or not store.available:
             return False, []
         portal = self.famille.portal
         if portal is None:
@@ -91,13 +92,14 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         return True, logins[:3]
 
     def compose(self) -> ComposeResult:
-        # The kiosk never touches the keyring; an app without a store yet probes it after
+        # A kiosk never touches the keyring; an app without a store yet probes it after
         # the first frame (`on_mount`), the form being shown until then.
-        known = not self.famille.kiosk and self.famille.credential_store_ready
+        remembers = self.famille.remembers_passwords
+        known = remembers and self.famille.credential_store_ready
         available, remembered = self._keyring_state() if known else (True, [])
         with VerticalScroll(classes="page"):
-            yield Static(f"Espace famille — {self.famille.commune_name}", classes="title",
-                         id="login-title")
+            yield Static(shown(f"Espace famille — {self.famille.commune_name}"),
+                         classes="title", id="login-title")
             with Vertical(id="remembered", classes="" if remembered else "hidden"):
                 yield from self._remembered_buttons(remembered)
                 with Horizontal(classes="buttons"):
@@ -108,7 +110,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
                                 placeholder="votre identifiant")
                 yield FormField("Mot de passe", "password", password=True,
                                 placeholder="votre mot de passe")
-                if not self.famille.kiosk:
+                if remembers:
                     yield Case(REMEMBER_LABEL if available else NO_KEYRING_LABEL,
                                id="remember", disabled=not available)
                 with Horizontal(classes="buttons"):
@@ -150,7 +152,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        if not self.famille.kiosk and not self.famille.credential_store_ready:
+        if self.famille.remembers_passwords and not self.famille.credential_store_ready:
             self._probe_keyring()
         portal = self.famille.portal
         if portal is not None and portal.name == commune_slug(portal.url):
@@ -197,9 +199,9 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             return  # the slug will do; the login itself will say if the portal is away
         for commune in communes:
             if commune.slug == commune_slug(portal.url):
-                self.famille.portal = PortalProfile(name=commune.name, url=portal.url)
+                self.famille.rename_portal(commune.name)
                 self.query_one("#login-title", Static).update(
-                    f"Espace famille — {commune.name}")
+                    shown(f"Espace famille — {commune.name}"))
 
     def on_screen_resume(self) -> None:
         # Back here after a logout: the password typed before must not still be there.
@@ -229,12 +231,13 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     @on(Button.Pressed, "#forget")
     def _forget(self) -> None:
         portal = self.famille.portal
-        if portal is None:
+        store = self.famille.credential_store
+        if portal is None or store is None:
             return
         for button in self.query(".remembered-login").results(Button):
             if button.name:
                 try:
-                    self.famille.credential_store.forget(portal.url, button.name)
+                    store.forget(portal.url, button.name)
                 except CredentialStoreUnavailable as error:
                     self.query_one(Notice).show(error.message)
                     return
@@ -246,7 +249,8 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     def _login_remembered(self, event: Button.Pressed) -> None:
         login = event.button.name or ""
         portal = self.famille.portal
-        password = self.famille.credential_store.get(portal.url, login) if portal else None
+        store = self.famille.credential_store
+        password = store.get(portal.url, login) if portal and store else None
         if not password:
             self.query_one("#field-login", FormField).value = login
             self._show_form()
@@ -322,9 +326,10 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         elif isinstance(error, InvalidCredentials) and remembered:
             # The password was changed elsewhere: the remembered one is useless now.
             portal = self.famille.portal
-            if portal is not None:
+            store = self.famille.credential_store
+            if portal is not None and store is not None:
                 with contextlib.suppress(CredentialStoreUnavailable):
-                    self.famille.credential_store.forget(portal.url, login)
+                    store.forget(portal.url, login)
             self.query_one("#field-login", FormField).value = login
             self._show_form()
             notice.show("Le mot de passe retenu n'est plus le bon (il a peut-être été "
@@ -344,7 +349,8 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         page = self.query_one(".page")
         restore = start_loading(page)
         try:
-            await self.famille.login(login, password)
+            await self.session.login(login, password)
+            await self.famille.enter_family_space()
         except FamilleError as error:
             # The loading state ends first: focus can only move once the page is back.
             stop_loading(page, restore)
@@ -353,9 +359,9 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         stop_loading(page, restore)
         notice.clear()
         self.query_one("#field-password", FormField).value = ""
-        if remember and self.famille.portal is not None:
+        store = self.famille.credential_store
+        if remember and self.famille.portal is not None and store is not None:
             try:
-                self.famille.credential_store.save(self.famille.portal.url, login, password)
+                store.save(self.famille.portal.url, login, password)
             except CredentialStoreUnavailable as error:
                 self.notify(error.message, title="Se souvenir de moi", severity="warning")
-        await self.famille.enter_family_space()

@@ -73,7 +73,7 @@ class SessionPasswordScreen(FamilleModal):
         dialog = self.query_one(".dialog")
         restore = start_loading(dialog)
         try:
-            await self.famille.client.relogin(password)
+            await self.session.relogin(password)
         except AccountLocked as error:
             notice.show(locked_message(error))
             return

@@ -67,6 +67,7 @@ from famille_tui.api import (
     check_email,
 )
 from famille_tui.client.config import is_loopback_host, normalize_portal_url
+from famille_tui.client.display import clean_message
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
@@ -76,15 +77,18 @@ from famille_tui.client.errors import (
     NotFound,
     PaymentRejected,
     PortalProtocolError,
+    PortalTimeout,
     PortalUnreachable,
     SessionExpired,
     ValidationFailed,
 )
 from famille_tui.client.portal_client import (
+    ACCEPT_ENCODING,
+    DEADLINE_FACTOR,
     MAX_JSON_BYTES,
     MAX_PDF_BYTES,
+    PDF_DEADLINE_FACTOR,
     USER_AGENT,
-    clean_message,
     map_transport_error,
     read_limited,
     without_terminal_controls,
@@ -219,7 +223,9 @@ class EspaceCitoyensConnector(PortalConnector):
             verify=True,
             follow_redirects=False,
             trust_env=not is_loopback_host(self._root_url.host),
-            headers={"User-Agent": USER_AGENT, "Accept-Language": "fr-FR,fr;q=0.9"},
+            # Only the codings read_limited decodes, bounded (never br or zstd).
+            headers={"User-Agent": USER_AGENT, "Accept-Language": "fr-FR,fr;q=0.9",
+                     "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     # --- state ---------------------------------------------------------------------------
@@ -279,15 +285,23 @@ class EspaceCitoyensConnector(PortalConnector):
         ajax: bool = False, max_bytes: int = MAX_JSON_BYTES,
     ) -> _Answer:
         headers = {"X-Requested-With": "XMLHttpRequest"} if ajax else {}
+        # A whole request (connection, every byte of the answer) within a deadline, as the
+        # Famille API's: a portal dripping one byte at a time cannot hold a face forever.
+        factor = PDF_DEADLINE_FACTOR if max_bytes > MAX_JSON_BYTES else DEADLINE_FACTOR
+        deadline = factor * float(self._timeout.read or 10.0)
         try:
-            request = self._http.build_request(method, url, data=data, headers=headers)
-            response = await self._http.send(request, stream=True)
-            try:
-                body = await read_limited(response, max_bytes)
-            finally:
-                await response.aclose()
+            async with asyncio.timeout(deadline):
+                request = self._http.build_request(method, url, data=data, headers=headers)
+                response = await self._http.send(request, stream=True)
+                try:
+                    body = await read_limited(response, max_bytes, UNREADABLE)
+                finally:
+                    await response.aclose()
         except FamilleError:
             raise
+        except TimeoutError:
+            log.info("%s %s: over its deadline of %.0f s", method, url.path, deadline)
+            raise PortalTimeout() from None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
             log.info("%s %s failed: %s", method, url.path, type(error).__name__)
             raise map_transport_error(error, UNREADABLE) from None

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from famille_tui.client.display import clean_message
 from famille_tui.client.errors import PortalProtocolError
-from famille_tui.client.portal_client import clean_message
 from famille_tui.client.portals.espace_citoyens.french import REMAINING, parse_cents, parse_date
 
 TOKEN_FIELD = "__RequestVerificationToken"
