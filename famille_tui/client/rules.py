@@ -13,6 +13,10 @@ of their own (« today » and the monotonic clock are given), so that each is ta
 - `browser_commands(url, ...)`: how a payment page is opened (the TUI's careful rules: the
   `BROWSER` variable as Python reads it, never a text browser in the program's terminal).
 - `handed_over_sentence(count)`: what a kiosk says of payments still pending at the end.
+- `per_payment_limit_sentence(most)`, `too_many_for_one_payment(most)`: what a face says,
+  before the first payment, on a portal that pays few invoices at once (Espace Citoyens:
+  one), and when more are chosen;
+- `retyped_sentence(values)`: the values the State's page will ask the parent to type.
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from famille_tui.api import Invoice
+    from famille_tui.client.portals.base import RetypedValue
 
 __all__ = [
     "CONSOLE_BROWSERS",
@@ -40,6 +47,9 @@ __all__ = [
     "handed_over_sentence",
     "invoice_state",
     "payment_refusal",
+    "per_payment_limit_sentence",
+    "retyped_sentence",
+    "too_many_for_one_payment",
 ]
 
 
@@ -267,3 +277,34 @@ def handed_over_sentence(count: int) -> str:
         "dans « Mes factures » de votre Espace famille, que vous pouvez consulter depuis "
         "chez vous."
     )
+
+
+# --- what a portal's way of paying asks of the parent ---------------------------------------
+
+
+def per_payment_limit_sentence(most: int | None) -> str | None:
+    """Said before the first payment on a portal that pays at most `most` invoices at once
+    (None: no limit, nothing to say)."""
+    if most is None:
+        return None
+    if most == 1:
+        return "Sur ce portail, chaque facture se paie séparément : une facture par paiement."
+    return f"Sur ce portail, un paiement règle au plus {most} factures."
+
+
+def too_many_for_one_payment(most: int) -> str:
+    """When more invoices than the portal pays at once were chosen."""
+    if most == 1:
+        return ("Sur ce portail, chaque facture se paie séparément : choisissez-en une, "
+                "puis les autres l'une après l'autre.")
+    return (f"Sur ce portail, un paiement règle au plus {most} factures : choisissez-en "
+            f"{most} au plus, puis les autres.")
+
+
+def retyped_sentence(values: Sequence[RetypedValue]) -> str | None:
+    """« La page de paiement de l'État vous demandera de saisir : Numéro de facture :
+    2026100042 ; Adresse électronique : … » (None when it asks nothing)."""
+    if not values:
+        return None
+    return ("La page de paiement de l'État vous demandera de saisir : "
+            + " ; ".join(f"{v.label} : {v.value}" for v in values) + ".")

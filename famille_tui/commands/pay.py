@@ -68,6 +68,7 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
     from famille_tui.api import check_email
     from famille_tui.client.errors import PaymentHostNotAllowed
     from famille_tui.client.payments import new_idempotency_key
+    from famille_tui.client.rules import retyped_sentence, too_many_for_one_payment
 
     email: str | None = None
     if args.email is not None:
@@ -76,6 +77,10 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
         except ValueError as error:
             raise UsageError(f"--email : {error}") from None
     async with ctx.session() as session:
+        most = session.payment_terms.max_invoices_per_payment
+        if most is not None and len(set(args.numbers)) > most:
+            raise UsageError(too_many_for_one_payment(most)
+                             + " Lancez « famille-tui pay NUMÉRO » pour chacune.")
         invoices = await invoices_by_number(session, args.numbers)
         email = email or await session.receipt_email()
         if email is None:
@@ -88,9 +93,9 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
         ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
                      f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
                      f"(référence {payment.reference}).")
-        if page.retyped:
-            ctx.out.note("La page de paiement de l'État vous demandera de saisir : "
-                         + " ; ".join(f"{v.label} : {v.value}" for v in page.retyped) + ".")
+        retyped = retyped_sentence(page.retyped)
+        if retyped:
+            ctx.out.note(retyped)
         if page.url is None:
             # The payment exists (journaled: `payments` follows it), its page is not opened.
             raise PaymentHostNotAllowed(page.refusal)

@@ -9,7 +9,11 @@ from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
 from famille_tui.client.config import download_dir
 from famille_tui.client.display import plain
 from famille_tui.client.portals.base import Capability
-from famille_tui.client.rules import invoice_state
+from famille_tui.client.rules import (
+    invoice_state,
+    per_payment_limit_sentence,
+    too_many_for_one_payment,
+)
 from famille_tui.plain.paying import pay
 from famille_tui.plain.prompts import GoBack, ask_selection, choose
 from famille_tui.plain.session import Failed, Session
@@ -96,8 +100,9 @@ def show_invoices(session: Session) -> None:
         payable = [i for i in invoices if can_pay(i)] if paying else []
         entries = [invoice_words(i) for i in invoices]
         if payable:
+            one = session.family_session.payment_terms.max_invoices_per_payment == 1
             entries.append(
-                "Payer une ou plusieurs factures : "
+                ("Payer une facture : " if one else "Payer une ou plusieurs factures : ")
                 + count_words(len(payable), "facture payable", "factures payables")
                 + " en ligne"
             )
@@ -179,12 +184,24 @@ def choose_and_pay(session: Session, payable: list[Invoice]) -> None:
     session.say(
         capital(count_words(len(payable), "facture payable", "factures payables")) + " en ligne."
     )
-    for number, invoice in enumerate(payable, start=1):
-        session.say(
-            f"{number} : Facture {invoice.number}, {invoice_label(invoice)}, "
-            f"{amount_words(invoice.remaining_cents)}."
-        )
-    picked = ask_selection(console, "Factures à payer", len(payable))
+    most = session.family_session.payment_terms.max_invoices_per_payment
+    limit = per_payment_limit_sentence(most)
+    entries = [f"Facture {invoice.number}, {invoice_label(invoice)}, "
+               f"{amount_words(invoice.remaining_cents)}" for invoice in payable]
+    if most == 1:
+        # Said before the first payment: one invoice is chosen, the others come after.
+        session.say(str(limit))
+        pay(session, [payable[choose(console, "Facture à payer", entries) - 1]])
+        return
+    if limit:
+        session.say(limit)
+    for number, entry in enumerate(entries, start=1):
+        session.say(f"{number} : {entry}.")
+    while True:
+        picked = ask_selection(console, "Factures à payer", len(payable))
+        if most is None or len(picked) <= most:
+            break
+        session.say("Erreur : " + too_many_for_one_payment(most))
     pay(session, [payable[n - 1] for n in picked])
 
 

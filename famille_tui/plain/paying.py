@@ -19,6 +19,7 @@ from famille_tui.client import (
     new_idempotency_key,
     outcome_message,
 )
+from famille_tui.client.rules import retyped_sentence
 from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
 from famille_tui.plain.session import Failed, Session
 from famille_tui.plain.speech import (
@@ -86,6 +87,9 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
         # The payment exists on the portal; its page is not opened. Say what becomes of it.
         session.say("Erreur : " + speakable(page.refusal or ""))
         return
+    retyped = retyped_sentence(page.retyped)
+    if retyped:
+        session.say(retyped)
     open_payment_page(session, page.url)
     follow(session, page.payment)
 

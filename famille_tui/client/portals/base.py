@@ -150,6 +150,8 @@ class RetypedValue:
 
     label: str
     value: str
+    #: What it is, for a face's copy keys: « invoice_number », « email », or « other ».
+    kind: str = "other"
 
 
 @dataclass(frozen=True, slots=True)

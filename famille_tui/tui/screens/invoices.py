@@ -27,6 +27,7 @@ from famille_tui.api.money import format_euros
 from famille_tui.client import config
 from famille_tui.client.errors import FamilleError
 from famille_tui.client.portals.base import Capability
+from famille_tui.client.rules import too_many_for_one_payment
 from famille_tui.client.session import FamilySession, FollowedPayment
 from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 from famille_tui.tui.widgets.invoice_detail import InvoiceDetail
@@ -202,8 +203,14 @@ class InvoicesScreen(FamilySpaceScreen):
     def _show_selection(self) -> None:
         total = selection_total(self.invoices, self.ticked)
         self.query_one("#invoices-selection", Static).update(
-            selection_line(len(self.ticked), total)
+            selection_line(len(self.ticked), total, self._most())
         )
+
+    def _most(self) -> int | None:
+        """How many invoices one payment may hold on this portal (None: no limit)."""
+        if self._session is None or not self.session.offers(Capability.PAYMENT):
+            return None
+        return self.session.payment_terms.max_invoices_per_payment
 
     def current(self) -> Invoice | None:
         invoice_id = self.query_one(InvoiceTable).current_id()
@@ -247,8 +254,13 @@ class InvoicesScreen(FamilySpaceScreen):
             self.notify(refusal, title="Cette facture ne peut pas être cochée",
                         severity="warning", timeout=8)
             return
+        most = self._most()
         if invoice.id in self.ticked:
             self.ticked.discard(invoice.id)
+        elif most is not None and len(self.ticked) >= most:
+            self.notify(too_many_for_one_payment(most), title="Une facture à la fois",
+                        severity="warning", timeout=8)
+            return
         else:
             self.ticked.add(invoice.id)
         self.query_one(InvoiceTable).set_tick(invoice, self.ticked)
@@ -259,6 +271,10 @@ class InvoicesScreen(FamilySpaceScreen):
         payable = {i.id for i in self.invoices if is_tickable(i)}
         if not payable:
             self.notify("Aucune facture à payer en ligne.", title="Cocher tout", timeout=6)
+            return
+        most = self._most()
+        if most is not None and len(payable) > most:
+            self.notify(too_many_for_one_payment(most), title="Cocher tout", timeout=8)
             return
         self.ticked = set() if payable <= self.ticked else payable
         self._show()

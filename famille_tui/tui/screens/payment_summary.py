@@ -77,6 +77,15 @@ class PaymentSummaryScreen(FamilleModal):
                 placeholder="prenom.nom@exemple.fr",
                 max_length=254,
             )
+            terms = self.session.payment_terms
+            if terms.retyped_on_payment_page:
+                # Espace Citoyens: said before paying; the values follow, each with its key.
+                yield Static(
+                    "Sur la page de paiement de l'État, vous saisirez : "
+                    + ", ".join(label.lower() for label in terms.retyped_on_payment_page)
+                    + " (l'écran suivant les donne, à copier).",
+                    id="summary-retype",
+                )
             yield Notice(id="summary-notice")
             with Horizontal(id="summary-buttons"):
                 yield Button("Payer par carte bancaire", id="summary-pay", variant="primary")

@@ -89,8 +89,11 @@ def selection_total(invoices: Sequence[Invoice], ticked: Iterable[int]) -> int:
     return sum(invoice.remaining_cents for invoice in invoices if invoice.id in wanted)
 
 
-def selection_line(count: int, total_cents: int) -> str:
-    """« 2 factures cochées : 123,40 € » — always shown under the table."""
+def selection_line(count: int, total_cents: int, most: int | None = None) -> str:
+    """« 2 factures cochées : 123,40 € » — always shown under the table; on a portal that
+    pays one invoice at a time (`most` = 1), it says so before the first."""
+    if count == 0 and most == 1:
+        return "Aucune facture cochée : Espace en coche une ; ici, une facture par paiement."
     if count == 0:
         return "Aucune facture cochée : Espace coche une facture, « c » toutes celles à payer."
     noun = "facture cochée" if count == 1 else "factures cochées"

@@ -103,6 +103,7 @@ from famille_tui.client.portals.base import (
 from famille_tui.client.portals.espace_citoyens import reading
 from famille_tui.client.portals.espace_citoyens.french import parse_date
 from famille_tui.client.portals.espace_citoyens.urls import tenant_root
+from famille_tui.client.rules import too_many_for_one_payment
 
 __all__ = ["EspaceCitoyensConnector"]
 
@@ -242,9 +243,9 @@ class EspaceCitoyensConnector(PortalConnector):
 
     def retyped_values(self, payment: Payment) -> tuple[RetypedValue, ...]:
         watched = self._watched.get(payment.id)
-        values = [RetypedValue(_RETYPED_LABELS[0], payment.reference)]
+        values = [RetypedValue(_RETYPED_LABELS[0], payment.reference, "invoice_number")]
         if watched is not None and watched.email:
-            values.append(RetypedValue(_RETYPED_LABELS[1], watched.email))
+            values.append(RetypedValue(_RETYPED_LABELS[1], watched.email, "email"))
         return tuple(values)
 
     async def aclose(self) -> None:
@@ -675,8 +676,7 @@ class EspaceCitoyensConnector(PortalConnector):
         self, invoice_ids: Sequence[int], email: str, idempotency_key: str
     ) -> Payment:
         if len(set(invoice_ids)) != 1:
-            raise PaymentRejected("Sur ce portail, chaque facture se paie séparément : "
-                                  "choisissez-en une seule.")
+            raise PaymentRejected(too_many_for_one_payment(1))
         try:
             email = check_email(email)
         except ValueError as error:
