@@ -5,7 +5,9 @@
 Runs a throwaway embedded portal (demo data, in a temporary directory), drives the app with
 keys as a person would, and saves an SVG at each screen (`App.save_screenshot`): logging in,
 the family space, paying (« Mes factures », the summary, the waiting screen and its QR code,
-« Réglée », « Paiement refusé ») and the kiosk (welcome, idle warning, QR code payment).
+« Réglée », « Paiement refusé »), the kiosk (welcome, idle warning, QR code payment), and
+Le Chambon-Feugerolles through Espace Citoyens (invoices, the waiting screen with the values
+to retype).
 Payments are finished in the PayFiP stand-in beside the portal by `tests/support/sandbox.py`'s
 `pay_in_sandbox`, the tests' browser stand-in; the app's « system browser » is a script that
 only writes the address down, so no real browser ever opens.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import re
 import sqlite3
@@ -41,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from famille_tui.client.config import LaunchOptions, PortalProfile, Settings  # noqa: E402
 from famille_tui.client.credentials import CredentialStore  # noqa: E402
 from famille_tui.client.kiosk import hash_staff_code  # noqa: E402
-from famille_tui.client.session import FollowedPayment, PaymentPage  # noqa: E402
+from famille_tui.client.session import FollowedPayment  # noqa: E402
 from famille_tui.portal.launcher import PortalProcess, start_portal  # noqa: E402
 from famille_tui.tui.app import FamilleApp  # noqa: E402
 from famille_tui.tui.kiosk.app import KioskApp  # noqa: E402
@@ -172,6 +175,8 @@ def steady_url(url: str, origin: str) -> str:
     url = url.replace(origin, STEADY_ORIGIN)
     url = url.replace(quote(origin, safe=""), quote(STEADY_ORIGIN, safe=""))
     url = re.sub(r"(?<=[?&]refdet=)[^&]+", STEADY_REFERENCE, url)
+    # The Espace Citoyens replica's per-payment secret in `urlcl`.
+    url = re.sub(r"(?<=Notification%2F)[A-Za-z0-9_-]+", "secret-de-ce-paiement", url)
     return re.sub(r"(?<=[?&]exer=)[^&]+", str(TODAY.year), url)
 
 
@@ -181,8 +186,8 @@ def steady_payment(watched: FollowedPayment, origin: str) -> None:
     url = steady_url(watched.payment_url, origin) if watched.payment_url else None
     short = f"{STEADY_ORIGIN}/p/{STEADY_PAYMENT_ID}" if watched.short_url else None
     if watched.page is not None:
-        watched.page = PaymentPage(watched.page.payment, url=url, short_url=short,
-                                   refusal=watched.page.refusal)
+        # What the page asks to retype (Espace Citoyens) is kept: it is steady already.
+        watched.page = dataclasses.replace(watched.page, url=url, short_url=short)
     if watched.payment is not None:
         update: dict[str, Any] = {"reference": STEADY_REFERENCE}
         if url:
@@ -198,6 +203,18 @@ def steady_clocks() -> None:
     """The payment screens' elapsed time is read from a fixed clock (83 s after the start)."""
     PaymentWaitScreen.now = staticmethod(lambda: 1083.0)
     KioskPaymentScreen.now = staticmethod(lambda: 1083.0)
+
+
+class EspaceCitoyensAddresses:
+    """The demo communes at the Espace Citoyens replica (what `make demo` configures for
+    Le Chambon-Feugerolles)."""
+
+    def __init__(self, portal: PortalProcess) -> None:
+        self.origin = portal.origin
+
+    def base_url(self, commune: str) -> str:
+        slug = {"le-chambon-feugerolles": "lechambonfeugerolles"}.get(commune, commune)
+        return f"{self.origin}/{slug}/espace-citoyens/"
 
 
 class FakeClock:
@@ -433,6 +450,21 @@ async def tour_pay(t: Tour, portal: PortalProcess) -> None:
     await t.shot("24-paiement-refuse")
 
 
+async def tour_espace_citoyens(t: Tour, portal: PortalProcess) -> None:
+    """Le Chambon-Feugerolles through Espace Citoyens (the replica): one invoice per
+    payment, and the values the State's page asks to type, each with its copy key."""
+    await log_in(t)
+    invoices = await t.open_invoices()
+    await t.shot("28-espace-citoyens-factures")
+    await t.tick(invoices, NOVEMBER)
+    await t.summary()
+    wait = await wait_for_payment_screen(t)
+    await t.until(lambda: wait.watched.page is not None and wait.watched.page.retyped)
+    steady_payment(wait.watched, portal.origin)
+    wait.show()
+    await t.shot("29-espace-citoyens-paiement")
+
+
 async def tour_kiosk(t: Tour, portal: PortalProcess, clock: FakeClock) -> None:
     app = t.app
     assert isinstance(app, KioskApp)
@@ -503,6 +535,9 @@ async def main() -> int:
             fresh = CredentialStore(backend=MemoryKeyring())
             await run(make_app(portal, [CHAMBON], fresh), size, out,
                       lambda t: tour_pay(t, portal))
+            # Last: its payment is left pending, the portal is thrown away.
+            await run(make_app(EspaceCitoyensAddresses(portal), [CHAMBON], fresh), size, out,
+                      lambda t: tour_espace_citoyens(t, portal))
         finally:
             portal.stop()
     return 0

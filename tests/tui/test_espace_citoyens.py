@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
 
 from textual.widgets import Static
 
@@ -26,9 +30,11 @@ from tests.tui.test_payment_flow import (
     OVERDUE,
     browser_url,
     open_invoices,
+    start_paying,
     text_of,
     tick,
 )
+from tests.tui.test_payment_snapshots import SIZES, steady
 
 EMAIL = "claire.martin@exemple.fr"
 
@@ -119,3 +125,29 @@ async def test_what_espace_citoyens_does_not_offer(portal: PortalProcess) -> Non
                          and app.session.family is not None, what="the family")
         assert app.session.family is not None
         assert [c.first_name for c in app.session.family.children] == ["Léa", "Hugo"]
+
+
+#: The replica's TIPI address as a picture shows it (the stand-in's port and the payment's
+#: secret vary from run to run).
+STEADY_EC_URL = (
+    "http://127.0.0.1:8766/tpa/paiement.web?numcli=042063&exer=2026&refdet=&objet=Facture+"
+    "2026100042&montant=31240&mel=&urlcl=http%3A%2F%2F127.0.0.1%3A8765%2Flechambonfeugerolles"
+    "%2Fespace-citoyens%2FPaiementEnLigne%2FNotification%2Fsecret-de-ce-paiement&saisie=T"
+)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_waiting_snapshot_on_espace_citoyens(snap_compare: Any, portal: PortalProcess,
+                                             browser_log: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             size: tuple[int, int]) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, OVERDUE)
+        wait = await start_paying(pilot)
+        await wait_until(pilot, lambda: wait.browser_opened is not None)
+        steady(wait, monkeypatch, url=STEADY_EC_URL, short_url=None)
+        await pilot.pause(0.3)
+
+    app = make_app(EspaceCitoyens(portal), connector_factory=connector)
+    assert snap_compare(app, terminal_size=size, run_before=before)

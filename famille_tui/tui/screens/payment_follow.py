@@ -57,7 +57,7 @@ def retyped_lines(watched: FollowedPayment, *, with_keys: bool) -> Text:
     values = watched.page.retyped if watched.page is not None and not watched.stopped else ()
     if not values:
         return Text()
-    text = Text("Sur la page de paiement de l'État, saisissez :", style="bold")
+    text = Text.assemble(("Sur la page de paiement de l'État, saisissez :", "bold"))
     for value in values:
         key = COPY_KEYS.get(value.kind) if with_keys else None
         text.append_text(Text.assemble(
