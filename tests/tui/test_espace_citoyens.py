@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-
 from textual.widgets import Static
 
 from famille_tui.client.config import PortalProfile
@@ -115,6 +114,8 @@ async def test_what_espace_citoyens_does_not_offer(portal: PortalProcess) -> Non
         await pilot.press("5")
         await wait_until(pilot, lambda: "non proposé par ce portail" in " ".join(
             str(s.content) for s in app.screen.query(Static)), what="coordonnées not offered")
+        # Nothing to send from there: no « Modifier » button, no word about sending.
+        assert not app.screen.query_one("#edit").display
         await pilot.press("3")
         await wait_until(pilot, lambda: "Le tableau de bord : non proposé par ce portail" in
                          " ".join(str(s.render()) for s in app.screen.query("*")),
