@@ -12,12 +12,13 @@ import pexpect
 from famille_tui.portal.launcher import PortalProcess
 from tests.plain.test_journey_pty import (
     CHOICE,
-    FAMILLE_TUI,
     TIMEOUT,
     Person,
     _BytesLog,
     check_transcript,
+    log_in_as_martin,
     pty_env,
+    screen_reader,
 )
 from tests.support.sandbox import pay_in_sandbox
 
@@ -29,19 +30,12 @@ EMAIL = "claire.martin@exemple.fr"
 def test_a_journey_on_espace_citoyens(portal: PortalProcess, pty_env: dict[str, str],
                                       tmp_path: Path) -> None:
     record = tmp_path / "opened.txt"
-    child = pexpect.spawn(
-        str(FAMILLE_TUI),
-        ["--portal", f"{portal.origin}/lechambonfeugerolles/espace-citoyens/",
-         "--screen-reader"],
-        env=pty_env, encoding="utf-8", timeout=TIMEOUT, dimensions=(24, 80),
-    )
+    child = screen_reader(f"{portal.origin}/lechambonfeugerolles/espace-citoyens/", pty_env)
     transcript = tmp_path / "transcript.bin"
     with transcript.open("wb") as log:
         child.logfile_read = _BytesLog(log)
         person = Person(child)
-        person.pick("Se connecter avec")
-        person.answer("Identifiant", "martin")
-        person.answer("Mot de passe de martin", "demo-martin")
+        log_in_as_martin(person)
         person.expect("Connexion réussie : Famille Martin")
 
         person.pick("Famille")
