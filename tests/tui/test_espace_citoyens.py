@@ -23,7 +23,7 @@ from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from famille_tui.tui.widgets.form import FormField
 from tests.support.sandbox import pay_in_sandbox
-from tests.support.tui import make_app, notifications, wait_until
+from tests.support.tui import make_app, notifications, screen_name, wait_until
 from tests.tui.test_payment_flow import (
     MUSIC,
     OVERDUE,
@@ -107,6 +107,16 @@ async def test_a_parent_pays_on_espace_citoyens(portal: PortalProcess, browser_l
 async def test_what_espace_citoyens_does_not_offer(portal: PortalProcess) -> None:
     app = make_app(EspaceCitoyens(portal), connector_factory=connector)
     async with app.run_test(size=(100, 40)) as pilot:
+        # First connection and password reset are done on the portal's own site: said, and
+        # no form opened.
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert screen_name(app) == "LoginScreen"
+        told = [n.message for n in notifications(app)]
+        assert "La première connexion : non proposé par ce portail." in told
+        assert "La réinitialisation du mot de passe : non proposé par ce portail." in told
         await open_invoices(pilot)
         await pilot.press("c")
         assert any(n.title == "Cocher tout" and "séparément" in n.message

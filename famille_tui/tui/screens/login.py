@@ -32,7 +32,8 @@ from famille_tui.client.errors import (
     FamilleError,
     InvalidCredentials,
 )
-from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.client.portals.base import Capability
+from famille_tui.tui.screens.base import FamilleScreenMixin, not_offered
 from famille_tui.tui.widgets.checkbox import Case
 from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.form import FormField
@@ -286,6 +287,8 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     def action_activation(self) -> None:
         from famille_tui.tui.screens.activation import ActivationScreen
 
+        if self._not_offered(Capability.ACTIVATION):
+            return
         login = self.query_one("#field-login", FormField).value.strip()
         # After « pas encore activé », the password just typed is the temporary one.
         password = self.query_one("#field-password", FormField).value
@@ -297,8 +300,18 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     def action_reset(self) -> None:
         from famille_tui.tui.screens.password_reset import PasswordResetScreen
 
+        if self._not_offered(Capability.PASSWORD_RESET):
+            return
         login = self.query_one("#field-login", FormField).value.strip()
         self.app.push_screen(PasswordResetScreen(login), callback=self._after_account_change)
+
+    def _not_offered(self, capability: Capability) -> bool:
+        """Say so, rather than open a form the portal cannot take (Espace Citoyens: done
+        on the portal's own site)."""
+        if self.session.offers(capability):
+            return False
+        self.notify(not_offered(capability), title="Espace famille", timeout=8)
+        return True
 
     def _after_account_change(self, result: tuple[str, str] | None) -> None:
         """Back from activation or reset: the login filled in, the password to type."""
