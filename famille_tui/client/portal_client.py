@@ -160,18 +160,22 @@ async def _fetch(
     json: Any = None,
     params: Mapping[str, str | int] | None = None,
     headers: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    follow_redirects: bool = True,
 ) -> _Answer:
-    """One request, streamed and cut at `max_bytes`; same-origin GET redirects followed.
+    """One request, streamed and cut at `max_bytes`; same-origin GET redirects followed
+    (`data` sends a form; `follow_redirects=False` returns a redirect as it is, for the
+    HTML portals whose login answers 302).
 
     Raises only FamilleError subclasses."""
     try:
         request = http.build_request(
-            method, url, json=json, params=params, headers=headers, timeout=timeout
+            method, url, json=json, params=params, headers=headers, data=data, timeout=timeout
         )
         for _ in range(MAX_REDIRECTS + 1):
             response = await http.send(request, stream=True)
             try:
-                if response.is_redirect:
+                if response.is_redirect and follow_redirects:
                     location = response.headers.get("location", "")
                     target = request.url.join(location)
                     if method != "GET" or not _same_origin(target, request.url):

@@ -216,6 +216,11 @@ class PortalConnector(ABC):
         Each call may fetch a new one (« nouveau code »)."""
         return None
 
+    async def challenge_audio(self, challenge: LoginChallenge) -> bytes:
+        """The spoken version of `challenge` (a WAV file), for the screen-reader face.
+        Raises NotOffered when the portal serves none."""
+        raise NotOffered("Ce portail ne propose pas de version audio du code de sécurité.")
+
     @abstractmethod
     async def login(
         self, login: str, password: str, *, challenge_answer: str | None = None
