@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,46 @@ class NoethyswebPeer:
         """Back to the seeded database (three unpaid invoices), server restarted."""
         self._start_sh("reset", str(self.port))
         self.dirty = False
+
+    def restart(self) -> None:
+        """The server restarted on the database as it is (its cache of parameters emptied)."""
+        self._start_sh("start", str(self.port))
+
+    def set_parameter(self, code: str, value: str) -> None:
+        """A portal parameter (`PortailParametre`) changed in the database, then restarted:
+        the same real portal, configured otherwise (as a town's administrator would)."""
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(self.root / "data" / "db.sqlite3")) as db:
+            updated = db.execute("UPDATE portail_parametres SET valeur=? WHERE code=?",
+                                 (value, code))
+            if updated.rowcount == 0:
+                db.execute("INSERT INTO portail_parametres (code, valeur) VALUES (?, ?)",
+                           (code, value))
+            db.commit()
+        self.dirty = True
+        self.restart()
+
+    @contextlib.contextmanager
+    def browser(self) -> Iterator[httpx.Client]:
+        """A plain HTTP client logged in as the family, to read the pages as a browser gets
+        them (what the test asserts about the portal itself, apart from the connector)."""
+        with httpx.Client(base_url=self.origin, timeout=30) as client:
+            yield self._log_in(client)
+
+    @staticmethod
+    def _log_in(client: httpx.Client) -> httpx.Client:
+        import re
+
+        page = client.get("/connexion").text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        key = re.search(r'name="captcha_0" value="([0-9a-f]{40})"', page)
+        assert token and key, "page de connexion de Noethysweb inattendue"
+        answer = client.post("/connexion", data={
+            "csrfmiddlewaretoken": token.group(1), "username": LOGIN, "password": PASSWORD,
+            "captcha_0": key.group(1), "captcha_1": CAPTCHA})
+        assert answer.status_code == 302, answer.status_code
+        return client
 
     def stop(self) -> None:
         with contextlib.suppress(PeerError, subprocess.SubprocessError):
