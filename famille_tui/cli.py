@@ -185,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             portal_url=normalize_portal_url(args.portal) if args.portal else None,
             commune=args.commune,
             login=args.login,
+            dialect=args.dialect,
             kiosk=bool(args.kiosk or settings.kiosk),
             screen_reader=bool(
                 args.screen_reader

@@ -53,7 +53,8 @@ from famille_tui.client.errors import (
     SessionExpired,
     TransportError,
 )
-from famille_tui.client.portal_client import PortalClient, clean_message
+from famille_tui.client.portal_client import clean_message
+from famille_tui.client.portals.base import PortalConnector
 
 __all__ = [
     "ALLOWED_PAYMENT_HOSTS",
@@ -354,7 +355,7 @@ def _check_payable(invoices: Sequence[Invoice]) -> None:
 
 
 async def start_payment(
-    client: PortalClient,
+    client: PortalConnector,
     invoices: Sequence[Invoice],
     email: str,
     *,
@@ -441,7 +442,7 @@ def _retryable(error: FamilleError) -> bool:
 
 
 async def wait_for_payment(
-    client: PortalClient,
+    client: PortalConnector,
     payment_id: str,
     *,
     on_event: EventHandler | None = None,
@@ -615,7 +616,9 @@ class ResumedPayment:
         )
 
 
-async def resume_journal(client: PortalClient, journal: PaymentJournal) -> list[ResumedPayment]:
+async def resume_journal(
+    client: PortalConnector, journal: PaymentJournal
+) -> list[ResumedPayment]:
     """Check every journaled payment of this client's portal and account (call it right
     after login). A final one is removed from the journal and reported with its outcome;
     a pending one is handed back (`.pending`) for `wait_for_payment`; one the portal no

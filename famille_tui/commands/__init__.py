@@ -44,6 +44,9 @@ def add_common_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) 
     parser.add_argument("--commune", metavar="NOM", default=default,
                         help="une commune configurée, par son nom ou son identifiant")
     parser.add_argument("--login", metavar="ID", help="identifiant de connexion", default=default)
+    parser.add_argument("--dialect", metavar="TYPE", default=default,
+                        help="type du portail de --portal (famille-api, noethysweb ; "
+                             "défaut : reconnu à sa page d'accueil)")
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", default=flag_default,
                        help="un document JSON (noms de champs de l'API Famille)")

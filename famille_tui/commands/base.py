@@ -1,9 +1,10 @@
 """What every scriptable command shares: exit codes, the run context, portal and credentials.
 
 A command is `handler(ctx, args) -> int` (or an async one); it talks to the portal only through
-`ctx.session()`, which resolves the portal, the login and the password and yields a logged-in
-`PortalClient`. Errors are raised, never printed by the command: `famille_tui.commands.run_command`
-turns each into one French line on stderr and its exit code.
+`ctx.session()`, which resolves the portal, the login and the password (and, on a portal that
+asks one, the captcha: drawn and asked on a terminal) and yields a logged-in `PortalConnector`
+of the portal's dialect. Errors are raised, never printed by the command:
+`famille_tui.commands.run_command` turns each into one French line on stderr and its exit code.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from famille_tui.client.config import LaunchOptions, PortalProfile
     from famille_tui.client.credentials import CredentialStore
     from famille_tui.client.payments import PaymentJournal
-    from famille_tui.client.portal_client import PortalClient
+    from famille_tui.client.portals import LoginChallenge, PortalConnector
 
 
 class ExitCode(IntEnum):
@@ -135,6 +136,7 @@ class CommandContext:
                 portal_url=portal_url,
                 commune=getattr(self.args, "commune", None),
                 login=getattr(self.args, "login", None),
+                dialect=getattr(self.args, "dialect", None),
                 kiosk=bool(getattr(self.args, "kiosk", None) or settings.kiosk),
                 demo=settings.demo,
                 debug=self.debug,
@@ -253,22 +255,26 @@ class CommandContext:
     @asynccontextmanager
     async def session(
         self, *, authenticated: bool = True, login: str | None = None
-    ) -> AsyncIterator[PortalClient]:
-        """A PortalClient on this run's portal, logged in (as `login`, else the login this
-        run resolves) unless `authenticated` is False; the session is closed on the portal
-        at the end, whatever happens."""
-        from famille_tui.client.portal_client import PortalClient
+    ) -> AsyncIterator[PortalConnector]:
+        """A connector on this run's portal (its dialect from `--dialect`, the config, or
+        its login page), logged in (as `login`, else the login this run resolves) unless
+        `authenticated` is False; the session is closed on the portal at the end, whatever
+        happens."""
+        from famille_tui.client.portals import open_connector
 
         portal = self.portal()
         password = None
         if authenticated:
             login = login or self.resolve_login(portal.url)
             password, self.password_source = self.resolve_password(portal.url, login)
-        client = PortalClient(portal.url)
+        try:
+            client = await open_connector(portal.url, dialect=portal.dialect)
+        except ConfigError as error:
+            raise UsageError(error.message) from error
         async with client:
             if authenticated and login is not None and password is not None:
                 try:
-                    await client.login(login, password)
+                    await self._log_in(client, login, password)
                 except InvalidCredentials as error:
                     if self.password_source == "keyring":
                         raise InvalidCredentials(
@@ -282,6 +288,48 @@ class CommandContext:
             finally:
                 if client.logged_in:
                     await client.logout()
+
+    async def _log_in(self, client: PortalConnector, login: str, password: str) -> None:
+        """Log in, answering the portal's captcha on the terminal (an empty answer asks for a
+        new code); without a terminal, exit 3 at once: a script cannot read an image."""
+        from famille_tui.client.errors import ChallengeFailed
+
+        challenge = await client.login_challenge()
+        for _ in range(5):
+            answer = None
+            if challenge is not None:
+                answer = self.ask_challenge(challenge)
+                if not answer:
+                    challenge = await client.login_challenge()
+                    continue
+            try:
+                await client.login(login, password, challenge_answer=answer)
+                return
+            except ChallengeFailed as error:
+                if challenge is None or not self.stdin_is_tty():
+                    raise
+                self.out.note(error.message)
+                challenge = await client.login_challenge()
+        raise ChallengeFailed("Trop d'essais du code de sécurité : rien n'a été fait.")
+
+    def ask_challenge(self, challenge: LoginChallenge) -> str:
+        """The captcha drawn on stderr and its code asked on the terminal."""
+        from famille_tui.client.captcha import CaptchaImageError, captcha_lines
+
+        if not self.stdin_is_tty():
+            raise MissingCredentials(
+                "Ce portail demande de recopier un code de sécurité (captcha) pour se "
+                "connecter : lancez la commande dans un terminal pour le lire et le saisir.")
+        try:
+            drawing = captcha_lines(challenge.image_png or b"")
+        except CaptchaImageError as error:
+            self.out.note(error.message)
+            drawing = []
+        for line in drawing:
+            self.out.stderr.write(line + "\n")
+        if challenge.audio_url:
+            self.out.note(f"Version audio du code : {challenge.audio_url}")
+        return self.ask("Code de sécurité (Entrée seule : un nouveau code) : ")
 
     def demo(self) -> bool:
         """Whether the embedded sandbox may be opened as a payment page: demo mode, or a

@@ -26,7 +26,7 @@ from famille_tui.commands.parsing import Subparsers, add_command, iso_date
 
 if TYPE_CHECKING:
     from famille_tui.api import Invoice, InvoiceList
-    from famille_tui.client.portal_client import PortalClient
+    from famille_tui.client.portals import PortalConnector
 
 
 def register(
@@ -77,7 +77,7 @@ def status_words(invoice: Invoice, today: date | None = None) -> str:
     """The status in words; an overdue invoice says so in words, not only in colour."""
     words = STATUS_WORDS.get(invoice.status.value, invoice.status.value)
     today = today or date.today()
-    if invoice.remaining_cents > 0 and invoice.due_date < today:
+    if invoice.overdue_on(today):
         words += ", en retard"
     return words
 
@@ -95,7 +95,7 @@ def normalize_number(text: str) -> str:
         ) from None
 
 
-async def invoices_by_number(client: PortalClient, numbers: Sequence[str]) -> list[Invoice]:
+async def invoices_by_number(client: PortalConnector, numbers: Sequence[str]) -> list[Invoice]:
     """The family's invoices with these numbers, in the order given; an unknown number (or
     another family's, which the portal never shows) is an error naming it."""
     from famille_tui.api import InvoiceFilter
@@ -123,8 +123,9 @@ async def run_invoices(ctx: CommandContext, args: argparse.Namespace) -> int:
         else InvoiceFilter.ALL
     async with ctx.session() as client:
         listing = await client.invoices(which)
-    selected = [i for i in listing.invoices if args.since is None or i.issue_date >= args.since]
-    selected.sort(key=lambda i: (i.due_date, i.number))
+    selected = [i for i in listing.invoices
+                if args.since is None or (i.issue_date or i.period_end) >= args.since]
+    selected.sort(key=lambda i: i.sort_key)
     shown = listing.model_copy(update={"invoices": selected})
     ctx.out.emit(
         json_document=lambda: shown.model_dump(mode="json"),

@@ -82,31 +82,73 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
     demo = ctx.demo()
     journal = ctx.journal()
     async with ctx.session() as client:
+        from famille_tui.client.portals import Capability
+
         invoices = await invoices_by_number(client, args.numbers)
         if email is None:
             email = client.account.email if client.account and client.account.email else None
-            email = email or (await client.profile()).email
-        payment = await start_payment(client, invoices, email, journal=journal,
-                                      idempotency_key=new_idempotency_key(), demo=demo)
-        numbers = ", ".join(i.number for i in invoices)
-        ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
-                     f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
-                     f"(référence {payment.reference}).")
-        present_payment_page(ctx, payment, no_browser=args.no_browser, demo=demo,
-                             portal_url=client.base_url)
-        if args.wait is None:
-            _show(ctx, payment, waited=False)
-            return int(ExitCode.OK)
-        max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
-        try:
-            final = await wait_for_payment(client, payment.id, on_event=_reporter(ctx),
-                                           max_seconds=max_seconds, journal=journal)
-        except asyncio.CancelledError:
-            ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
-                         "expiration ; « famille-tui payments » dira son résultat.")
-            raise
-    _show(ctx, final, waited=True)
-    return int(EXIT_FOR_STATUS[final.status.value])
+            if email is None and client.offers(Capability.PROFILE):
+                email = (await client.profile()).email
+            # Else the portal sends the receipt to the address it has for the family.
+            email = email or ""
+        limit = client.payment_terms.max_invoices_per_payment or len(invoices)
+        batches = [invoices[i:i + limit] for i in range(0, len(invoices), limit)]
+        if len(batches) > 1:
+            if args.wait is None:
+                raise UsageError(
+                    f"Ce portail paie {_at_most(limit)} par paiement : ajoutez --wait pour "
+                    f"payer ces {len(invoices)} factures l'une après l'autre, ou payez-les "
+                    "une par une.")
+            ctx.out.note(f"Ce portail paie {_at_most(limit)} par paiement : {len(batches)} "
+                         "paiements l'un après l'autre, chacun sur sa propre page.")
+        finals: list[Payment] = []
+        for batch in batches:
+            payment = await start_payment(client, batch, email, journal=journal,
+                                          idempotency_key=new_idempotency_key(), demo=demo)
+            numbers = ", ".join(i.number for i in batch)
+            ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
+                         f"{'la facture' if len(batch) == 1 else 'les factures'} {numbers} "
+                         f"(référence {payment.reference}).")
+            present_payment_page(ctx, payment, no_browser=args.no_browser, demo=demo,
+                                 portal_url=client.base_url)
+            if args.wait is None:
+                _show(ctx, payment, waited=False)
+                return int(ExitCode.OK)
+            max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
+            try:
+                final = await wait_for_payment(client, payment.id, on_event=_reporter(ctx),
+                                               max_seconds=max_seconds, journal=journal)
+            except asyncio.CancelledError:
+                ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
+                             "expiration ; « famille-tui payments » dira son résultat.")
+                raise
+            finals.append(final)
+            if final.status.value != "paid":
+                break
+            if len(batches) > 1:
+                from famille_tui.client.payments import outcome_message
+
+                ctx.out.note(outcome_message(final))
+    if len(finals) == 1:
+        _show(ctx, finals[0], waited=True)
+    else:
+        _show_several(ctx, finals)
+    return int(EXIT_FOR_STATUS[finals[-1].status.value])
+
+
+def _at_most(limit: int) -> str:
+    return "une facture" if limit == 1 else f"au plus {limit} factures"
+
+
+def _show_several(ctx: CommandContext, payments: Sequence[Payment]) -> None:
+    from famille_tui.client.payments import outcome_message
+
+    ctx.out.emit(
+        json_document=lambda: {"payments": [p.model_dump(mode="json") for p in payments]},
+        rows=lambda: [(p.id, p.status, p.amount_cents, p.reference, p.invoice_ids,
+                       p.payment_url) for p in payments],
+        table=lambda: [outcome_message(p) for p in payments],
+    )
 
 
 def _reporter(ctx: CommandContext) -> Callable[[WaitEvent], None]:

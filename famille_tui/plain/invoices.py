@@ -53,8 +53,8 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
     parts.append(INVOICE_STATUS_WORDS[invoice.status])
     if is_open(invoice) and not invoice.payable_online:
         parts.append("paiement en ligne impossible")
-    if is_open(invoice):
-        if invoice.due_date < today:
+    if is_open(invoice) and invoice.due_date is not None:
+        if invoice.overdue_on(today):
             parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")
         else:
             parts.append(f"échéance le {date_words(invoice.due_date)}")
@@ -63,9 +63,9 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
 
 def ordered(invoices: list[Invoice]) -> list[Invoice]:
     """Invoices still to pay first, by due date; then paid ones, newest first."""
-    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: (i.due_date, i.number))
+    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: i.sort_key)
     paid = sorted(
-        (i for i in invoices if not is_open(i)), key=lambda i: (i.due_date, i.number),
+        (i for i in invoices if not is_open(i)), key=lambda i: i.sort_key,
         reverse=True,
     )
     return unpaid + paid
@@ -120,7 +120,9 @@ def detail_lines(invoice: Invoice) -> list[str]:
     lines.append(service + ".")
     lines.append(
         f"Période : {period_words(invoice.period_start, invoice.period_end)}. "
-        f"Émise le {date_words(invoice.issue_date)}, échéance le {date_words(invoice.due_date)}."
+        + (f"Émise le {date_words(invoice.issue_date)}, " if invoice.issue_date else "")
+        + (f"échéance le {date_words(invoice.due_date)}." if invoice.due_date
+           else "échéance non indiquée par le portail.")
     )
     lines.append(
         f"Montant : {amount_words(invoice.amount_cents)}. "

@@ -477,10 +477,9 @@ class NoethyswebConnector(PortalConnector):
                 children=[],
                 period_start=row.period_start,
                 period_end=row.period_end,
-                # Noethysweb's list shows neither the issue date nor the due date: the end of
-                # the period stands for both (see the README's table of portals).
-                issue_date=row.period_end,
-                due_date=row.period_end,
+                # Noethysweb's list shows neither the issue date nor the due date: unknown.
+                issue_date=None,
+                due_date=None,
                 amount_cents=row.amount_cents,
                 paid_cents=max(0, row.amount_cents - remaining),
                 remaining_cents=remaining,
