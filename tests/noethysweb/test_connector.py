@@ -234,6 +234,13 @@ async def test_a_cancelled_payment_is_back_to_unpaid(
 ) -> None:
     pk = noethysweb.invoice_pk(1002)
     payment = await family_portal.create_payment([pk], "", "clé-2")
+    # Another run (the journal, after the terminal was closed) follows it from its id alone.
+    other = await _logged_in(noethysweb)
+    async with other:
+        assert (await other.payment(payment.id)).status is PaymentStatus.PENDING
+        pending = next(i for i in (await other.invoices()).invoices if i.id == pk)
+        assert pending.status is InvoiceStatus.EN_COURS
+        await other.logout()
     assert noethysweb.notify(payment.reference, "A").status_code == 200
     outcome = await family_portal.payment(payment.id)
     assert outcome.status is PaymentStatus.CANCELLED

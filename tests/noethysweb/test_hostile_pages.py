@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,37 @@ def test_a_hostile_captcha_image_is_refused() -> None:
     assert (width, height, len(rows)) == (10, 10, 10)
     with pytest.raises(CaptchaImageError, match="tronquée"):
         captcha_lines(_png(10, 10, b"\x00" * 20))
+
+
+CONTACTS = """<table class="table table-bordered align-middle" aria-label="Liste des contacts">
+<thead><tr class="text-center"><th scope="col">Nom</th><th scope="col">Prénom</th>
+<th scope="col">Lien</th><th scope="col">Autorisations</th><th scope="col">Actions</th></tr>
+</thead><tbody><tr class="text-center"><td>DUPONT</td><td>Jeanne</td><td>Grand-mère</td>
+<td><span class='badge rounded-pill text-bg-success' title="Autorisé à récupérer l'individu">
+<i class='fa fa-sign-out margin-r-5'></i>Sortie</span></td><td>
+<a class="btn" href="/renseignements/individu/contacts/modifier/3/7">M</a>
+<a class="btn" href="/renseignements/individu/contacts/supprimer/3/7">S</a></td></tr>
+</tbody></table>"""
+
+
+def test_contacts_as_the_portal_template_writes_them() -> None:
+    # portail/templates/portail/individu_contacts.html (the seeded family has none).
+    (row,) = pages.parse_contacts(_page(CONTACTS))
+    assert (row.id, row.first_name, row.last_name, row.relationship) == (
+        7, "Jeanne", "DUPONT", "Grand-mère")
+    assert row.can_pick_up and not row.emergency_contact
+    assert pages.parse_contacts(_page("<b>Aucun contact enregistré.</b>")) == []
+    elsewhere = CONTACTS.replace('href="/renseignements/individu/contacts/modifier/3/7"',
+                                 'href="https://evil.example/renseignements/individu/'
+                                 'contacts/modifier/3/7"')
+    with pytest.raises(PortalProtocolError, match="Modifier"):
+        pages.parse_contacts(_page(elsewhere))
+
+
+def test_the_peer_is_said_missing_with_its_reason(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    from tests.support.noethysweb_peer import shared_dir
+
+    monkeypatch.setenv("FAMILLE_TUI_SHARED_DIR", str(tmp_path / "absent"))
+    path, why = shared_dir()
+    assert path is None and "FAMILLE_TUI_SHARED_DIR" in why

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from famille_tui.client.errors import ConfigError
 from famille_tui.client.portals.base import (
@@ -128,13 +129,12 @@ async def probe_dialect(url: str, *, timeout: float = 10.0) -> str:
     from famille_tui.client.errors import FamilleError
     from famille_tui.client.portal_client import USER_AGENT, _fetch
 
+    # Imported here: a face imports this package at start, httpx only when a portal is used.
     by_shape = detect_dialect(url)
     recognizers = [(n, r) for n, i in DIALECTS.items() if (r := _page_recognizer(i))]
     if by_shape != DEFAULT_DIALECT or not recognizers:
         return by_shape
     base = normalize_portal_url(url)
-    from urllib.parse import urlsplit
-
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(timeout), verify=True, follow_redirects=False,
         trust_env=not is_loopback_host(urlsplit(base).hostname or ""),
