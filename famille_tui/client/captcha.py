@@ -14,13 +14,29 @@ from __future__ import annotations
 import struct
 import zlib
 
-__all__ = ["CaptchaImageError", "captcha_lines", "decode_png_gray"]
+__all__ = ["CaptchaImageError", "captcha_lines", "decode_png_gray", "half_block_lines"]
 
 #: Largest image accepted (a captcha is a few hundred pixels wide).
 MAX_SIDE = 2000
 MAX_PIXELS = 1_000_000
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+_HALF_BLOCKS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
+
+
+def half_block_lines(dark: list[list[bool]]) -> list[str]:
+    """A picture of dark/light pixels as text, two pixel rows per line (« ▀ ▄ █ » and
+    spaces): what the captcha and the payment's QR code are both drawn with."""
+    width = max((len(row) for row in dark), default=0)
+    padded = [row + [False] * (width - len(row)) for row in dark]
+    if len(padded) % 2:
+        padded.append([False] * width)
+    return [
+        "".join(_HALF_BLOCKS[(top, bottom)] for top, bottom in zip(upper, lower, strict=True))
+        for upper, lower in zip(padded[0::2], padded[1::2], strict=True)
+    ]
 
 
 class CaptchaImageError(ValueError):
@@ -148,9 +164,5 @@ def captcha_lines(png: bytes, *, max_columns: int = 76, max_lines: int = 12) -> 
                 count += 1
         return count > 0 and total / count < threshold
 
-    glyphs = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
-    lines = []
-    for cy in range(0, pixel_rows, 2):
-        lines.append("".join(glyphs[(dark(cx, cy), dark(cx, cy + 1))]
-                             for cx in range(columns)).rstrip())
-    return lines
+    picture = [[dark(cx, cy) for cx in range(columns)] for cy in range(pixel_rows)]
+    return [line.rstrip() for line in half_block_lines(picture)]

@@ -1,0 +1,106 @@
+"""The portal's captcha (« code de sécurité ») drawn in the terminal, with its field.
+
+The image is the portal's PNG drawn with half blocks by `client.captcha` (dark on light,
+whatever the theme, like the QR code), above an input for the code. « Nouveau code »
+(ctrl+g, or the button) posts `CaptchaField.NewCode`: the screen asks the session for
+another challenge and gives it back with `show()`. An image that cannot be read says so in
+words, never a traceback; the audio version's address is shown when the portal has one.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from famille_tui.client.captcha import CaptchaImageError, captcha_lines
+from famille_tui.client.portals import LoginChallenge
+from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.qr import HalfBlockRows
+
+
+class CaptchaPicture(Widget):
+    """The drawing alone: its size is the drawing's own."""
+
+    DEFAULT_CSS = """
+    CaptchaPicture { width: auto; height: auto; margin: 0 1; }
+    """
+
+    rows: reactive[tuple[str, ...]] = reactive((), layout=True)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return max((len(row) for row in self.rows), default=0)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.rows)
+
+    def render(self) -> HalfBlockRows:
+        width = self.get_content_width(self.size, self.size)
+        return HalfBlockRows([row.ljust(width) for row in self.rows])
+
+
+class CaptchaField(Vertical):
+    """Label, drawing, code input, « Nouveau code »; `value` is the code typed."""
+
+    DEFAULT_CSS = """
+    CaptchaField { height: auto; }
+    CaptchaField > .captcha-note { padding: 0 1; color: $text-muted; }
+    CaptchaField > Horizontal { height: auto; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+g", "new_code", "Nouveau code"),
+    ]
+
+    class NewCode(Message):
+        """The parent asked for another code (the drawing was unreadable)."""
+
+    challenge: reactive[LoginChallenge | None] = reactive(None, init=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Code de sécurité : recopiez les caractères de l'image",
+                     classes="field-label")
+        yield CaptchaPicture(id="captcha-picture")
+        yield Static("", id="captcha-note", classes="captcha-note", markup=False)
+        yield FormField("Code", "captcha", placeholder="le code de l'image")
+        with Horizontal(classes="buttons"):
+            yield Button("Nouveau code", id="captcha-new")
+
+    def show(self, challenge: LoginChallenge) -> None:
+        """Draw this challenge and empty the field (a code serves once)."""
+        self.challenge = challenge
+
+    def watch_challenge(self, challenge: LoginChallenge | None) -> None:
+        picture = self.query_one(CaptchaPicture)
+        note = self.query_one("#captcha-note", Static)
+        words = ""
+        try:
+            picture.rows = tuple(captcha_lines(challenge.image_png or b"")) if challenge else ()
+        except CaptchaImageError as error:
+            picture.rows = ()
+            words = error.message
+        if challenge is not None and challenge.audio_url:
+            words = (words + " " if words else "") + (
+                f"Version audio du code : {challenge.audio_url}")
+        note.update(words)
+        self.query_one("#field-captcha Input", Input).value = ""
+
+    @property
+    def value(self) -> str:
+        return self.query_one("#field-captcha Input", Input).value.strip()
+
+    def action_new_code(self) -> None:
+        self.post_message(self.NewCode())
+
+    @on(Button.Pressed, "#captcha-new")
+    def _new_code_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_new_code()
