@@ -69,6 +69,9 @@ async def test_login_wrong_captcha_wrong_password_then_right(
         assert challenge.image_png is not None and challenge.image_png.startswith(b"\x89PNG")
         assert challenge.audio_url == (
             f"{noethysweb_seeded.origin}/captcha/audio/{challenge.key}.wav")
+        # The peer serves no sound (django-simple-captcha without flite): said in French.
+        with pytest.raises(NotOffered, match="audio"):
+            await portal.challenge_audio(challenge)
         with pytest.raises(ChallengeFailed):
             await portal.login(LOGIN, PASSWORD, challenge_answer="WRONG")
         # « nouveau code »: the portal's refresh gives another key and image.
