@@ -10,7 +10,7 @@ _famille_tui() {
     cmd=""
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
-            --commune|--data|--dialect|--email|--host|--login|--payment-ttl|--pdf|--port|--portal|--since|--to) ((i++)) ;;
+            --commune|--data|--dialect|--email|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--pdf|--port|--portal|--public-origin|--regie|--since|--to|--ttl) ((i++)) ;;
             -*) ;;
             *) cmd="${COMP_WORDS[i]}"; break ;;
         esac
@@ -20,14 +20,15 @@ _famille_tui() {
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return 0 ;;
-        --commune|--dialect|--email|--host|--login|--payment-ttl|--port|--portal|--since|--to)
+        --commune|--dialect|--email|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--port|--portal|--public-origin|--regie|--since|--to|--ttl)
             COMPREPLY=()
             return 0 ;;
     esac
     case "$cmd" in
-        "") words="demo serve login logout family entourage dashboard profile help invoices invoice pay payments outbox kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
+        "") words="demo serve payfip login logout family entourage dashboard profile help invoices invoice pay payments outbox kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
         demo) words="--portal --commune --login --dialect --json --plain --debug --help --screen-reader --kiosk --stop" ;;
-        serve) words="--help --host --port --data --payment-ttl" ;;
+        serve) words="--help --host --port --data --payment-ttl --public-origin --payfip-origin --payfip-port" ;;
+        payfip) words="--help --host --port --data --public-origin --regie --ttl" ;;
         login) words="--portal --commune --login --dialect --json --plain --debug --help --remember" ;;
         logout) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
         family) words="--portal --commune --login --dialect --json --plain --debug --help" ;;

@@ -2,7 +2,8 @@
 
     famille-tui [options]            the TUI (or, with --screen-reader, the linear interface)
     famille-tui demo [options]       the embedded portal on loopback, then the TUI on it
-    famille-tui serve [...]          the embedded reference portal alone
+    famille-tui serve [...]          the embedded reference portal (and PayFiP stand-in)
+    famille-tui payfip --regie …     the PayFiP stand-in alone, for any portal
     famille-tui COMMAND [...]        scriptable commands (famille_tui/commands/, docs/cli.md)
 
 Heavy imports (Textual, the portal's FastAPI) happen only in the branch that needs them,
@@ -21,6 +22,8 @@ from typing import NoReturn
 
 from famille_tui import __version__
 from famille_tui.commands.parsing import FrenchArgumentParser
+from famille_tui.payfip.options import add_payfip_arguments, payfip_from
+from famille_tui.portal.options import add_serve_arguments, serve_from
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -75,16 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="lance le portail de référence intégré",
-        description="Lance le portail de référence (API Famille et bac à sable PayFiP/TIPI).",
+        description="Lance le portail de référence (API Famille) et, à côté, sur son propre "
+        "port, le service PayFiP de démonstration.",
         epilog="Exemple : famille-tui serve --port 8765 --data /tmp/portail.sqlite3",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8765, help="port (0 : un port libre)")
-    serve.add_argument("--data", metavar="FICHIER", help="fichier SQLite des données")
-    serve.add_argument(
-        "--payment-ttl", type=int, default=900, metavar="SECONDES",
-        help="durée de validité d'un paiement en attente (défaut : 900)",
+    add_serve_arguments(serve)
+    payfip = sub.add_parser(
+        "payfip",
+        help="lance le service PayFiP de démonstration seul",
+        description="Lance le service PayFiP de démonstration (pages TIPI, service web "
+        "SOAP) pour un portail quelconque : il ne connaît que des régies, chacune avec la "
+        "seule origine qu'il rappelle.",
+        epilog="Exemple : famille-tui payfip --port 8766 --regie 123456=http://127.0.0.1:8000",
     )
+    add_payfip_arguments(payfip)
     register_all(sub, common)
     return parser
 
@@ -140,9 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
 
     if args.command == "serve":
-        from famille_tui.portal.server import serve
-
-        return serve(host=args.host, port=args.port, data=args.data, payment_ttl=args.payment_ttl)
+        return serve_from(args)
+    if args.command == "payfip":
+        return payfip_from(args)
 
     from famille_tui.client.config import (
         LaunchOptions,

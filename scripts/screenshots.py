@@ -6,7 +6,7 @@ Runs a throwaway embedded portal (demo data, in a temporary directory), drives t
 keys as a person would, and saves an SVG at each screen (`App.save_screenshot`): logging in,
 the family space, paying (« Mes factures », the summary, the waiting screen and its QR code,
 « Réglée », « Paiement refusé ») and the kiosk (welcome, idle warning, QR code payment).
-Payments are finished in the portal's PayFiP sandbox by `tests/support/sandbox.py`'s
+Payments are finished in the PayFiP stand-in beside the portal by `tests/support/sandbox.py`'s
 `pay_in_sandbox`, the tests' browser stand-in; the app's « system browser » is a script that
 only writes the address down, so no real browser ever opens.
 
@@ -61,6 +61,8 @@ CHAPONOST = ("Chaponost", "chaponost")
 OVERDUE, MUSIC, NOVEMBER = "2026100042", "2026100043", "2026110058"
 #: What replaces the random parts of a payment on screen (see `steady_payment`).
 STEADY_ORIGIN = "http://127.0.0.1:8765"
+STEADY_PAYFIP = "http://127.0.0.1:8766"
+STEADY_IDOP = "0f353502-df3e-4593-9a0e-0f28989554fc"
 STEADY_REFERENCE = "PF0123456789ABCD"
 STEADY_PAYMENT_ID = "pay_0123456789abcdefghijKL"
 STEADY_AUTHORIZATION = "123456"
@@ -162,8 +164,11 @@ class Tour:
 
 
 def steady_url(url: str, origin: str) -> str:
-    """The payment page's address without what changes from run to run: the portal's port,
-    the payment's reference and the financial year (the portal's real calendar)."""
+    """The payment page's address without what changes from run to run: the PayFiP
+    stand-in's port and the idOp (and, for an older TIPI address, the portal's port, the
+    reference and the financial year)."""
+    url = re.sub(r"^http://127\.0\.0\.1:\d+/tpa/", STEADY_PAYFIP + "/tpa/", url)
+    url = re.sub(r"(?<=[?&]idop=)[0-9a-f-]+", STEADY_IDOP, url)
     # The origin is in the address twice: as is, and quoted in `urlcl` (the notification).
     url = url.replace(origin, STEADY_ORIGIN)
     url = url.replace(quote(origin, safe=""), quote(STEADY_ORIGIN, safe=""))
@@ -477,6 +482,8 @@ async def main() -> int:
         notebook_browser(Path(tmp))
         steady_clocks()
         portal = start_portal(Path(tmp) / "portal.sqlite3")
+        # Its PayFiP stand-in's pages: allowed in the app's demo mode.
+        os.environ["FAMILLE_TUI_PAYFIP_ORIGIN"] = portal.payfip_origin or ""
         try:
             store = CredentialStore(backend=MemoryKeyring())
             size = (width, height)

@@ -4,7 +4,8 @@
   and a fresh `MemoryKeyring` as the keyring, so that no test touches the user's files or
   the machine's real keyring.
 - `portal`: a real portal process on a free loopback port with a throwaway SQLite file
-  (a copy of a demo database seeded once per session, which keeps start-up short).
+  (a copy of a demo database seeded once per session, which keeps start-up short), and the
+  PayFiP stand-in beside it on its own port (`portal.payfip_origin`).
 - `chambon_url`: the base URL of le-chambon-feugerolles on that portal.
 """
 
@@ -56,9 +57,14 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def portal(tmp_path: Path, demo_database: Path) -> Iterator[PortalProcess]:
-    """A real portal process for this test only."""
+def portal(
+    tmp_path: Path, demo_database: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[PortalProcess]:
+    """A real portal process (and the PayFiP stand-in beside it) for this test only. The
+    stand-in's origin is named in FAMILLE_TUI_PAYFIP_ORIGIN, as tests of other portals do,
+    so that the client allows its pages in demo mode."""
     process = start_test_portal(tmp_path / "portal", demo_database)
+    monkeypatch.setenv("FAMILLE_TUI_PAYFIP_ORIGIN", process.payfip_origin or "")
     try:
         yield process
     finally:

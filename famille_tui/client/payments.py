@@ -112,13 +112,36 @@ def _origin(scheme: str, host: str, port: int | None) -> tuple[str, str, int]:
     return scheme, host, port if port is not None else (443 if scheme == "https" else 80)
 
 
+#: A PayFiP stand-in's origin that demo mode allows besides the demo portal's own one (tests
+#: against another portal run `famille-tui payfip` and name it here). Loopback http only.
+PAYFIP_ORIGIN_VARIABLE = "FAMILLE_TUI_PAYFIP_ORIGIN"
+
+
+def demo_payfip_origins() -> set[tuple[str, str, int]]:
+    """The PayFiP stand-ins allowed in demo mode: the one beside the demo portal (from
+    `{data_dir}/demo-portal.json`) and `FAMILLE_TUI_PAYFIP_ORIGIN`; loopback http only."""
+    from famille_tui.portal.launcher import demo_payfip_origin  # standard library only
+
+    found = set()
+    for origin in (demo_payfip_origin(), os.environ.get(PAYFIP_ORIGIN_VARIABLE, "")):
+        try:
+            parts = urlsplit((origin or "").strip())
+            port = parts.port
+        except ValueError:
+            continue
+        host = (parts.hostname or "").lower()
+        if parts.scheme == "http" and is_loopback_host(host) and parts.path in ("", "/"):
+            found.add(_origin("http", host, port))
+    return found
+
+
 def check_payment_url(url: str, *, portal_url: str, demo: bool) -> str:
     """The payment page's URL if it may be opened, else PaymentHostNotAllowed.
 
     Allowed: https on www.payfip.gouv.fr or www.tipi.budget.gouv.fr (default port), or
-    on the portal's own origin; in demo mode also the portal's own origin over http when
-    it is loopback (the embedded sandbox). Refused: any other scheme (javascript:, file:,
-    data:…), user:password@ tricks, other hosts or ports, control characters,
+    on the portal's own origin; in demo mode also, over http on loopback, the portal's own
+    origin and the PayFiP stand-in's (`demo_payfip_origins`). Refused: any other scheme
+    (javascript:, file:, data:…), user:password@ tricks, other hosts or ports, control characters,
     backslashes and whitespace (which browsers "repair" into another address)."""
     if not isinstance(url, str) or not url or len(url) > MAX_PAYMENT_URL_LENGTH:
         raise _refuse("", "empty or too long")
@@ -151,8 +174,10 @@ def check_payment_url(url: str, *, portal_url: str, demo: bool) -> str:
         if same_origin:
             return url
         raise _refuse(url, "host not allowed")
-    # http: only the embedded sandbox, in demo mode, on this machine.
-    if demo and same_origin and is_loopback_host(host):
+    # http: only the demo's own pages, in demo mode, on this machine.
+    if demo and is_loopback_host(host) and (
+        same_origin or _origin(scheme, host, port) in demo_payfip_origins()
+    ):
         return url
     raise _refuse(url, "plain http")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from famille_tui.portal.db import ConnectionPool
+from famille_tui.portal.payfip_ws import PayfipService
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,16 @@ class PortalConfig:
     lockout_seconds: int = 900
     #: Demo mode: the outbox is readable over HTTP.
     demo: bool = True
-    #: Origin of the PayFiP pages; None: this server's own sandbox.
+    #: Where people and PayFiP reach this portal (`serve --public-origin`): every link and
+    #: call-back URL is built from it, never from a request's Host header.
+    public_origin: str = "http://127.0.0.1:8765"
+    #: Origin of the PayFiP service (the State's, or the stand-in `famille-tui payfip`);
+    #: None: no online payment.
     payfip_origin: str | None = None
     #: `saisie` sent to PayFiP: T test, X activation, W production.
     saisie: str = "T"
+    #: Seconds between two questions to PayFiP about a payment still without a verdict.
+    reconcile_every: float = 30.0
 
 
 class PaymentWatch:
@@ -52,6 +59,9 @@ class PaymentWatch:
         self._waiters: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        #: Set when the server stops: every long poll answers at once with what it knows
+        #: (instead of being cut by the shutdown's timeout with a bare 500).
+        self.closing = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -85,6 +95,17 @@ class PaymentWatch:
         if event is not None:
             event.set()
 
+    def close(self) -> None:
+        """Wake every waiter for good (the server is stopping); call from anywhere."""
+        self.closing = True
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with self._lock:
+            ids = list(self._events)
+        for payment_id in ids:
+            loop.call_soon_threadsafe(self._wake, payment_id)
+
     def changed(self, payment_id: str) -> None:
         """Call from anywhere (loop or worker thread) after the change is committed."""
         loop = self._loop
@@ -98,6 +119,29 @@ class PaymentWatch:
             self._wake(payment_id)
         else:
             loop.call_soon_threadsafe(self._wake, payment_id)
+
+
+class KeyedLocks:
+    """At most one holder per key at a time, without waiting: `hold(key)` yields False when
+    someone else holds it (one PayFiP check per idOp at once, however many notifications).
+    Keys are dropped when released, so the map holds only what is under way."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[bool]:
+        with self._lock:
+            mine = key not in self._held
+            if mine:
+                self._held.add(key)
+        try:
+            yield mine
+        finally:
+            if mine:
+                with self._lock:
+                    self._held.discard(key)
 
 
 class SessionClock:
@@ -131,7 +175,12 @@ class PortalState:
     #: Commune rows by slug, filled as they are first asked for (see deps.get_commune).
     communes: dict[str, sqlite3.Row] = field(default_factory=dict)
     pool: ConnectionPool = field(init=False)
+    #: The PayFiP web service (None when `config.payfip_origin` is None).
+    payfip: PayfipService | None = field(init=False)
+    checks: KeyedLocks = field(default_factory=KeyedLocks)
 
     def __post_init__(self) -> None:
         self.sessions = SessionClock(self.config.idle_timeout)
         self.pool = ConnectionPool(self.config.db_path)
+        origin = self.config.payfip_origin
+        self.payfip = PayfipService(origin) if origin else None

@@ -161,7 +161,7 @@ CREATE TABLE IF NOT EXISTS payments (
     request_fingerprint TEXT NOT NULL,
     status TEXT NOT NULL,
     amount_cents INTEGER NOT NULL,
-    reference TEXT NOT NULL,               -- the refdet sent to PayFiP
+    reference TEXT NOT NULL,               -- the portal's own reference (unique)
     numcli TEXT NOT NULL,
     exer TEXT NOT NULL,
     email TEXT NOT NULL,
@@ -179,15 +179,17 @@ CREATE TABLE IF NOT EXISTS payment_invoices (
     amount_cents INTEGER NOT NULL,
     PRIMARY KEY (payment_id, invoice_id)
 );
--- Every TIPI notification received, accepted or not: the audit trail of what the payment
--- service (or someone pretending to be it) said.
-CREATE TABLE IF NOT EXISTS notifications (
-    id INTEGER PRIMARY KEY,
-    received_at REAL NOT NULL,
-    commune TEXT NOT NULL,
-    payment_id TEXT,
-    params TEXT NOT NULL,                  -- JSON of the fields received
-    outcome TEXT NOT NULL                  -- applied, replay, rejected: why
+-- What the PayFiP web service knows of each payment: the idOp it gave, and what its
+-- `recupererDetailPaiementSecurise` answered (the only proof of a payment). Notifications are
+-- not stored: they only make the portal ask (see billing.py), so anonymous ones cost nothing.
+CREATE TABLE IF NOT EXISTS payfip_operations (
+    payment_id TEXT PRIMARY KEY REFERENCES payments(id),
+    refdet TEXT NOT NULL,                  -- the refdet sent: the invoice's own number
+    idop TEXT UNIQUE,                      -- NULL while creerPaiementSecurise is asked
+    resultrans TEXT,                       -- P, V, R, Z, A from the service; P1 never known
+    detail TEXT,                           -- JSON of the answer that decided it
+    checked_at REAL,                       -- when the service was last asked
+    flag TEXT                              -- money taken late or twice: for the town
 );
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,

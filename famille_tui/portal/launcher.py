@@ -6,10 +6,15 @@ the portal itself runs in a subprocess (`python -m famille_tui.portal`).
     portal = start_portal(Path("/tmp/x.sqlite3"))     # a free loopback port
     portal.origin                                      # "http://127.0.0.1:43123"
     portal.base_url("le-chambon-feugerolles")          # "http://127.0.0.1:43123/le-chambon-feugerolles/"
+    portal.payfip_origin                               # the PayFiP stand-in beside it
     portal.stop()
 
-The process writes its output to a log file next to the data file (never to a pipe nobody
-reads, which would block it); its first line, « Portail famille : ORIGIN/ », gives the port.
+    payfip = start_payfip(Path("/tmp/p.sqlite3"), ["123456=http://127.0.0.1:8000"])
+    payfip.origin                                      # the stand-in alone, for any portal
+
+A process writes its output to a log file next to its data file (never to a pipe nobody
+reads, which would block it); its first lines, « Portail famille : ORIGIN/ » and
+« PayFiP (service de démonstration) : ORIGIN/ », give the ports.
 """
 
 from __future__ import annotations
@@ -30,9 +35,13 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 _FIRST_LINE = re.compile(r"^Portail famille : (http://\S+?)/?\s*$", re.MULTILINE)
-#: The demo portal tries this port first, so its addresses (and the keyring entries and
-#: journaled payments keyed by them) stay the same from one run to the next.
+_PAYFIP_LINE = re.compile(r"^PayFiP \(service de démonstration\) : (http://\S+?)/?\s*$",
+                          re.MULTILINE)
+#: The demo portal tries these ports first (the portal's, the PayFiP stand-in's), so its
+#: addresses (and the keyring entries and journaled payments keyed by them) stay the same
+#: from one run to the next.
 DEMO_PORT = 8765
+DEMO_PAYFIP_PORT = 8766
 DEMO_COMMUNES = ("le-chambon-feugerolles", "chaponost")
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -46,12 +55,61 @@ class PortalStartError(RuntimeError):
         self.message = message
 
 
-def _answers(origin: str, timeout: float = 2.0) -> bool:
+def _answers(origin: str, timeout: float = 2.0, path: str = "/communes") -> bool:
     try:
-        with _NO_PROXY.open(f"{origin}/communes", timeout=timeout) as response:
+        with _NO_PROXY.open(f"{origin}{path}", timeout=timeout) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+
+
+def _port_of(origin: str | None) -> int:
+    return int(urlsplit(origin).port or 0) if origin else 0
+
+
+def _loopback(origin: str) -> str:
+    # 0.0.0.0 or :: listen everywhere; this machine reaches them on loopback.
+    return origin.rstrip("/").replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+
+
+def _read_log(path: Path) -> str:
+    with contextlib.suppress(OSError):
+        return path.read_text(encoding="utf-8", errors="replace")
+    return ""
+
+
+def _wait_for(process: subprocess.Popen[bytes], log_path: Path, lines: list[re.Pattern[str]],
+              paths: list[str], timeout: float, what: str) -> list[str]:
+    """The origins announced by `lines` in the log, once each answers 200 at its path."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = _read_log(log_path)
+        found = [m.group(1) for m in (pattern.search(text) for pattern in lines) if m]
+        if len(found) == len(lines):
+            origins = [_loopback(o) for o in found]
+            if all(_answers(o, timeout=1.0, path=p) for o, p in zip(origins, paths, strict=True)):
+                return origins
+        if process.poll() is not None:
+            tail = text.strip().splitlines()[-3:]
+            raise PortalStartError(
+                f"{what} n'a pas pu démarrer" + (f" : {' '.join(tail)}" if tail else ".")
+            )
+        time.sleep(0.05)
+    process.kill()
+    process.wait(5)
+    raise PortalStartError(f"{what} ne répond pas (délai dépassé).")
 
 
 @dataclass
@@ -64,10 +122,13 @@ class PortalProcess:
     log_path: Path
     payment_ttl: int = 900
     options: dict[str, Any] = field(default_factory=dict)
+    #: The PayFiP service its payments go through (the stand-in beside it, unless another
+    #: was given).
+    payfip_origin: str | None = None
 
     @property
     def port(self) -> int:
-        return int(urlsplit(self.origin).port or 0)
+        return _port_of(self.origin)
 
     @property
     def pid(self) -> int:
@@ -82,14 +143,7 @@ class PortalProcess:
 
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM (uvicorn closes cleanly), then SIGKILL if it lingers."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
+        _stop(self.process, timeout)
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (tests of what survives a crash)."""
@@ -98,12 +152,15 @@ class PortalProcess:
             self.process.wait(5.0)
 
     def restart(self) -> PortalProcess:
-        """Stop and start again on the same data file and the same port (same URLs)."""
+        """Stop and start again on the same data file and the same ports (same URLs)."""
         self.stop()
-        fresh = start_portal(
-            self.data_path, port=self.port, payment_ttl=self.payment_ttl, **self.options
-        )
+        options = dict(self.options)
+        if options.get("payfip_origin") is None:
+            options["payfip_port"] = _port_of(self.payfip_origin)
+        fresh = start_portal(self.data_path, port=self.port, payment_ttl=self.payment_ttl,
+                             **options)
         self.process, self.origin, self.log_path = fresh.process, fresh.origin, fresh.log_path
+        self.payfip_origin = fresh.payfip_origin
         return self
 
     def log_text(self) -> str:
@@ -121,13 +178,19 @@ def start_portal(
     host: str = "127.0.0.1",
     idle_timeout: int | None = None,
     lockout_seconds: int | None = None,
+    payfip_origin: str | None = None,
+    payfip_port: int = 0,
     detached: bool = False,
     timeout: float = 30.0,
+    env: dict[str, str] | None = None,
 ) -> PortalProcess:
-    """Run `python -m famille_tui.portal` on `data` and wait until it answers.
+    """Run `python -m famille_tui.portal` on `data` and wait until it (and the PayFiP
+    stand-in beside it, on `payfip_port`) answers. With `payfip_origin`, payments go through
+    that service instead and no stand-in is started.
 
     `detached`: in its own session, so that it outlives the terminal that started it
-    (`famille-tui demo`). Raises PortalStartError when it does not start in `timeout`."""
+    (`famille-tui demo`). `env`: variables added to the process's environment. Raises
+    PortalStartError when it does not start in `timeout`."""
     data = Path(data)
     data.parent.mkdir(parents=True, exist_ok=True)
     log_path = data.with_name(data.name + ".log")
@@ -136,48 +199,80 @@ def start_portal(
         "--host", host, "--port", str(port), "--data", str(data),
         "--payment-ttl", str(payment_ttl),
     ]
+    if payfip_origin is not None:
+        command += ["--payfip-origin", payfip_origin]
+    else:
+        command += ["--payfip-port", str(payfip_port)]
     if idle_timeout is not None:
         command += ["--idle-timeout", str(idle_timeout)]
     if lockout_seconds is not None:
         command += ["--lockout-seconds", str(lockout_seconds)]
-    env = dict(os.environ)
-    env["PYTHONUNBUFFERED"] = "1"
+    process = _spawn(command, log_path, detached=detached, env=env)
+    options: dict[str, Any] = {"host": host, "idle_timeout": idle_timeout,
+                               "lockout_seconds": lockout_seconds,
+                               "payfip_origin": payfip_origin, "env": env}
+    lines, paths = [_FIRST_LINE], ["/communes"]
+    if payfip_origin is None:
+        lines, paths = [_FIRST_LINE, _PAYFIP_LINE], ["/communes", "/"]
+    origins = _wait_for(process, log_path, lines, paths, timeout, "Le portail de démonstration")
+    return PortalProcess(process, origins[0], data, log_path, payment_ttl, options,
+                         payfip_origin=origins[1] if len(origins) > 1 else payfip_origin)
+
+
+def _spawn(command: list[str], log_path: Path, *, detached: bool = False,
+           env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    environment = dict(os.environ) | (env or {})
+    environment["PYTHONUNBUFFERED"] = "1"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=env,
+            env=environment,
             start_new_session=detached,
         )
-    options: dict[str, Any] = {"host": host, "idle_timeout": idle_timeout,
-                               "lockout_seconds": lockout_seconds}
-    deadline = time.monotonic() + timeout
-    origin: str | None = None
-    while time.monotonic() < deadline:
-        text = ""
-        with contextlib.suppress(OSError):
-            text = log_path.read_text(encoding="utf-8", errors="replace")
-        if origin is None:
-            match = _FIRST_LINE.search(text)
-            if match:
-                origin = match.group(1).rstrip("/")
-                # 0.0.0.0 or :: listen everywhere; this machine reaches them on loopback.
-                origin = origin.replace("//0.0.0.0:", "//127.0.0.1:").replace(
-                    "//[::]:", "//[::1]:")
-        if origin is not None and _answers(origin, timeout=1.0):
-            return PortalProcess(process, origin, data, log_path, payment_ttl, options)
-        if process.poll() is not None:
-            tail = text.strip().splitlines()[-3:]
-            raise PortalStartError(
-                "Le portail de démonstration n'a pas pu démarrer"
-                + (f" : {' '.join(tail)}" if tail else ".")
-            )
-        time.sleep(0.05)
-    process.kill()
-    process.wait(5)
-    raise PortalStartError("Le portail de démonstration ne répond pas (délai dépassé).")
+
+
+@dataclass
+class PayfipProcess:
+    """A running PayFiP stand-in subprocess (`python -m famille_tui.payfip`)."""
+
+    process: subprocess.Popen[bytes]
+    origin: str
+    data_path: Path
+    log_path: Path
+    regies: list[str]
+    ttl: int
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        _stop(self.process, timeout)
+
+    def log_text(self) -> str:
+        return _read_log(self.log_path)
+
+
+def start_payfip(data: Path, regies: list[str], port: int = 0, *, ttl: int = 900,
+                 timeout: float = 30.0) -> PayfipProcess:
+    """Run the PayFiP stand-in alone, for régies given as `NUMCLI=ORIGIN[=NAME]`."""
+    data = Path(data)
+    data.parent.mkdir(parents=True, exist_ok=True)
+    log_path = data.with_name(data.name + ".log")
+    command = [sys.executable, "-m", "famille_tui.payfip", "--port", str(port),
+               "--data", str(data), "--ttl", str(ttl)]
+    for regie in regies:
+        command += ["--regie", regie]
+    process = _spawn(command, log_path)
+    (origin,) = _wait_for(process, log_path, [_PAYFIP_LINE], ["/"], timeout,
+                          "Le service PayFiP de démonstration")
+    return PayfipProcess(process, origin, data, log_path, list(regies), ttl)
 
 
 # --- `famille-tui demo` --------------------------------------------------------------------
@@ -217,17 +312,37 @@ def _port_free(port: int) -> bool:
 
 
 def demo_origin() -> str:
-    """The demo portal's origin: the running one, or a new one started in the background."""
+    """The demo portal's origin: the running one, or a new one started in the background
+    (with the PayFiP stand-in beside it, whose origin the state file records too)."""
     state = _read_demo_state()
-    if state and isinstance(state.get("origin"), str) and _answers(state["origin"]):
+    if (state and isinstance(state.get("origin"), str) and _answers(state["origin"])
+            and isinstance(state.get("payfip_origin"), str)):
         return str(state["origin"])
+    if state and isinstance(state.get("pid"), int) and _answers(str(state.get("origin", ""))):
+        # A demo portal of an older version, without the PayFiP stand-in: replaced.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(state["pid"], signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while not _port_free(DEMO_PORT) and time.monotonic() < deadline:
+            time.sleep(0.1)
     port = DEMO_PORT if _port_free(DEMO_PORT) else 0
-    portal = start_portal(_data_dir() / "portal.sqlite3", port=port, detached=True)
+    payfip_port = DEMO_PAYFIP_PORT if _port_free(DEMO_PAYFIP_PORT) else 0
+    portal = start_portal(_data_dir() / "portal.sqlite3", port=port, payfip_port=payfip_port,
+                          detached=True)
     path = _demo_state_path()
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": portal.pid, "origin": portal.origin}), encoding="utf-8")
+    tmp.write_text(json.dumps({"pid": portal.pid, "origin": portal.origin,
+                               "payfip_origin": portal.payfip_origin}), encoding="utf-8")
     os.replace(tmp, path)
     return portal.origin
+
+
+def demo_payfip_origin() -> str | None:
+    """The PayFiP stand-in's origin of the demo portal, from its state file (None when no
+    demo was started here). The client allows it as a payment page in demo mode."""
+    state = _read_demo_state()
+    origin = state.get("payfip_origin") if state else None
+    return origin if isinstance(origin, str) and origin.startswith("http://") else None
 
 
 def _communes(origin: str) -> list[dict[str, str]]:

@@ -1,7 +1,10 @@
 """The portal's FastAPI application and the blocking `serve()` behind `famille-tui serve`.
 
-One server hosts several communes (`/{commune}/api/v1/...`), the PayFiP sandbox
-(`/tpa/paiement.web`), the demo outbox and a home page for people (`/`).
+One server hosts several communes (`/{commune}/api/v1/...`), their PayFiP notification and
+return addresses (`/{commune}/payfip/…`), the demo outbox and a home page for people (`/`).
+`serve()` also runs the PayFiP stand-in (`famille_tui.payfip`) beside it, on its own port
+(a separate origin, as the State's service is), with the communes' régies — unless told to
+use another PayFiP service (`payfip_origin`).
 """
 
 from __future__ import annotations
@@ -12,19 +15,32 @@ import os
 import socket
 import sqlite3
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
-from famille_tui.portal import db, demo, security
-from famille_tui.portal.context import PortalConfig, PortalState
+from famille_tui.payfip.app import bind
+from famille_tui.portal import billing, db, demo, security
+from famille_tui.portal.context import PaymentWatch, PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
-from famille_tui.portal.routers import accounts, dashboard, family, invoices, payments, portal, tipi
-from famille_tui.portal.sandbox import router as sandbox_router
+from famille_tui.portal.routers import (
+    accounts,
+    dashboard,
+    family,
+    invoices,
+    payfip,
+    payments,
+    portal,
+)
 
 API = "/{commune}/api/v1"
 DEFAULT_IDLE_TIMEOUT = 30 * 60
@@ -74,11 +90,17 @@ def create_app(
     idle_timeout: int | None = None,
     lockout_seconds: int | None = None,
     max_failures: int = 5,
+    public_origin: str = "http://127.0.0.1:8765",
+    payfip_origin: str | None = None,
+    reconcile_every: float | None = None,
 ) -> FastAPI:
     """The portal on the SQLite file `db_path`, created (with the demo data when `demo`)
     if it is empty. `idle_timeout` and `lockout_seconds` default to the environment
     variables FAMILLE_TUI_PORTAL_IDLE_TIMEOUT / FAMILLE_TUI_PORTAL_LOCKOUT_SECONDS, else
-    30 and 15 minutes."""
+    30 and 15 minutes. Links and call-back URLs are built from `public_origin`; payments go
+    through the PayFiP service at `payfip_origin` (None: no online payment), which is asked
+    about undecided payments at start and every `reconcile_every` seconds
+    (FAMILLE_TUI_PORTAL_RECONCILE_SECONDS, else 30)."""
     path = Path(db_path)
     if db.initialize(path) and demo:
         conn = db.connect(path)
@@ -97,20 +119,47 @@ def create_app(
         else _env_int("FAMILLE_TUI_PORTAL_LOCKOUT_SECONDS", DEFAULT_LOCKOUT_SECONDS),
         max_failures=max_failures,
         demo=demo,
+        public_origin=public_origin.rstrip("/"),
+        payfip_origin=payfip_origin.rstrip("/") if payfip_origin else None,
+        reconcile_every=reconcile_every
+        if reconcile_every is not None
+        else _env_int("FAMILLE_TUI_PORTAL_RECONCILE_SECONDS", 30),
     )
     state = PortalState(config=config)
+
+    async def reconcile_forever() -> None:
+        # What a lost notification would leave undecided (the portal down, a crash between
+        # a notification and PayFiP's answer) is asked again: at start (every payment),
+        # then regularly (leaving the newest to their own notification).
+        older_than = 0.0
+        while True:
+            try:
+                await run_in_threadpool(billing.reconcile, state, older_than=older_than)
+                older_than = 5.0
+            except Exception:  # never let the loop die: the next round tries again
+                logging.getLogger("famille_tui.portal.payments").exception(
+                    "Vérification des paiements en attente impossible")
+            await asyncio.sleep(config.reconcile_every)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.watch.bind(asyncio.get_running_loop())
         security.start_pool()
+        task = asyncio.create_task(reconcile_forever()) if state.payfip else None
         yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        if state.payfip is not None:
+            state.payfip.close()
         state.pool.close()
 
     app = FastAPI(
         title="Famille API (portail de référence famille-tui)",
         version=__version__,
-        description="API Famille v1 et bac à sable PayFiP/TIPI. Messages d'erreur en français.",
+        description="API Famille v1 (paiements par le service web PayFiP). Messages d'erreur "
+        "en français.",
         lifespan=lifespan,
     )
     app.state.portal = state
@@ -119,10 +168,9 @@ def create_app(
     for module in (accounts, family, dashboard, invoices, payments):
         app.include_router(module.router, prefix=API, responses=API_ERRORS)
     app.include_router(portal.api_router, prefix=API, responses=API_ERRORS)
-    app.include_router(tipi.router, prefix="/{commune}")
+    app.include_router(payfip.router, prefix="/{commune}")
     app.include_router(portal.origin_router)
     app.include_router(portal.pages_router)
-    app.include_router(sandbox_router)
     return app
 
 
@@ -136,6 +184,71 @@ def origin_of(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def check_origin(origin: str) -> str | None:
+    """`origin` as `scheme://host[:port]` (no path, no trailing slash), or None if it is not
+    an http(s) origin."""
+    try:
+        parts = urlsplit(origin.strip())
+        parts.port  # noqa: B018  # a bad port raises here
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or "@" in parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _standin_origin(public_origin: str, sock: socket.socket | None) -> str | None:
+    """The stand-in is reached on the portal's public host, on its own port."""
+    if sock is None:
+        return None
+    parts = urlsplit(public_origin)
+    shown = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"{parts.scheme}://{shown}:{sock.getsockname()[1]}"
+
+
+class Standin:
+    """The PayFiP stand-in running beside the portal: its own app and event loop in a
+    thread of this process (a separate origin; it stops with the portal)."""
+
+    def __init__(self, origin: str, server: Any, thread: threading.Thread) -> None:
+        self.origin = origin
+        self._server = server
+        self._thread = thread
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(5)
+
+
+def start_standin(path: Path, public_origin: str, sock: socket.socket) -> Standin:
+    """Start the stand-in on `sock` with a régie for each commune of the portal's file at
+    `path` (the origin it calls back: `public_origin`); its data beside the portal's."""
+    from famille_tui.payfip import app as payfip_app
+    from famille_tui.payfip.rules import Regie
+
+    origin = _standin_origin(public_origin, sock)
+    assert origin is not None
+    conn = db.connect(path)
+    try:
+        regies = [Regie(r["numcli"], r["name"], public_origin) for r in
+                  conn.execute("SELECT numcli, name FROM communes ORDER BY name")]
+    finally:
+        conn.close()
+    server = payfip_app.server_for(payfip_app.create_app(
+        path.with_name(path.stem + ".payfip.sqlite3"), regies, origin))
+    # uvicorn leaves signals to the main thread's server.
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="payfip",
+                              daemon=True)
+    thread.start()
+    return Standin(origin, server, thread)
+
+
+def _loopback_name(host: str) -> str:
+    # 0.0.0.0 or :: listen everywhere; this machine reaches them on loopback.
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -144,48 +257,75 @@ def serve(
     *,
     idle_timeout: int | None = None,
     lockout_seconds: int | None = None,
+    public_origin: str | None = None,
+    payfip_origin: str | None = None,
+    payfip_port: int = 8766,
 ) -> int:
-    """Run the portal until Ctrl+C (or SIGTERM); returns the exit status.
+    """Run the portal (and, unless `payfip_origin` names another service, the PayFiP
+    stand-in on `payfip_port`) until Ctrl+C (or SIGTERM); returns the exit status.
 
-    The first line printed is « Portail famille : ORIGIN/ »: the launcher reads the port
-    chosen for `--port 0` from it."""
+    The first line printed is « Portail famille : ORIGIN/ », then « PayFiP (service de
+    démonstration) : ORIGIN/ » for the stand-in: the launcher reads the ports chosen for
+    `--port 0` from them."""
     import uvicorn
 
+    from famille_tui.payfip.app import FIRST_LINE
+
     path = Path(data) if data else default_data_path()
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not the default 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only
-    # on sockets whose proto says TCP, and connections accepted from a proto-0 socket kept
-    # Nagle on. Every answer after the first on a kept-alive connection then waited for
-    # the client's delayed ACK: 40 ms added to each request.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    for name, value in (("--public-origin", public_origin), ("--payfip-origin", payfip_origin)):
+        if value is not None and check_origin(value) is None:
+            print(f"famille-tui : {name} attend une origine http(s)://hôte[:port], sans "
+                  f"chemin ({value!r}).", file=sys.stderr)
+            return 2
     try:
-        sock.bind((host, port))
+        sock = bind(host, port)
+        payfip_sock = bind(host, payfip_port) if payfip_origin is None else None
     except OSError as error:
-        print(f"famille-tui : impossible d'écouter sur {host}:{port} ({error.strerror}).",
+        print(f"famille-tui : impossible d'écouter sur {host} ({error.strerror}).",
               file=sys.stderr)
         return 1
+    actual = sock.getsockname()[1]
+    origin = check_origin(public_origin) if public_origin else None
+    origin = origin or origin_of(_loopback_name(host), actual)
     try:
         app = create_app(path, payment_ttl, idle_timeout=idle_timeout,
-                         lockout_seconds=lockout_seconds)
+                         lockout_seconds=lockout_seconds, public_origin=origin,
+                         payfip_origin=payfip_origin or _standin_origin(origin, payfip_sock))
+        standin = start_standin(path, origin, payfip_sock) if payfip_sock else None
     except Exception as error:  # a broken data file: say it in words, not a traceback
         print(f"famille-tui : le fichier de données {path} est inutilisable ({error}).",
               file=sys.stderr)
         return 1
-    actual = sock.getsockname()[1]
-    origin = origin_of(host, actual)
+    payfip_origin = payfip_origin or (standin.origin if standin else None)
     print(f"Portail famille : {origin}/", flush=True)
+    if standin is not None:
+        print(f"{FIRST_LINE}{payfip_origin}/", flush=True)
     for commune in demo.COMMUNES:
         print(f"  {commune.name} : {origin}/{commune.slug}/", flush=True)
         print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
+    if standin is not None:
+        print(f"  Paiements PayFiP (démonstration) : {payfip_origin}/ · e-mails de "
+              f"confirmation : {payfip_origin}/outbox", flush=True)
+    else:
+        print(f"  Paiements : service PayFiP {payfip_origin}/", flush=True)
     print(f"  Données : {path}", flush=True)
     print("  Ctrl+C pour arrêter.", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call: noise
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
-    server = uvicorn.Server(config)
+    watch: PaymentWatch = app.state.portal.watch
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            watch.close()  # long polls answer now, before the connections are drained
+
+    server = Server(config)
     with suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
+    if standin is not None:
+        standin.stop()
     return 0

@@ -26,6 +26,8 @@ from famille_tui.portal import db, demo  # noqa: E402
 CHAMBON = "le-chambon-feugerolles"
 PYTHON = sys.executable
 _FIRST_LINE = re.compile(r"^Portail famille : (http://\S+?)/?\s*$", re.MULTILINE)
+_PAYFIP_LINE = re.compile(r"^PayFiP \(service de démonstration\) : (http://\S+?)/?\s*$",
+                          re.MULTILINE)
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -198,6 +200,10 @@ def start_portal(data: Path, *, payment_ttl: int = 900) -> BenchPortal:
             try:
                 with _NO_PROXY.open(f"{origin}/communes", timeout=1) as answer:
                     if answer.status == 200:
+                        # Its PayFiP stand-in's pages: allowed in the app's demo mode.
+                        payfip = _PAYFIP_LINE.search(log_path.read_text(errors="replace"))
+                        if payfip:
+                            os.environ["FAMILLE_TUI_PAYFIP_ORIGIN"] = payfip.group(1)
                         return BenchPortal(process, origin, data, log_path)
             except OSError:
                 pass

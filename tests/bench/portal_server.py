@@ -4,7 +4,8 @@
 free loopback port, exactly as `famille_tui.portal.server.serve` does, wrapped in an ASGI
 middleware that counts requests by method and route. `GET /__bench/counts` returns the counts
 as JSON; nothing of the portal itself is changed. The first line printed is the same as the
-real portal's (« Portail famille : ORIGIN/ »), so the bench finds the port the same way.
+real portal's (« Portail famille : ORIGIN/ », then the PayFiP stand-in's, started beside it as
+`serve` does), so the bench finds the ports the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import uvicorn
 
-from famille_tui.portal.server import KEEP_ALIVE_SECONDS, create_app
+from famille_tui.portal.server import KEEP_ALIVE_SECONDS, create_app, start_standin
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -69,8 +70,15 @@ def main() -> int:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    app = CountingMiddleware(create_app(Path(args.data), args.payment_ttl))
-    print(f"Portail famille : http://127.0.0.1:{sock.getsockname()[1]}/", flush=True)
+    origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    payfip_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    payfip_sock.bind(("127.0.0.1", 0))
+    payfip_origin = f"http://127.0.0.1:{payfip_sock.getsockname()[1]}"
+    app = CountingMiddleware(create_app(Path(args.data), args.payment_ttl, public_origin=origin,
+                                        payfip_origin=payfip_origin))
+    start_standin(Path(args.data), origin, payfip_sock)
+    print(f"Portail famille : {origin}/", flush=True)
+    print(f"PayFiP (service de démonstration) : {payfip_origin}/", flush=True)
     # The same uvicorn settings as `serve()`.
     config = uvicorn.Config(app, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2, timeout_keep_alive=KEEP_ALIVE_SECONDS)

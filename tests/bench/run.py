@@ -138,7 +138,7 @@ def row_reglee(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
     p95 = percentile(latencies, 95)
     return [
         Row("« Réglée » detection", f"portal commits the paid notification (`paid_at`) → "
-            f"« Réglée » in the waiting screen; {runs} payments through the sandbox",
+            f"« Réglée » in the waiting screen; {runs} payments through the PayFiP stand-in",
             "≤ 300 ms at the 95th percentile", f"{ms(p95)} p95 ({ms(median(latencies))} "
             "median)", p95 <= 0.3),
         Row("requests while waiting", f"requests reaching the portal during {window:.0f} s "

@@ -103,5 +103,5 @@ def test_pay_on_a_terminal_shows_a_qr_code(chambon_url: str, martin: Cli) -> Non
     finally:
         child.close()
     assert child.exitstatus == 0, screen
-    assert "/tpa/paiement.web?" in screen
+    assert "/tpa/paiementws.web?idop=" in screen
     assert "█" in screen or "▀" in screen or "▄" in screen

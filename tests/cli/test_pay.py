@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from famille_tui.api import InvoiceList, InvoiceStatus, Payment, PaymentStatus
 from famille_tui.portal.launcher import PortalProcess
 from tests.cli.conftest import FAMILLE_TUI, MARTIN_PASSWORD, Cli, famille_tui_process, process_env
@@ -87,8 +89,10 @@ def test_pay_cancelled_exits_6(martin: Cli, chambon_url: str) -> None:
     assert out.startswith("Paiement abandonné")
 
 
-def test_pay_expired_exits_6(cli: Cli, tmp_path: Path, demo_database: Path) -> None:
+def test_pay_expired_exits_6(cli: Cli, tmp_path: Path, demo_database: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
     short = start_test_portal(tmp_path / "short", demo_database, payment_ttl=2)
+    monkeypatch.setenv("FAMILLE_TUI_PAYFIP_ORIGIN", short.payfip_origin or "")
     try:
         url = short.base_url(CHAMBON)
         listing = InvoiceList.model_validate(

@@ -312,9 +312,11 @@ async def test_wait_survives_a_portal_restart(portal: Any, chambon_url: str,
     assert journal.entries() == []
 
 
-async def test_expired_payment(tmp_path: Path, demo_database: Path) -> None:
+async def test_expired_payment(tmp_path: Path, demo_database: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The parent never pays: the portal expires the payment and the wait says so."""
     portal = start_test_portal(tmp_path / "ttl", demo_database, payment_ttl=2)
+    monkeypatch.setenv("FAMILLE_TUI_PAYFIP_ORIGIN", portal.payfip_origin or "")
     journal = PaymentJournal(tmp_path / "journal")
     try:
         async with await martin(portal.base_url(CHAMBON)) as client:

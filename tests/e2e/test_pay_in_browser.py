@@ -5,8 +5,9 @@ like a parent: logs in as martin, opens « Mes factures », ticks an invoice, pa
 program's "system browser" is a script in `BROWSER` that writes down the URL it is asked to
 open; the test then drives Debian's headless Chromium (through Playwright, never a
 downloaded browser) to that URL, fills the PayFiP sandbox pages with the test card
-4111 1111 1111 1111, takes a screenshot of the confirmation, and reads « Réglée » on the
-terminal screen.
+4111 1111 1111 1111 on the PayFiP stand-in's pages (the web service's `paiementws.web?idop=`),
+takes a screenshot of the confirmation, and reads « Réglée » on the terminal screen: the
+portal learnt it from PayFiP's `recupererDetailPaiementSecurise`, nothing else.
 
 Without chromium or tmux the test is skipped on a developer machine, and fails in CI
 (`CI=true`), where `make test` installs both.
@@ -15,6 +16,7 @@ Without chromium or tmux the test is skipped on a developer machine, and fails i
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -157,7 +159,9 @@ def pay_with_chromium(url: str, screenshot: Path) -> str:
         try:
             page = browser.new_page()
             page.goto(url)
-            # Step 1: the invoice number and the e-mail are prefilled; « Valider ».
+            # Step 1: the invoice number (the one on the invoice) and the e-mail are
+            # prefilled; « Valider ».
+            assert page.input_value("#refdet") == "2026100042"
             page.get_by_role("button", name="Valider").click()
             # Step 2: the card type.
             page.locator("input[name=type_carte]").first.check()
@@ -189,12 +193,14 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
 
     script, opened = recording_browser
     config_dir = Path(os.environ["FAMILLE_TUI_CONFIG_DIR"])
-    # Demo mode: the embedded sandbox (http on loopback) is an allowed payment host.
+    # Demo mode: the PayFiP stand-in (http on loopback) is an allowed payment host.
     (config_dir / "config.toml").write_text("demo = true\n", encoding="utf-8")
     env = {
         name: os.environ[name]
         for name in ("FAMILLE_TUI_CONFIG_DIR", "FAMILLE_TUI_STATE_DIR",
-                     "FAMILLE_TUI_DATA_DIR", "FAMILLE_TUI_DOWNLOAD_DIR")
+                     "FAMILLE_TUI_DATA_DIR", "FAMILLE_TUI_DOWNLOAD_DIR",
+                     # The PayFiP stand-in beside the test portal: allowed in demo mode.
+                     "FAMILLE_TUI_PAYFIP_ORIGIN")
     }
     env |= {
         "BROWSER": str(script),
@@ -230,8 +236,9 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
         time.sleep(0.2)
     assert len(opened()) == 1, "the program did not open the browser"
     url = opened()[0]
-    assert url.startswith(portal.origin + "/tpa/paiement.web?")
-    assert "refdet=" in url and "montant=31240" in url
+    # The PayFiP web service's page for the idOp the portal asked for: nothing else in it.
+    assert re.fullmatch(re.escape(f"{portal.payfip_origin}/tpa/paiementws.web?idop=")
+                        + r"[0-9a-f-]{36}", url), url
 
     screenshot = tmp_path / "paiement-accepte.png"
     page = pay_with_chromium(url, screenshot)

@@ -1,14 +1,17 @@
 """The embedded portal, with a pause where a crash test wants to kill it (tests only).
 
-    python tests/faults/crashable_portal.py --data FILE --point before|mid|after --marker FILE
+    python tests/faults/crashable_portal.py --data FILE --port N --payfip-origin URL
+        --point before|mid|after --marker FILE
 
-Serves exactly `famille_tui.portal.server.serve(...)` on a free loopback port, except that
-the first TIPI notification stops at `--point`, writes `--marker` and sleeps, so that the
-test kills the process (SIGKILL) right there:
-- `before`: the notification is received, nothing of it written yet;
-- `mid`: inside the transaction, after the invoices are updated, before COMMIT;
-- `after`: the change is committed, the answer not sent yet.
-The portal's code is not changed: its notification check is wrapped from outside.
+Serves exactly `famille_tui.portal.server.serve(...)`, paying through the PayFiP service at
+`--payfip-origin` (a stand-in in its own process, which the kill does not touch), except that
+the first check of a payment with PayFiP stops at `--point`, writes `--marker` and sleeps, so
+that the test kills the process (SIGKILL) right there:
+- `before`: the notification is received, `recupererDetailPaiementSecurise` not asked yet;
+- `mid`: PayFiP answered « paid »; inside the transaction, after the invoices are updated,
+  before COMMIT;
+- `after`: the change is committed, the answer to the notification not sent yet.
+The portal's code is not changed: its functions are wrapped from outside.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from famille_tui.portal import billing
+from famille_tui.portal.payfip_ws import PayfipService
 from famille_tui.portal.server import serve
 
 
@@ -49,24 +53,30 @@ class _PausingConnection:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--payfip-origin", required=True)
     parser.add_argument("--point", choices=("before", "mid", "after"), required=True)
     parser.add_argument("--marker", required=True)
     args = parser.parse_args()
     marker = Path(args.marker)
-    original = billing._check_and_apply
+    detail = PayfipService.detail
+    apply_detail = billing.apply_detail
 
-    def check_and_apply(conn: sqlite3.Connection, commune: str,
-                        fields: dict[str, str]) -> billing.NotificationOutcome:
+    def detail_then_maybe_stop(self: PayfipService, idop: str) -> dict[str, str]:
         if args.point == "before":
             _stop_here(marker)
+        return detail(self, idop)
+
+    def apply_then_maybe_stop(conn: sqlite3.Connection, *rest: Any) -> str:
         if args.point == "mid":
-            return original(_PausingConnection(conn, marker), commune, fields)  # type: ignore[arg-type]
-        outcome = original(conn, commune, fields)
+            return apply_detail(_PausingConnection(conn, marker), *rest)  # type: ignore[arg-type]
+        outcome = apply_detail(conn, *rest)
         _stop_here(marker)
         return outcome
 
-    billing._check_and_apply = check_and_apply  # type: ignore[assignment]
-    return serve("127.0.0.1", 0, args.data)
+    PayfipService.detail = detail_then_maybe_stop  # type: ignore[method-assign]
+    billing.apply_detail = apply_then_maybe_stop  # type: ignore[assignment]
+    return serve("127.0.0.1", args.port, args.data, payfip_origin=args.payfip_origin)
 
 
 if __name__ == "__main__":

@@ -36,21 +36,15 @@ def test_a_payment_for_two_invoices(martin: Api) -> None:
     created = datetime.fromisoformat(payment["created_at"])
     expires = datetime.fromisoformat(payment["expires_at"])
     assert (expires - created).total_seconds() == 900
+    # The payer goes to the PayFiP service's page of an idOp, on its own origin: the URL
+    # holds nothing else (no amount, no reference, no call-back a payer could change).
     url = urlsplit(payment["payment_url"])
-    assert url.path == "/tpa/paiement.web"
-    assert f"{url.scheme}://{url.netloc}" == martin.portal.origin
+    assert url.path == "/tpa/paiementws.web"
+    assert f"{url.scheme}://{url.netloc}" == martin.portal.payfip_origin != martin.portal.origin
     params = {k: v[0] for k, v in parse_qs(url.query).items()}
-    assert params == {
-        "numcli": "042063",
-        "exer": str(created.year),
-        "refdet": payment["reference"],
-        "objet": "Factures 2026100042 2026100043",
-        "montant": "35740",
-        "mel": EMAIL,
-        "urlcl": martin.portal.base_url("le-chambon-feugerolles") + "tipi/notification",
-        "saisie": "T",
-    }
-    assert 6 <= len(payment["reference"]) <= 30 and payment["reference"].isalnum()
+    assert list(params) == ["idop"] and len(params["idop"]) == 36
+    # The refdet is the first invoice's own number, as the parent sees it on the invoice.
+    assert payment["reference"] == "2026100042"
     for number in ("2026100042", "2026100043"):
         invoice = martin.invoice_by_number(number)
         assert invoice["status"] == "en_cours"
@@ -182,15 +176,17 @@ def test_several_waiters_are_all_woken(martin: Api) -> None:
 
 @pytest.fixture
 def short_portal(tmp_path: Path, demo_database: Path) -> Iterator[PortalProcess]:
-    """Pending payments expire after 1 second."""
-    process = start_test_portal(tmp_path / "short", demo_database, payment_ttl=1)
+    """Pending payments expire after 3 seconds (a new one waits 4 s, as 20 min for 15)."""
+    process = start_test_portal(tmp_path / "short", demo_database, payment_ttl=3)
     try:
         yield process
     finally:
         process.stop()
 
 
-def test_a_pending_payment_expires(short_portal: PortalProcess) -> None:
+def test_a_pending_payment_expires_and_its_invoice_waits_before_a_new_one(
+    short_portal: PortalProcess,
+) -> None:
     with Api(short_portal).login("martin") as api:
         payment = _pay(api, ["2026100042"]).json()
         assert api.invoice_by_number("2026100042")["status"] == "en_cours"
@@ -198,12 +194,22 @@ def test_a_pending_payment_expires(short_portal: PortalProcess) -> None:
         # The long poll is woken by the expiry itself, not by the end of its wait.
         expired = api.get(f"payments/{payment['id']}", params={"wait": 20}).json()
         assert expired["status"] == "expired"
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5
         invoice = api.invoice_by_number("2026100042")
         assert (invoice["status"], invoice["pending_payment_id"]) == ("a_payer", None)
-        # The sandbox no longer takes it, and a new payment can be made.
-        assert "délai pour payer est dépassé" in pay_in_sandbox(payment["payment_url"])
-        assert _pay(api, ["2026100042"]).status_code == 201
+        # Its idOp may still be paid: a new payment of the invoice waits, and says so.
+        early = _pay(api, ["2026100042"])
+        assert early.status_code == 409, early.text
+        error = error_of(early)
+        assert error["code"] == "payment_in_progress"
+        assert "peut encore aboutir auprès de PayFiP" in error["message"]
+        assert "vous pourrez en faire un nouveau à partir de" in error["message"]
+        assert 1 <= error["retry_after_seconds"] <= 4
+        deadline = time.monotonic() + 10
+        while (again := _pay(api, ["2026100042"])).status_code == 409:
+            assert time.monotonic() < deadline, again.text
+            time.sleep(0.2)
+        assert again.status_code == 201
 
 
 def test_the_short_link_leads_to_the_payment_page_while_pending(martin: Api) -> None:
@@ -212,10 +218,13 @@ def test_the_short_link_leads_to_the_payment_page_while_pending(martin: Api) -> 
     payment = _pay(martin, ["2026100042"], key="short-1").json()
     short = payment["short_url"]
     assert short.endswith("/p/" + payment["id"])
-    assert len(short) < len(payment["payment_url"]) / 2  # small enough for a QR code
-    hop = httpx.get(short, follow_redirects=False)
-    assert hop.status_code == 303
-    assert hop.headers["location"] == payment["payment_url"]
+    assert len(short) < len(payment["payment_url"])  # smaller for a QR code
+    # It only redirects: asked again and again (a phone reading the code), nothing changes.
+    for _ in range(3):
+        hop = httpx.get(short, follow_redirects=False)
+        assert hop.status_code == 303
+        assert hop.headers["location"] == payment["payment_url"]
+    assert martin.get(f"payments/{payment['id']}").json()["status"] == "pending"
     # Once paid, the link no longer leads anywhere to pay: it says so.
     pay_in_sandbox(payment["payment_url"])
     after = httpx.get(short, follow_redirects=False)

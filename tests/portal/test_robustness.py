@@ -140,6 +140,8 @@ def test_bad_ids_in_paths(api: Api) -> None:
 
 
 def test_bad_notifications_never_fail_the_server(portal: PortalProcess) -> None:
+    """A notification is only a trigger: any shape is taken calmly (nothing to check is
+    not an error the sender could learn from), and nothing is written."""
     before = _snapshot(portal)
     url = portal.base_url("le-chambon-feugerolles") + "tipi/notification"
     with httpx.Client(trust_env=False) as client:
@@ -151,16 +153,17 @@ def test_bad_notifications_never_fail_the_server(portal: PortalProcess) -> None:
             client.post(url, content=b"x" * 100_000,
                         headers={"Content-Type": "application/x-www-form-urlencoded"}),
         ):
-            assert 400 <= answer.status_code < 500, answer.text
+            assert answer.status_code in (200, 413), answer.text
     assert _snapshot(portal) == before
 
 
-def test_bad_sandbox_posts_are_pages_not_errors(portal: PortalProcess) -> None:
-    with httpx.Client(base_url=portal.origin, trust_env=False) as client:
-        for data in ({}, {"etape": "carte"}, {"action": "annuler"}):
-            response = client.post("/tpa/paiement.web", data=data)
+def test_bad_payment_page_posts_are_pages_not_errors(portal: PortalProcess) -> None:
+    with httpx.Client(base_url=portal.payfip_origin or "", trust_env=False) as client:
+        for data in ({}, {"etape": "carte"}, {"action": "annuler"},
+                     {"jeton": "x", "etat": "y.z"}):
+            response = client.post("/tpa/saisie.web", data=data)
             assert response.status_code == 400
-            assert "Demande de paiement invalide" in response.text
+            assert "Session expirée" in response.text and "Rien n'a été payé" in response.text
 
 
 def test_an_invoice_id_too_large_for_sqlite_is_not_found(api: Api) -> None:

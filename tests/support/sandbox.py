@@ -1,15 +1,18 @@
-"""`pay_in_sandbox`: a browser stand-in that walks the PayFiP sandbox's HTML forms.
+"""`pay_in_sandbox`: a browser stand-in that walks the PayFiP stand-in's HTML forms
+(`famille_tui.payfip`: the TIPI `paiement.web` and the web service's `paiementws.web?idop=`
+pages are the same steps).
 
 It does what a person does in the browser: opens the payment URL, keeps the prefilled
 invoice number and e-mail, picks a card type, types the card, and presses « Valider »,
 « Continuer », « Payer »… or « Annuler ». Only the standard HTML of the pages is used
-(forms, inputs, buttons), as a browser without JavaScript would.
+(forms, inputs, buttons), as a browser without JavaScript would; like a browser, it keeps
+the session cookie and sends `Origin` with each form.
 """
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -115,8 +118,18 @@ def _submit(
     else:
         raise SandboxError(f"Pas de bouton « {button_value} » : {form.buttons}")
     target = urljoin(url, form.action)
-    response = client.post(target, data=data)
+    parts = urlsplit(target)
+    response = client.post(target, data=data,
+                           headers={"Origin": f"{parts.scheme}://{parts.netloc}"})
     return str(response.url), response.text
+
+
+def standin_outbox(payment_url: str) -> list[dict[str, str]]:
+    """The e-mails the PayFiP stand-in of `payment_url` « sent », oldest first."""
+    parts = urlsplit(payment_url)
+    answer = httpx.get(f"{parts.scheme}://{parts.netloc}/outbox.json", trust_env=False)
+    answer.raise_for_status()
+    return list(answer.json())
 
 
 def pay_in_sandbox(
@@ -128,18 +141,32 @@ def pay_in_sandbox(
     refdet: str | None = None,
     cancel_at: int = 1,
 ) -> str:
-    """Walk the sandbox from `payment_url`; returns the final page's text.
+    """Walk the payment pages from `payment_url`; returns the final page's text.
 
     `outcome="pay"` goes through every step with `card`; `outcome="cancel"` presses
     « Annuler » at step `cancel_at` (1: invoice number and e-mail, 2: card type, 3: card).
     `email` and `refdet` replace the prefilled values, as a person editing them would."""
+    return page_text(walk_payment_pages(payment_url, card, outcome, email=email, refdet=refdet,
+                                        cancel_at=cancel_at))
+
+
+def walk_payment_pages(
+    payment_url: str,
+    card: str = ACCEPTED_CARD,
+    outcome: str = "pay",
+    *,
+    email: str | None = None,
+    refdet: str | None = None,
+    cancel_at: int = 1,
+) -> str:
+    """`pay_in_sandbox`, returning the final page's HTML (its links, e.g. the way back)."""
     if outcome not in ("pay", "cancel"):
         raise ValueError("outcome: 'pay' or 'cancel'")
     with httpx.Client(timeout=15.0, follow_redirects=True, trust_env=False) as client:
         response = client.get(payment_url)
         url, html = str(response.url), response.text
         if response.status_code != 200:
-            return page_text(html)
+            return html
         steps: list[tuple[str, dict[str, str]]] = [
             ("continuer", {**({"mel": email} if email else {}),
                            **({"refdet": refdet} if refdet else {})}),
@@ -149,7 +176,7 @@ def pay_in_sandbox(
         for number, (button, values) in enumerate(steps, start=1):
             if outcome == "cancel" and number == cancel_at:
                 _url, html = _submit(client, url, html, "annuler", {})
-                return page_text(html)
+                return html
             if number == 3:
                 # The expiry year: the last one offered, always in the future.
                 form = _parse(html)
@@ -158,5 +185,5 @@ def pay_in_sandbox(
             url, html = _submit(client, url, html, button, values)
             if _parse(html).action is None or 'role="alert"' in html:
                 # No more form (a final page), or the form came back with errors to fix.
-                return page_text(html)
-        return page_text(html)
+                return html
+        return html

@@ -316,9 +316,12 @@ async def test_refused_and_abandoned_say_what_to_do(
 
 
 @pytest.fixture
-def short_ttl_portal(tmp_path: Path, demo_database: Path) -> Iterator[PortalProcess]:
-    """A portal whose payment pages expire after 3 seconds."""
+def short_ttl_portal(
+    tmp_path: Path, demo_database: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[PortalProcess]:
+    """A portal whose payments expire after 3 seconds (its PayFiP stand-in allowed)."""
     process = start_test_portal(tmp_path / "short", demo_database, payment_ttl=3)
+    monkeypatch.setenv("FAMILLE_TUI_PAYFIP_ORIGIN", process.payfip_origin or "")
     try:
         yield process
     finally:

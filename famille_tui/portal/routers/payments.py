@@ -8,7 +8,7 @@ import random
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from famille_tui.api import MAX_WAIT_SECONDS, Payment, PaymentCreate
@@ -20,6 +20,7 @@ from famille_tui.portal.billing import (
     family_payment,
     payment_view,
 )
+from famille_tui.portal.context import PortalState
 from famille_tui.portal.deps import CommuneRow, Db, State, User
 
 router = APIRouter(tags=["paiements"])
@@ -28,13 +29,11 @@ router = APIRouter(tags=["paiements"])
 WAIT_SPREAD = 0.1
 
 
-def request_origin(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
-
-
-def with_short_url(payment: Payment, request: Request) -> Payment:
-    """The payment with its short link (`{origin}/p/{id}`, see routers/portal.py)."""
-    return payment.model_copy(update={"short_url": f"{request_origin(request)}/p/{payment.id}"})
+def with_short_url(payment: Payment, state: PortalState) -> Payment:
+    """The payment with its short link (`{public origin}/p/{id}`, see routers/portal.py):
+    built from the configured origin, never from the request's Host header."""
+    return payment.model_copy(
+        update={"short_url": f"{state.config.public_origin}/p/{payment.id}"})
 
 
 @router.post(
@@ -45,7 +44,6 @@ def with_short_url(payment: Payment, request: Request) -> Payment:
 )
 def new_payment(
     body: PaymentCreate,
-    request: Request,
     response: Response,
     db: Db,
     state: State,
@@ -56,7 +54,7 @@ def new_payment(
     expire_due(db, state.watch)
     payment, created = create_payment(
         db,
-        state.config,
+        state,
         PaymentRequest(
             commune=commune,
             account_id=user.account_id,
@@ -64,18 +62,16 @@ def new_payment(
             invoice_ids=body.invoice_ids,
             email=body.email,
             idempotency_key=idempotency_key,
-            origin=request_origin(request),
         ),
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return with_short_url(payment, request)
+    return with_short_url(payment, state)
 
 
 @router.get("/payments/{payment_id}", response_model=Payment)
 async def get_payment(
     payment_id: Annotated[str, Path(max_length=64)],
-    request: Request,
     state: State,
     user: User,
     wait: Annotated[int, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
@@ -103,8 +99,8 @@ async def get_payment(
         with state.watch.watching(payment_id) as event:
             payment, until_expiry = await run_in_threadpool(read)
             left = deadline - time.monotonic()
-            if payment.status.is_final or left <= 0:
-                return with_short_url(payment, request)
+            if payment.status.is_final or left <= 0 or state.watch.closing:
+                return with_short_url(payment, state)
             # Sleep until the change, the deadline, or the expiry (then read it as expired).
             # No thread is held while sleeping: only the reads above use the thread pool.
             timeout = min(left, max(0.0, until_expiry) + 0.05)

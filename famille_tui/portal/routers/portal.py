@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from famille_tui.api import Commune, OutboxMessage
@@ -19,13 +19,9 @@ pages_router = APIRouter(include_in_schema=False)
 BANNER = "<strong>famille-tui</strong> – portail de référence (démonstration)"
 
 
-def _origin(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
-
-
 @origin_router.get("/communes", response_model=list[Commune])
-def communes(request: Request, db: Db) -> list[Commune]:
-    origin = _origin(request)
+def communes(db: Db, state: State) -> list[Commune]:
+    origin = state.config.public_origin  # never the request's Host header
     return [
         Commune(slug=r["slug"], name=r["name"], base_url=f"{origin}/{r['slug']}/")
         for r in db.execute("SELECT slug, name FROM communes ORDER BY name")
@@ -69,8 +65,8 @@ def outbox_page(db: Db, state: State, commune: CommuneRow) -> HTMLResponse:
 
 
 @pages_router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: Db) -> HTMLResponse:
-    origin = _origin(request)
+def home(db: Db, state: State) -> HTMLResponse:
+    origin = state.config.public_origin
     rows = db.execute("SELECT slug, name, structure FROM communes ORDER BY name").fetchall()
     items = "".join(
         f"<li><strong>{e(r['name'])}</strong> ({e(r['structure'])})<br>"
@@ -80,8 +76,10 @@ def home(request: Request, db: Db) -> HTMLResponse:
     )
     body = (
         "<h1>Portail famille de démonstration</h1>"
-        "<p>Ce serveur joue le rôle des portails famille de deux communes et du site de "
-        "paiement PayFiP de l'État (bac à sable : aucune somme n'est débitée).</p>"
+        "<p>Ce serveur joue le rôle des portails famille de deux communes. Les paiements "
+        "passent par le service PayFiP de démonstration"
+        + (f" (<code>{e(state.config.payfip_origin)}</code>)" if state.config.payfip_origin
+           else "") + " : aucune somme n'est débitée.</p>"
         f"<ul>{items}</ul>"
         "<h2>Comptes de démonstration</h2><ul>"
         "<li><code>martin</code> / <code>demo-martin</code></li>"
