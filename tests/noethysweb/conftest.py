@@ -1,8 +1,10 @@
 """The real Noethysweb as a test peer (tests/support/noethysweb_peer.py).
 
 `noethysweb_peer` (session): one peer for the whole run, started once (the build is cached
-per user). `noethysweb`: that peer in its seeded state (reset first if a test changed it),
-for a test that may change it; `noethysweb_seeded`: the same for a test that only reads.
+per user), its TIPI URL on the PayFiP stand-in started beside it. `noethysweb`: that peer in
+its seeded state (reset first if a test changed it), for a test that may change it;
+`noethysweb_seeded`: the same for a test that only reads. Both name the stand-in in
+FAMILLE_TUI_PAYFIP_ORIGIN, so that the client opens its pages (loopback http).
 
 With CI=true a missing peer fails the tests; elsewhere they are skipped, saying why.
 """
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from famille_tui.portal.launcher import PortalStartError
 from tests.support.noethysweb_peer import NoethyswebPeer, PeerError, shared_dir
 
 
@@ -25,9 +28,8 @@ def noethysweb_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Noethy
             pytest.fail(f"Noethysweb est nécessaire aux tests en CI : {why}")
         pytest.skip(f"tests contre Noethysweb sautés (hors CI) : {why}")
     try:
-        peer = NoethyswebPeer.prepare(shared, tmp_path_factory.mktemp("noethysweb"))
-        peer.start()
-    except PeerError as error:
+        peer = NoethyswebPeer.start_with_payfip(shared, tmp_path_factory.mktemp("noethysweb"))
+    except (PeerError, PortalStartError) as error:
         pytest.fail(f"le pair Noethysweb n'a pas démarré : {error}")
     try:
         yield peer
@@ -36,8 +38,10 @@ def noethysweb_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Noethy
 
 
 @pytest.fixture
-def noethysweb(noethysweb_peer: NoethyswebPeer) -> NoethyswebPeer:
+def noethysweb(noethysweb_peer: NoethyswebPeer, monkeypatch: pytest.MonkeyPatch
+               ) -> NoethyswebPeer:
     """The peer as seeded; marked changed, so that the next test gets it reset."""
+    monkeypatch.setenv("FAMILLE_TUI_PAYFIP_ORIGIN", noethysweb_peer.payfip_origin)
     if noethysweb_peer.dirty:
         noethysweb_peer.reset()
     noethysweb_peer.dirty = True
@@ -45,8 +49,10 @@ def noethysweb(noethysweb_peer: NoethyswebPeer) -> NoethyswebPeer:
 
 
 @pytest.fixture
-def noethysweb_seeded(noethysweb_peer: NoethyswebPeer) -> NoethyswebPeer:
+def noethysweb_seeded(noethysweb_peer: NoethyswebPeer, monkeypatch: pytest.MonkeyPatch
+                      ) -> NoethyswebPeer:
     """The peer as seeded, for a test that changes nothing on it."""
+    monkeypatch.setenv("FAMILLE_TUI_PAYFIP_ORIGIN", noethysweb_peer.payfip_origin)
     if noethysweb_peer.dirty:
         noethysweb_peer.reset()
     return noethysweb_peer

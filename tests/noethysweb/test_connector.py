@@ -2,8 +2,9 @@
 
 What the peer itself shows is read with a plain HTTP client logged in as the family
 (`peer.browser()`), so that each test compares the connector's answer with the portal's own
-page, not with a number written here. The TIPI notification is the peer's own
-`/retour_payfip`, posted by the test (held back to observe the pending window).
+page, not with a number written here. Here the TIPI notification is the peer's own
+`/retour_payfip`, posted by the test (held back to observe the pending window); paying in a
+real browser through the PayFiP stand-in is `test_paying_in_browser.py`.
 """
 
 from __future__ import annotations
@@ -230,47 +231,6 @@ async def test_pending_window_is_en_attente_until_the_reglement_is_recorded(
     assert (await family_portal.payment(payment.id)).status is PaymentStatus.PAID
     with noethysweb.browser() as browser:
         assert browser.get("/reglements").text.count("42.00 €") == 1
-
-
-async def test_a_cancelled_payment_is_back_to_unpaid(
-    noethysweb: NoethyswebPeer, family_portal: NoethyswebConnector,
-) -> None:
-    pk = noethysweb.invoice_pk(1002)
-    payment = await family_portal.create_payment([pk], "", "clé-2")
-    # Another run (the journal, after the terminal was closed) follows it from its id alone.
-    other = await _logged_in(noethysweb)
-    async with other:
-        assert (await other.payment(payment.id)).status is PaymentStatus.PENDING
-        pending = next(i for i in (await other.invoices()).invoices if i.id == pk)
-        assert pending.status is InvoiceStatus.EN_COURS
-        await other.logout()
-    assert noethysweb.notify(payment.reference, "A").status_code == 200
-    outcome = await family_portal.payment(payment.id)
-    assert outcome.status is PaymentStatus.CANCELLED
-    invoice = next(i for i in (await family_portal.invoices()).invoices if i.id == pk)
-    assert invoice.status is InvoiceStatus.A_PAYER and invoice.payable_online
-    assert invoice.remaining_cents == 4820
-    with noethysweb.browser() as browser:
-        assert "Aucun règlement" in browser.get("/reglements").text
-
-
-async def test_two_invoices_are_paid_one_after_the_other(
-    noethysweb: NoethyswebPeer, family_portal: NoethyswebConnector,
-) -> None:
-    first, second = noethysweb.invoice_pk(1001), noethysweb.invoice_pk(1002)
-    with pytest.raises(PaymentRejected, match="une facture à la fois"):
-        await family_portal.create_payment([first, second], "", "clé-3")
-    for pk, key in ((first, "clé-4"), (second, "clé-5")):
-        payment = await family_portal.create_payment([pk], "", key)
-        assert noethysweb.notify(payment.reference, "P").status_code == 200
-        assert (await family_portal.payment(payment.id)).status is PaymentStatus.PAID
-    listing = await family_portal.invoices()
-    statuses = {i.number: i.status for i in listing.invoices}
-    assert statuses == {"1001": InvoiceStatus.REGLEE, "1002": InvoiceStatus.REGLEE,
-                        "1003": InvoiceStatus.A_PAYER}
-    with noethysweb.browser() as browser:
-        reglements = browser.get("/reglements").text
-    assert "55.40 €" in reglements and "48.20 €" in reglements
 
 
 async def test_an_amount_under_the_portal_minimum_is_a_french_sentence(

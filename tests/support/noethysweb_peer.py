@@ -10,6 +10,11 @@ seed builds a new cache. A build takes a file lock, so two test runs never build
 Each test session then runs its own copy: the source tree extracted anew (start.sh rewrites
 a settings file in it), the cached venv by symlink (only read), a private copy of the seeded
 database, its own free port. `reset()` restores the seeded database and restarts (≈ 4 s).
+
+`start_with_payfip()` runs the PayFiP stand-in (`python -m famille_tui.payfip --regie
+123456=<the peer's origin>`) first, on its own port, and gives its TIPI page to the peer as
+`NOETHYS_TIPI_URL`: a browser then pays there and the stand-in posts TIPI's notification to
+the peer's `/retour_payfip` (the régie's origin, the only one it calls back).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from typing import Any
 
 import httpx
 import platformdirs
+
+from famille_tui.portal.launcher import PayfipProcess, start_payfip
 
 REPO = Path(__file__).resolve().parents[2]
 LOGIN = "F12340001"
@@ -149,6 +156,8 @@ class NoethyswebPeer:
     seed: dict[str, Any] = field(default_factory=dict)
     #: True once a test changed the peer's state (a payment…): the next fresh use resets.
     dirty: bool = False
+    #: The PayFiP stand-in the peer's TIPI URL points at (`start_with_payfip`).
+    payfip: PayfipProcess | None = None
 
     @property
     def origin(self) -> str:
@@ -183,6 +192,27 @@ class NoethyswebPeer:
 
     def start(self) -> None:
         self._start_sh("start", str(self.port))
+
+    @property
+    def payfip_origin(self) -> str:
+        assert self.payfip is not None, "pair démarré sans le service PayFiP"
+        return self.payfip.origin
+
+    @classmethod
+    def start_with_payfip(cls, shared: Path, root: Path) -> NoethyswebPeer:
+        """The stand-in for the peer's régie (numcli 123456), then the peer paying there."""
+        port = free_port()
+        payfip = start_payfip(root / "payfip" / "payfip.sqlite3",
+                              [f"123456=http://127.0.0.1:{port}=Régie périscolaire"])
+        try:
+            peer = cls.prepare(shared, root, port=port,
+                               tipi_url=f"{payfip.origin}/tpa/paiement.web")
+            peer.payfip = payfip
+            peer.start()
+        except BaseException:
+            payfip.stop()
+            raise
+        return peer
 
     def reset(self) -> None:
         """Back to the seeded database (three unpaid invoices), server restarted."""
@@ -232,6 +262,8 @@ class NoethyswebPeer:
     def stop(self) -> None:
         with contextlib.suppress(PeerError, subprocess.SubprocessError):
             self._start_sh("stop")
+        if self.payfip is not None:
+            self.payfip.stop()
 
     def log_tail(self, lines: int = 40) -> str:
         path = self.root / "data" / "server.log"
