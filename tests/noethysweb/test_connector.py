@@ -9,7 +9,9 @@ real browser through the PayFiP stand-in is `test_paying_in_browser.py`.
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -19,6 +21,7 @@ from famille_tui.api import InvoiceFilter, InvoiceStatus, PaymentStatus
 from famille_tui.client.errors import (
     ChallengeFailed,
     InvalidCredentials,
+    NotFound,
     NotOffered,
     PaymentRejected,
     SessionExpired,
@@ -26,6 +29,29 @@ from famille_tui.client.errors import (
 from famille_tui.client.portals import Capability, connector_for, probe_dialect
 from famille_tui.client.portals.noethysweb.connector import NoethyswebConnector
 from tests.support.noethysweb_peer import CAPTCHA, LOGIN, PASSWORD, NoethyswebPeer
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text shown by a ReportLab PDF (ASCII85 + Flate streams, `(…) Tj` strings, the
+    Latin-1 escapes of its standard fonts), one string per line."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        raw = stream.strip()
+        if not raw.endswith(b"~>"):
+            continue
+        content = zlib.decompress(base64.a85decode(b"<~" + raw.removeprefix(b"<~"),
+                                                   adobe=True))
+        for literal in re.findall(rb"\(((?:[^()\\]|\\.)*)\) Tj", content):
+            unescaped = re.sub(rb"\\([0-7]{3}|.)", lambda m: bytes(
+                [int(m.group(1), 8)]) if len(m.group(1)) == 3 else m.group(1), literal)
+            shown.append(unescaped.decode("latin-1"))
+    lines, line = [], ""
+    for piece in shown:  # a label and its value are two strings on one line
+        line = f"{line} {piece}".strip() if line.endswith(":") else piece
+        if not line.endswith(":"):
+            lines.append(line)
+            line = ""
+    return "\n".join(lines)
 
 
 async def _logged_in(peer: NoethyswebPeer) -> NoethyswebConnector:
@@ -181,6 +207,30 @@ async def test_pdf_where_the_portal_offers_none(noethysweb_seeded: NoethyswebPee
         assert not portal.offers(Capability.INVOICE_PDF)
         with pytest.raises(NotOffered, match="non proposé par ce portail"):
             await portal.invoice_pdf(noethysweb_seeded.invoice_pk(1001))
+        await portal.logout()
+
+
+async def test_pdf_once_the_administrator_offers_it(noethysweb: NoethyswebPeer) -> None:
+    # A print model and « télécharger la facture » set as the town's administrator would;
+    # the server itself serves /media/ only with DEBUG (in production its web server does).
+    noethysweb.enable_invoice_pdf()
+    noethysweb.restart(debug=True)
+    with noethysweb.browser() as browser:
+        page = browser.get("/facturation").text
+    assert 'aria-label="Télécharger la facture 1002"' in page
+    portal = await _logged_in(noethysweb)
+    async with portal:
+        await portal.invoices()
+        assert portal.offers(Capability.INVOICE_PDF)
+        pdf = await portal.invoice_pdf(noethysweb.invoice_pk(1002))
+        assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
+        # The portal's own document (ReportLab): the invoice's number, period and amount.
+        text = _pdf_text(pdf)
+        assert "Numéro de facture : 001002" in text
+        assert "Période du 01/02/2026 au 28/02/2026" in text
+        assert "Total période : 48.20" in text
+        with pytest.raises(NotFound):
+            await portal.invoice_pdf(999_999)
         await portal.logout()
 
 

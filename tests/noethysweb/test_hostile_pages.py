@@ -153,3 +153,19 @@ def test_the_peer_is_said_missing_with_its_reason(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("FAMILLE_TUI_SHARED_DIR", str(tmp_path / "absent"))
     path, why = shared_dir()
     assert path is None and "FAMILLE_TUI_SHARED_DIR" in why
+
+
+def test_the_pdf_print_model_is_read_from_the_page_script_only_as_digits() -> None:
+    with_pdf = LIST.replace(
+        '</button></td></tr>',
+        '</button><button data-idfacture="3" class="bouton_imprimer_facture"></button>'
+        '</td></tr>').format(number="1003", remaining="42.00 €")
+    script = '<script>$.ajax({{data: {{idfacture: 3, idmodele_impression: "{}",}}}})</script>'
+    page = pages.parse_invoice_page(_page(with_pdf + script.format("7")))
+    assert page.invoices[0].has_pdf and page.print_model == "7"
+    for hostile in ("None", "7&idfacture=4", "../1", ""):
+        assert pages.parse_invoice_page(_page(with_pdf + script.format(hostile))
+                                        ).print_model is None
+    # No download button: no model read, whatever a script says.
+    plain = LIST.format(number="1003", remaining="42.00 €")
+    assert pages.parse_invoice_page(_page(plain + script.format("7"))).print_model is None

@@ -100,9 +100,11 @@ class PeerError(RuntimeError):
 
 
 def _run_start(
-    script: Path, root: Path, args: list[str], *, tipi_url: str, python: str, timeout: float
+    script: Path, root: Path, args: list[str], *, tipi_url: str, python: str, timeout: float,
+    env: dict[str, str] | None = None,
 ) -> str:
-    env = dict(os.environ, NOETHYS_ROOT=str(root), NOETHYS_TIPI_URL=tipi_url, PYTHON=python)
+    env = dict(os.environ, NOETHYS_ROOT=str(root), NOETHYS_TIPI_URL=tipi_url, PYTHON=python,
+               **(env or {}))
     result = subprocess.run(
         ["bash", str(script), *args], env=env, capture_output=True, text=True,
         timeout=timeout, stdin=subprocess.DEVNULL,
@@ -186,9 +188,9 @@ class NoethyswebPeer:
         peer.seed = json.loads((data / "seed.json").read_text(encoding="utf-8"))
         return peer
 
-    def _start_sh(self, *args: str) -> str:
+    def _start_sh(self, *args: str, env: dict[str, str] | None = None) -> str:
         return _run_start(self.script, self.root, list(args), tipi_url=self.tipi_url,
-                          python=self.python, timeout=300)
+                          python=self.python, timeout=300, env=env)
 
     def start(self) -> None:
         self._start_sh("start", str(self.port))
@@ -219,9 +221,43 @@ class NoethyswebPeer:
         self._start_sh("reset", str(self.port))
         self.dirty = False
 
-    def restart(self) -> None:
-        """The server restarted on the database as it is (its cache of parameters emptied)."""
-        self._start_sh("start", str(self.port))
+    def restart(self, *, debug: bool = False) -> None:
+        """The server restarted on the database as it is (its cache of parameters emptied).
+        `debug`: Django's DEBUG on, which makes the server itself serve `/media/` (in
+        production the site's web server does; upstream's development setup is DEBUG).
+        The next `reset()` restarts without it."""
+        self._start_sh("start", str(self.port), env={"NOETHYS_DEBUG": "1" if debug else "0"})
+        self.dirty = self.dirty or debug
+
+    def django_shell(self, script: str) -> str:
+        """`manage.py shell` on the peer's database: what its administrator does through
+        the admin pages (a print model, a parameter), run by the peer's own code."""
+        app = self.root / "src" / "noethysweb"
+        env = dict(os.environ, NOETHYS_DATA=str(self.root / "data"),
+                   NOETHYS_TIPI_URL=self.tipi_url, PYTHONWARNINGS="ignore")
+        result = subprocess.run(
+            [str(self.root / "venv" / "bin" / "python"), "-W", "ignore", "manage.py", "shell"],
+            input=script, cwd=app, env=env, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise PeerError(f"manage.py shell a échoué : {result.stderr[-2000:]}")
+        self.dirty = True
+        return result.stdout
+
+    def enable_invoice_pdf(self) -> None:
+        """As an administrator would: a print model for invoices (the default invoice
+        document, the default options of its form), invoices downloadable on the portal."""
+        self.django_shell(
+            "import json\n"
+            "from core.models import ModeleDocument, ModeleImpression, PortailParametre\n"
+            "from facturation.forms.factures_options_impression import VALEURS_DEFAUT\n"
+            "doc = ModeleDocument.objects.get(categorie='facture', defaut=True)\n"
+            "model = ModeleImpression.objects.create(categorie='facture', nom='Facture', "
+            "modele_document=doc, options=json.dumps(VALEURS_DEFAUT), defaut=True)\n"
+            "for code, value in (('facturation_autoriser_telechargement_facture', 'True'), "
+            "('facturation_modele_impression_facture', str(model.pk))):\n"
+            "    PortailParametre.objects.update_or_create(code=code, "
+            "defaults={'valeur': value})\n"
+        )
 
     def set_parameter(self, code: str, value: str) -> None:
         """A portal parameter (`PortailParametre`) changed in the database, then restarted:

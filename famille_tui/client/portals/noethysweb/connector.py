@@ -525,8 +525,12 @@ class NoethyswebConnector(PortalConnector):
             self.require(Capability.INVOICE_PDF)
             raise NotOffered(capability=Capability.INVOICE_PDF.value,
                              what=Capability.INVOICE_PDF.label)
+        if page.print_model is None:
+            raise pages.protocol_error("le modèle d'impression des factures (idmodele_impression)")
+        # What the page's own button sends: the portal's print model, then the file it made.
         answer = await self._xhr("facturation/imprimer_facture",
-                                 {"idfacture": str(invoice_id), "idmodele_impression": "None"},
+                                 {"idfacture": str(invoice_id),
+                                  "idmodele_impression": page.print_model},
                                  "le PDF de la facture")
         if answer.status != 200:
             raise self._failed(answer, "le PDF de la facture")
@@ -534,7 +538,7 @@ class NoethyswebConnector(PortalConnector):
         name = document.get("nom_fichier") if isinstance(document, dict) else None
         if not isinstance(name, str) or not _MEDIA_NAME.fullmatch(name) or ".." in name:
             raise pages.protocol_error("le nom du fichier PDF (nom_fichier)")
-        pdf = await self._send("GET", f"/media/{name}", max_bytes=MAX_PDF_BYTES)
+        pdf = await self._send("GET", "/media/" + name.lstrip("/"), max_bytes=MAX_PDF_BYTES)
         if pdf.status != 200 or not pdf.body.startswith(b"%PDF-"):
             raise PortalProtocolError(
                 "Le portail n'a pas envoyé un document PDF. Réessayez plus tard.")

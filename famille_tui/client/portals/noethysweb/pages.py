@@ -440,9 +440,13 @@ class InvoicePage:
     pending_alerts: int
     #: The pay button and modal are there (online payment switched on for this family).
     payment_offered: bool
+    #: The print model the page's script sends with `imprimer_facture` (None: no PDF).
+    print_model: str | None = None
 
 
 _PENDING = re.compile(r"(Un paiement est en attente)|(\d+)\s+paiements sont en attente")
+#: `idmodele_impression: "3",` in the script of the « Télécharger la facture » buttons.
+_PRINT_MODEL = re.compile(r"""\bidmodele_impression\s*:\s*["'](\d{1,9})["']""")
 _NUMBER = re.compile(r"^[A-Za-z0-9\-_/]{1,30}$")
 
 
@@ -513,8 +517,14 @@ def parse_invoice_page(html: str) -> InvoicePage:
         if match:
             pending = 1 if match.group(1) else int(match.group(2))
     offered = modal is not None and tree.css_first("#bouton_valider_montant") is not None
+    model = None
+    for script in tree.css("script") if any(i.has_pdf for i in invoices) else []:
+        found = _PRINT_MODEL.search(script.text(deep=True))
+        if found:
+            model = found.group(1)
+            break
     return InvoicePage(invoices=invoices, payable=payable, pending_alerts=pending,
-                       payment_offered=offered)
+                       payment_offered=offered, print_model=model)
 
 
 @dataclass(frozen=True, slots=True)
