@@ -27,7 +27,7 @@ _famille_tui() {
     case "$cmd" in
         "") words="demo serve payfip login logout family entourage dashboard profile help invoices invoice pay payments outbox kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
         demo) words="--portal --commune --login --dialect --json --plain --debug --help --screen-reader --kiosk --stop" ;;
-        serve) words="--help --host --port --data --payment-ttl --public-origin --payfip-origin --payfip-port" ;;
+        serve) words="--help --demo --host --port --data --payment-ttl --public-origin --payfip-origin --payfip-port" ;;
         payfip) words="--help --host --port --data --public-origin --regie --ttl" ;;
         login) words="--portal --commune --login --dialect --json --plain --debug --help --remember" ;;
         logout) words="--portal --commune --login --dialect --json --plain --debug --help" ;;

@@ -15,7 +15,6 @@ module (and through them the API models); a command line with no command and no 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -78,9 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="lance le portail de référence intégré",
-        description="Lance le portail de référence (API Famille) et, à côté, sur son propre "
-        "port, le service PayFiP de démonstration.",
-        epilog="Exemple : famille-tui serve --port 8765 --data /tmp/portail.sqlite3",
+        description="Lance le portail de référence (API Famille). Avec --demo : celui de la "
+        "démonstration (mots de passe connus, e-mails lisibles par tous) et, à côté, sur son "
+        "propre port, le service PayFiP de démonstration.",
+        epilog="Exemples :\n  famille-tui serve --demo --port 8765 --data /tmp/portail.sqlite3\n"
+        "  famille-tui serve --host 0.0.0.0 --public-origin https://portail.example.fr",
     )
     add_serve_arguments(serve)
     payfip = sub.add_parser(
@@ -128,10 +129,6 @@ def _parse_face_only(argv: Sequence[str] | None) -> argparse.Namespace | None:
     return args
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "oui")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_face_only(argv)
     if args is None:
@@ -151,12 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "payfip":
         return payfip_from(args)
 
-    from famille_tui.client.config import (
-        LaunchOptions,
-        load_settings,
-        normalize_portal_url,
-        save_settings,
-    )
+    from famille_tui.client.config import launch_options, load_settings, save_settings
     from famille_tui.client.errors import FamilleError
 
     try:
@@ -187,19 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
             settings = demo_settings
-        options = LaunchOptions(
-            settings=settings,
-            portal_url=normalize_portal_url(args.portal) if args.portal else None,
+        options = launch_options(
+            settings,
+            portal=args.portal,
             commune=args.commune,
             login=args.login,
-            dialect=args.dialect,
-            kiosk=bool(args.kiosk or settings.kiosk),
-            screen_reader=bool(
-                args.screen_reader
-                or settings.screen_reader
-                or _env_flag("FAMILLE_TUI_SCREEN_READER")
-            ),
-            demo=args.command == "demo" or settings.demo,
+            dialect=getattr(args, "dialect", None),
+            kiosk=args.kiosk,
+            screen_reader=args.screen_reader,
+            demo=args.command == "demo",
             debug=args.debug,
         )
     except FamilleError as error:

@@ -15,6 +15,10 @@ do: « today » is fixed, the kiosk's clock is a fake one, and on the payment sc
 address (random port, payment reference and id), the elapsed time and the bank's
 authorisation number are replaced by fixed ones. The pictures only change when the app does.
 Nothing of the user's configuration, keyring or state directory is touched.
+
+Where the real Noethysweb is found (`../shared/peers/noethysweb/`, as for the tests), it is
+started too for its login screen with the captcha drawn (the code's picture one the peer drew
+once, so that it stays the same); without it that picture is left as it is, and said.
 """
 
 from __future__ import annotations
@@ -37,16 +41,15 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textual.widgets._footer import FooterKey  # noqa: E402
 
 from famille_tui.client.config import LaunchOptions, PortalProfile, Settings  # noqa: E402
 from famille_tui.client.credentials import CredentialStore  # noqa: E402
 from famille_tui.client.kiosk import hash_staff_code  # noqa: E402
+from famille_tui.client.session import FollowedPayment, PaymentPage  # noqa: E402
 from famille_tui.portal.launcher import PortalProcess, start_portal  # noqa: E402
 from famille_tui.tui.app import FamilleApp  # noqa: E402
 from famille_tui.tui.kiosk.app import KioskApp  # noqa: E402
 from famille_tui.tui.kiosk.payment import KioskPaymentScreen  # noqa: E402
-from famille_tui.tui.payment_watch import Watched  # noqa: E402
 from famille_tui.tui.screens.invoices import InvoicesScreen  # noqa: E402
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen  # noqa: E402
 from famille_tui.tui.widgets.form import FormField  # noqa: E402
@@ -107,7 +110,7 @@ class Tour:
         """Whether the footer shows the keys the screen has now (it is rebuilt a refresh or
         two after focus moves or a key is enabled)."""
         screen = self.app.screen
-        keys = [k for k in screen.query(FooterKey) if not k.has_class("-command-palette")]
+        keys = [k for k in screen.query("FooterKey") if not k.has_class("-command-palette")]
         if not keys:
             return True  # a dialog: the footer is the screen's under it
         palette = self.app.COMMAND_PALETTE_BINDING
@@ -126,7 +129,7 @@ class Tour:
             await self.until(self.footer_is_current, timeout=3.0)
         except RuntimeError:
             screen = self.app.screen
-            shown = sorted(k.key for k in screen.query(FooterKey))
+            shown = sorted(k.key for k in screen.query("FooterKey"))
             wanted = sorted(key for key, (_, b, _, _) in screen.active_bindings.items() if b.show)
             print(f"  ! {name}: the footer shows {shown}, the screen has {wanted}",
                   file=sys.stderr)
@@ -176,19 +179,20 @@ def steady_url(url: str, origin: str) -> str:
     return re.sub(r"(?<=[?&]exer=)[^&]+", str(TODAY.year), url)
 
 
-def steady_payment(watched: Watched, origin: str) -> None:
+def steady_payment(watched: FollowedPayment, origin: str) -> None:
     """Make the followed payment's random parts fixed (before its screen is redrawn)."""
     watched.started = 1000.0  # the screens' clock is set to 1083: « 1 min 23 s »
-    if watched.payment_url:
-        watched.payment_url = steady_url(watched.payment_url, origin)
-    if watched.short_url:
-        watched.short_url = f"{STEADY_ORIGIN}/p/{STEADY_PAYMENT_ID}"
+    url = steady_url(watched.payment_url, origin) if watched.payment_url else None
+    short = f"{STEADY_ORIGIN}/p/{STEADY_PAYMENT_ID}" if watched.short_url else None
+    if watched.page is not None:
+        watched.page = PaymentPage(watched.page.payment, url=url, short_url=short,
+                                   refusal=watched.page.refusal)
     if watched.payment is not None:
         update: dict[str, Any] = {"reference": STEADY_REFERENCE}
-        if watched.payment_url:
-            update["payment_url"] = watched.payment_url
-        if watched.short_url:
-            update["short_url"] = watched.short_url
+        if url:
+            update["payment_url"] = url
+        if short:
+            update["short_url"] = short
         if watched.payment.authorization_number:
             update["authorization_number"] = STEADY_AUTHORIZATION
         watched.payment = watched.payment.model_copy(update=update)
@@ -294,7 +298,8 @@ async def tour_start(t: Tour) -> None:
     await t.shot("05-connexion-remplie")
     await t.type("password", "demo-martin")
     await t.pilot.press("enter")
-    await t.until(lambda: t.app.logged_in and t.app.remaining_cents is not None)
+    await t.until(lambda: t.app.logged_in and t.app.session is not None
+                  and t.app.session.remaining_cents is not None)
     await t.on("FamilyScreen")
     await t.shot("06-famille")
     await t.pilot.press("2")
@@ -371,7 +376,8 @@ async def log_in(t: Tour, login: str = "martin", password: str = "demo-martin") 
     await t.type("login", login)
     await t.type("password", password)
     await t.pilot.press("enter")
-    await t.until(lambda: t.app.logged_in and t.app.remaining_cents is not None)
+    await t.until(lambda: t.app.logged_in and t.app.session is not None
+                  and t.app.session.remaining_cents is not None)
     await t.on("FamilyScreen")
 
 
@@ -464,6 +470,36 @@ async def tour_kiosk(t: Tour, portal: PortalProcess, clock: FakeClock) -> None:
                   timeout=30)
 
 
+async def tour_noethysweb(t: Tour) -> None:
+    from famille_tui.tui.widgets.captcha import CaptchaPicture
+
+    await t.on("LoginScreen")
+    await t.until(lambda: t.app.screen.query_one(CaptchaPicture).rows, timeout=30)
+    await t.shot("28-noethysweb-connexion-code")
+
+
+async def noethysweb_pictures(tmp: Path, size: tuple[int, int], out: Path) -> None:
+    """The login screen on the real Noethysweb, its captcha drawn."""
+    from tests.support.noethysweb_peer import NoethyswebPeer, SampleDrawing, shared_dir
+
+    shared, why = shared_dir()
+    if shared is None:
+        print(f"  ! Noethysweb : {why} ; 28-noethysweb-connexion-code.svg inchangé",
+              file=sys.stderr)
+        return
+    peer = await asyncio.to_thread(NoethyswebPeer.start_with_payfip, shared, tmp / "noethysweb")
+    try:
+        settings = Settings(portals=[PortalProfile(name="Testville", url=peer.url,
+                                                   dialect="noethysweb")], animations=False)
+        app = FamilleApp(LaunchOptions(settings=settings, demo=True),
+                         connector_factory=lambda profile: SampleDrawing(profile.url),
+                         credential_store=CredentialStore(backend=MemoryKeyring()),
+                         today=lambda: TODAY)
+        await run(app, size, out, tour_noethysweb)
+    finally:
+        peer.stop()
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="80x24", help="columns x rows (default 80x24)")
@@ -503,6 +539,7 @@ async def main() -> int:
                       lambda t: tour_pay(t, portal))
         finally:
             portal.stop()
+        await noethysweb_pictures(Path(tmp), (width, height), out)
     return 0
 
 

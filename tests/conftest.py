@@ -7,6 +7,8 @@
   (a copy of a demo database seeded once per session, which keeps start-up short), and the
   PayFiP stand-in beside it on its own port (`portal.payfip_origin`).
 - `chambon_url`: the base URL of le-chambon-feugerolles on that portal.
+- `browser_log`: `BROWSER` is a script writing each URL it is asked to open into the file it
+  yields (`tests.support.tui.opened_urls(log)` reads it).
 """
 
 from __future__ import annotations
@@ -74,3 +76,13 @@ def portal(
 @pytest.fixture
 def chambon_url(portal: PortalProcess) -> str:
     return portal.base_url(CHAMBON)
+
+
+@pytest.fixture
+def browser_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The browser every face opens pages with writes them down, and opens nothing."""
+    from tests.support.tui import browser_writing_to
+
+    script, log = browser_writing_to(tmp_path)
+    monkeypatch.setenv("BROWSER", str(script))
+    return log

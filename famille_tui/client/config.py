@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Literal
@@ -192,7 +193,9 @@ def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
     """The portals this run may use: `--portal`, else `--commune` among the configured ones,
     else all configured ones (the UI lets the user pick when there are several)."""
     if options.portal_url:
-        return [PortalProfile(name=commune_slug(options.portal_url) or options.portal_url,
+        # A portal at the root of its site (Noethysweb) is named by its host.
+        name = commune_slug(options.portal_url) or urlsplit(options.portal_url).netloc
+        return [PortalProfile(name=name or options.portal_url,
                               url=options.portal_url, dialect=options.dialect)]
     portals = options.settings.portals
     if options.commune:
@@ -205,3 +208,41 @@ def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
             )
         return chosen
     return list(portals)
+
+
+def _env_flag(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in ("1", "true", "yes", "oui")
+
+
+def launch_options(
+    settings: Settings,
+    *,
+    portal: str | None = None,
+    commune: str | None = None,
+    login: str | None = None,
+    dialect: str | None = None,
+    kiosk: bool | None = None,
+    screen_reader: bool | None = None,
+    demo: bool = False,
+    debug: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> LaunchOptions:
+    """The one way `LaunchOptions` are made from a command line (the faces' and the
+    commands'): `--portal` normalised (ConfigError if invalid), kiosk, screen reader and
+    demo mode from the options, the config file or the environment
+    (FAMILLE_TUI_SCREEN_READER=1)."""
+    environ = os.environ if environ is None else environ
+    return LaunchOptions(
+        settings=settings,
+        portal_url=normalize_portal_url(portal) if portal else None,
+        commune=commune,
+        login=login,
+        dialect=dialect,
+        kiosk=bool(kiosk or settings.kiosk),
+        screen_reader=bool(
+            screen_reader or settings.screen_reader
+            or _env_flag(environ, "FAMILLE_TUI_SCREEN_READER")
+        ),
+        demo=demo or settings.demo,
+        debug=debug,
+    )

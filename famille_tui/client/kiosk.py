@@ -104,3 +104,19 @@ def verify_staff_code(code: str, stored: str | None) -> bool:
         maxmem=130 * n * r * p + 1024 * 1024, dklen=len(key),
     )
     return hmac.compare_digest(candidate, key)
+
+
+def ignore_job_control(*, keyboard_interrupt: bool) -> None:
+    """A desk's terminal: no signal from the keyboard stops the program (ctrl+z, ctrl+\\),
+    nor, with `keyboard_interrupt`, ends it (ctrl+c: the TUI's raw mode already turns it into
+    a key, this covers TEXTUAL_ALLOW_SIGNALS; the screen-reader face handles it at each prompt,
+    where it ends the family's session, not the program). Both kiosks call this."""
+    import contextlib
+    import signal
+
+    names = ("SIGINT", "SIGQUIT", "SIGTSTP") if keyboard_interrupt else ("SIGQUIT", "SIGTSTP")
+    for name in names:
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(number, signal.SIG_IGN)

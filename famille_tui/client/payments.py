@@ -35,14 +35,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from famille_tui.api import Invoice, InvoiceStatus, Payment, PaymentStatus
+from famille_tui.api import Invoice, Payment, PaymentStatus
 from famille_tui.api.money import format_euros
 from famille_tui.client.config import is_loopback_host, normalize_portal_url, state_dir
+from famille_tui.client.display import clean_message
 from famille_tui.client.errors import (
     ApiError,
     ConfigError,
@@ -53,8 +54,10 @@ from famille_tui.client.errors import (
     SessionExpired,
     TransportError,
 )
-from famille_tui.client.portal_client import clean_message
-from famille_tui.client.portals.base import PortalConnector
+from famille_tui.client.rules import payment_refusal
+
+if TYPE_CHECKING:
+    from famille_tui.client.portals.base import PortalConnector
 
 __all__ = [
     "ALLOWED_PAYMENT_HOSTS",
@@ -65,6 +68,7 @@ __all__ = [
     "WaitEvent",
     "check_payment_url",
     "checked_short_url",
+    "create_payment",
     "default_journal_dir",
     "new_idempotency_key",
     "outcome_message",
@@ -79,6 +83,13 @@ log = logging.getLogger(__name__)
 ALLOWED_PAYMENT_HOSTS = frozenset({"www.payfip.gouv.fr", "www.tipi.budget.gouv.fr"})
 #: Seconds each long poll asks the portal to wait.
 POLL_WAIT_SECONDS = 25
+#: A still-pending answer that comes early (a portal that answers the long poll at once got
+#: ≈ 20 requests a second) is followed by a pause: 5 s after the poll started the first
+#: time, then twice as long each time in a row, up to 20 s — 5 polls in the first minute,
+#: then 3 a minute at most, whatever the portal does. A poll that ran its course starts
+#: the series again (a portal that stopped and came back is asked again soon).
+FIRST_EARLY_PAUSE_SECONDS = 5.0
+MIN_POLL_INTERVAL_SECONDS = 20.0
 #: Longest pause between two tries while the portal cannot be reached.
 BACKOFF_CAP_SECONDS = 30.0
 MAX_PAYMENT_URL_LENGTH = 4096
@@ -91,19 +102,21 @@ _EMAIL_PARAMETERS = frozenset({"mel", "email", "mail"})
 
 
 def _refuse(url: str, why: str) -> PaymentHostNotAllowed:
-    log.warning("payment URL refused (%s)", why)
+    # Not a warning: Python prints warnings on stderr when logging is not set up, and in
+    # the screen-reader face stderr is what the person hears (--debug shows it).
+    log.info("payment URL refused (%s)", why)
     host = ""
     with contextlib.suppress(ValueError):
         host = clean_message(urlsplit(url).hostname or "") or ""
     if host and len(host) <= 100:
         return PaymentHostNotAllowed(
             f"Le portail a proposé une page de paiement sur un site inconnu ({host}) : "
-            "elle n'a pas été ouverte, par sécurité. Aucun paiement n'a été fait ; "
-            "contactez la mairie si cela se reproduit."
+            "elle n'a pas été ouverte, par sécurité, et rien n'a été débité. "
+            "Contactez la mairie si cela se reproduit."
         )
     return PaymentHostNotAllowed(
         "Le portail a proposé une adresse de paiement invalide : elle n'a pas été "
-        "ouverte, par sécurité. Aucun paiement n'a été fait ; contactez la mairie si "
+        "ouverte, par sécurité, et rien n'a été débité. Contactez la mairie si "
         "cela se reproduit."
     )
 
@@ -240,9 +253,10 @@ class PaymentJournal:
         self._memory: dict[str, JournalEntry] = {}
 
     @classmethod
-    def for_user(cls, *, kiosk: bool = False) -> PaymentJournal:
-        """The journal of the user's state directory, or a memory-only one in kiosk mode."""
-        return cls(None if kiosk else default_journal_dir())
+    def for_user(cls, *, on_disk: bool = True) -> PaymentJournal:
+        """The journal of the user's state directory, or a memory-only one (the session's
+        policy decides: `SessionPolicy.journal()`)."""
+        return cls(default_journal_dir() if on_disk else None)
 
     @property
     def directory(self) -> Path | None:
@@ -364,36 +378,26 @@ def _check_payable(invoices: Sequence[Invoice]) -> None:
     if not invoices:
         raise PaymentRejected("Choisissez au moins une facture à payer.")
     for invoice in invoices:
-        if invoice.status is InvoiceStatus.REGLEE or invoice.remaining_cents <= 0:
-            raise PaymentRejected(f"La facture {invoice.number} est déjà réglée.")
-        if invoice.status is InvoiceStatus.EN_COURS:
-            raise PaymentRejected(
-                f"Un paiement est déjà en cours pour la facture {invoice.number} : "
-                "attendez son résultat avant de payer à nouveau."
-            )
-        if not invoice.payable_online:
-            why = (
-                clean_message(invoice.not_payable_reason)
-                or "elle ne peut pas être payée en ligne"
-            )
-            raise PaymentRejected(f"Facture {invoice.number} : {why}")
+        refusal = payment_refusal(invoice)
+        if refusal is not None:
+            raise PaymentRejected(refusal)
 
 
-async def start_payment(
+async def create_payment(
     client: PortalConnector,
     invoices: Sequence[Invoice],
     email: str,
     *,
     journal: PaymentJournal,
     idempotency_key: str,
-    demo: bool,
 ) -> Payment:
-    """Create the payment of these invoices and journal it, then check its page's address.
+    """Create the payment of these invoices and journal it; its page's address is NOT
+    checked here (the caller judges it: `check_payment_url`, `SessionPolicy.payment_page`).
 
     The same `idempotency_key` always gives the same payment (a double key press, a retry
-    after a timeout). The journal is written BEFORE this returns, and even when the
-    address is refused (PaymentHostNotAllowed), so that the payment is followed to its
-    end either way. Raises the client's errors (PaymentRejected, ValidationFailed…)."""
+    after a timeout). The journal is written BEFORE this returns, so that the payment is
+    followed to its end whatever is then decided of its page. Raises the client's errors
+    (PaymentRejected, ValidationFailed…) before anything is created."""
     _check_payable(invoices)
     payment = await client.create_payment([i.id for i in invoices], email, idempotency_key)
     numbers = {i.id: i.number for i in invoices}
@@ -409,6 +413,24 @@ async def start_payment(
         expires_at=payment.expires_at,
     )
     journal.record(entry)
+    return payment
+
+
+async def start_payment(
+    client: PortalConnector,
+    invoices: Sequence[Invoice],
+    email: str,
+    *,
+    journal: PaymentJournal,
+    idempotency_key: str,
+    demo: bool,
+) -> Payment:
+    """`create_payment`, then check its page's address: PaymentHostNotAllowed is raised
+    AFTER the payment was created and journaled (so that it is still followed to its end).
+    `FamilySession.start_payment` hands back the payment and the verdict instead."""
+    payment = await create_payment(
+        client, invoices, email, journal=journal, idempotency_key=idempotency_key
+    )
     check_payment_url(payment.payment_url, portal_url=client.base_url, demo=demo)
     return payment
 
@@ -482,7 +504,9 @@ async def wait_for_payment(
     the last known, still pending, state is returned).
 
     Network failures (and 5xx/429 answers) never end the wait: it tries again after
-    1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`.
+    1, 2, 4… seconds (at most `backoff_cap`), reporting each try through `on_event`. A
+    still-pending answer that comes early is followed by a pause (5, 10, then 20 s between
+    the starts of two polls, see FIRST_EARLY_PAUSE_SECONDS), whatever the portal does.
     SessionExpired and NotFound are raised to the caller (the face asks the password
     again and calls this again). When `journal` is given, a final payment is removed from
     it. `on_event` may be a plain function or a coroutine function."""
@@ -490,6 +514,7 @@ async def wait_for_payment(
     deadline = None if max_seconds is None else start + max(0.0, max_seconds)
     last: Payment | None = None
     failures = 0
+    early = 0  # still-pending answers in a row that came before the floor
     last_error: FamilleError | None = None
 
     def remaining() -> float | None:
@@ -500,6 +525,7 @@ async def wait_for_payment(
         left = remaining()
         # Round up: a sub-second remainder must not turn into a busy loop of wait=0 polls.
         wait = poll_wait if left is None else max(0, min(poll_wait, math.ceil(left)))
+        poll_started = time.monotonic()
         try:
             payment = await client.payment(payment_id, wait=wait)
         except FamilleError as error:
@@ -550,6 +576,21 @@ async def wait_for_payment(
         await _emit(
             on_event, WaitEvent("waiting", payment=payment, elapsed=time.monotonic() - start)
         )
+        # The floor between two polls, here on the client: whatever the portal does.
+        took = time.monotonic() - poll_started
+        if took >= MIN_POLL_INTERVAL_SECONDS:
+            early, pause = 0, 0.0
+        else:
+            floor = min(MIN_POLL_INTERVAL_SECONDS, FIRST_EARLY_PAUSE_SECONDS * 2**early)
+            early += 1
+            pause = floor - took
+        left = remaining()
+        if left is not None and left <= pause:
+            if left > 0:
+                await sleep(left)
+            break
+        if pause > 0:
+            await sleep(pause)
     if last is not None:
         return last
     assert last_error is not None
@@ -641,9 +682,7 @@ class ResumedPayment:
         )
 
 
-async def resume_journal(
-    client: PortalConnector, journal: PaymentJournal
-) -> list[ResumedPayment]:
+async def resume_journal(client: PortalConnector, journal: PaymentJournal) -> list[ResumedPayment]:
     """Check every journaled payment of this client's portal and account (call it right
     after login). A final one is removed from the journal and reported with its outcome;
     a pending one is handed back (`.pending`) for `wait_for_payment`; one the portal no

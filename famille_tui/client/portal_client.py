@@ -1,9 +1,11 @@
 """`PortalClient`: the Famille API over HTTP, for every face (TUI, plain, commands).
 
 One `httpx.AsyncClient` per portal (connections are reused), an explicit timeout on
-every call, https required for any host that is not loopback, certificates verified,
-no redirect followed to another origin, and a size limit on every answer (a hostile or
-broken portal cannot make the program swallow gigabytes).
+every step of a call and an overall deadline on the whole of it (a portal trickling a byte
+now and then cannot hold a call for ever), https required for any host that is not
+loopback, certificates verified, no redirect followed to another origin, and a size limit on
+every answer counted on decoded bytes, whatever chain of `Content-Encoding` it declares (a
+hostile or broken portal cannot make the program swallow gigabytes).
 
 Every answer is parsed with the `famille_tui.api` models; every failure comes out as
 one of the typed errors of `famille_tui.client.errors`, never as an httpx or pydantic
@@ -12,10 +14,10 @@ exception. The session token lives in this object's memory only and is never log
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
-import unicodedata
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -54,6 +56,8 @@ from famille_tui.api import (
     SessionCreated,
 )
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
+from famille_tui.client.display import clean_message
+from famille_tui.client.display import without_terminal_controls as controls_pictured
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
@@ -80,10 +84,17 @@ MAX_JSON_BYTES = 5 * 1024 * 1024
 MAX_PDF_BYTES = 20 * 1024 * 1024
 #: Extra read time granted to a long poll beyond the wait the portal was asked for.
 LONG_POLL_MARGIN_SECONDS = 10.0
+#: A whole call (connection, request, every byte of the answer) may take this many times
+#: the timeout of each of its steps, not more — a PDF four times that again.
+DEADLINE_FACTOR = 3.0
+PDF_DEADLINE_FACTOR = 4.0
+#: Content codings the client asks for and decodes (never `br` or `zstd`, whose decoders
+#: httpx runs unbounded).
+ACCEPT_ENCODING = "gzip, deflate"
+#: Decoded bytes handed on at a time: what one layer of decoding may hold.
+_DECODED_PIECE = 64 * 1024
 #: Same-origin redirects followed (GET only) before giving up.
 MAX_REDIRECTS = 3
-#: A portal's French message is shown as it is, but never longer than this.
-MAX_MESSAGE_CHARS = 500
 
 USER_AGENT = "famille-tui/0.1"
 
@@ -105,20 +116,6 @@ _CERTIFICATE = (
     "Le certificat de sécurité du portail n'est pas valide : la connexion a été refusée. "
     "Vérifiez l'adresse du portail."
 )
-
-
-def clean_message(text: object) -> str | None:
-    """A portal's sentence made safe for a terminal: no control characters (no escape
-    sequences injected into the screen), whitespace collapsed, bounded length."""
-    if not isinstance(text, str):
-        return None
-    kept = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
-    )
-    kept = " ".join(kept.split())
-    if len(kept) > MAX_MESSAGE_CHARS:
-        kept = kept[: MAX_MESSAGE_CHARS - 1] + "…"
-    return kept or None
 
 
 def _map_transport_error(error: Exception) -> FamilleError:
@@ -150,12 +147,109 @@ class _Answer:
         self.content_type = headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+class _Inflater:
+    """One `gzip` or `deflate` layer, decoded at most `_DECODED_PIECE` bytes at a time.
+
+    httpx decodes each chunk whole: a 2 KB `gzip, gzip` answer became 2 GiB in one piece
+    before any size limit could look at it. Here every layer hands on bounded pieces, and
+    the limit is counted on each layer's output, so memory stays at a few pieces."""
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        self._started = False
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16 if coding == "gzip"
+                                           else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and data:
+            self._started = True
+            if self._coding == "deflate":
+                # « deflate » is zlib-wrapped by the standard, raw by some servers.
+                probe = zlib.decompressobj(zlib.MAX_WBITS)
+                try:
+                    probe.decompress(data[:2])
+                except zlib.error:
+                    self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        while True:
+            piece = self._inflate.decompress(data, _DECODED_PIECE)
+            data = self._inflate.unconsumed_tail
+            if piece:
+                yield piece
+            if not data and len(piece) < _DECODED_PIECE:
+                return
+
+    def finish(self) -> Iterator[bytes]:
+        rest = self._inflate.flush()
+        if rest:
+            yield rest
+
+
+def _decoders(header: str) -> list[_Inflater]:
+    """The layers of `Content-Encoding: header`, in decoding order (the last applied first)."""
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    layers = []
+    for coding in reversed(codings):
+        if coding in ("identity", ""):
+            continue
+        if coding in ("gzip", "x-gzip"):
+            layers.append(_Inflater("gzip"))
+        elif coding == "deflate":
+            layers.append(_Inflater("deflate"))
+        else:
+            log.warning("unknown content encoding refused: %r", coding[:40])
+            raise PortalProtocolError(
+                "Le portail a envoyé une réponse compressée d'une façon inconnue : elle a été "
+                "ignorée. Réessayez plus tard ou contactez la mairie."
+            )
+    return layers
+
+
+class _Decoded:
+    """The decoded body of one answer, cut at `max_bytes` on every layer."""
+
+    def __init__(self, header: str, max_bytes: int) -> None:
+        self._layers = _decoders(header)
+        self._max_bytes = max_bytes
+        self._sizes = [0] * (len(self._layers) + 1)
+        self.chunks: list[bytes] = []
+
+    @property
+    def size(self) -> int:
+        return self._sizes[-1]
+
+    def feed(self, raw: bytes) -> None:
+        self._through(0, iter([raw]))
+
+    def finish(self) -> None:
+        for index, layer in enumerate(self._layers):
+            self._through(index + 1, layer.finish())
+
+    def _through(self, index: int, pieces: Iterator[bytes]) -> None:
+        for piece in pieces:
+            self._sizes[index] += len(piece)
+            if self._sizes[index] > self._max_bytes:
+                raise PortalProtocolError(_TOO_BIG)
+            if index == len(self._layers):
+                self.chunks.append(piece)
+            else:
+                self._through(index + 1, self._layers[index].feed(piece))
+
+
+def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body's bytes as they came, before any decoding. An answer made in memory (by a
+    transport of the tests) was read when it was made: its stream gives them again."""
+    if response.is_stream_consumed and isinstance(response.stream, httpx.AsyncByteStream):
+        return aiter(response.stream)
+    return response.aiter_raw()
+
+
 async def _fetch(
     http: httpx.AsyncClient,
     method: str,
     url: str,
     *,
     timeout: httpx.Timeout,
+    deadline: float,
     max_bytes: int,
     json: Any = None,
     params: Mapping[str, str | int] | None = None,
@@ -163,14 +257,41 @@ async def _fetch(
     data: Mapping[str, str] | None = None,
     follow_redirects: bool = True,
 ) -> _Answer:
-    """One request, streamed and cut at `max_bytes`; same-origin GET redirects followed
-    (`data` sends a form; `follow_redirects=False` returns a redirect as it is, for the
-    HTML portals whose login answers 302).
+    """One request, streamed and cut at `max_bytes` of decoded body; same-origin GET
+    redirects followed; all of it within `deadline` seconds (PortalTimeout after). `data`
+    sends a form; `follow_redirects=False` returns a redirect as it is, for the HTML
+    portals whose login answers 302.
 
     Raises only FamilleError subclasses."""
     try:
+        async with asyncio.timeout(deadline):
+            return await _fetch_in_time(
+                http, method, url, timeout=timeout, max_bytes=max_bytes, json=json,
+                params=params, headers=headers, data=data, follow_redirects=follow_redirects,
+            )
+    except TimeoutError:
+        log.info("%s %s: over its deadline of %.0f s", method, url, deadline)
+        raise PortalTimeout() from None
+
+
+async def _fetch_in_time(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    timeout: httpx.Timeout,
+    max_bytes: int,
+    json: Any,
+    params: Mapping[str, str | int] | None,
+    headers: Mapping[str, str] | None,
+    data: Mapping[str, str] | None,
+    follow_redirects: bool,
+) -> _Answer:
+    all_headers = {"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
+    try:
         request = http.build_request(
-            method, url, json=json, params=params, headers=headers, data=data, timeout=timeout
+            method, url, json=json, params=params, headers=all_headers, data=data,
+            timeout=timeout,
         )
         for _ in range(MAX_REDIRECTS + 1):
             response = await http.send(request, stream=True)
@@ -185,45 +306,31 @@ async def _fetch(
                             "la demande a été arrêtée, par sécurité."
                         )
                     request = http.build_request(
-                        "GET", target, headers=headers, timeout=timeout
+                        "GET", target, headers=all_headers, timeout=timeout
                     )
                     continue
                 declared = response.headers.get("content-length")
                 if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                     raise PortalProtocolError(_TOO_BIG)
-                chunks: list[bytes] = []
-                size = 0
-                # aiter_bytes decodes gzip/deflate: the limit applies to what is decoded,
-                # so a compressed bomb is cut as well.
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PortalProtocolError(_TOO_BIG)
-                    chunks.append(chunk)
+                # The raw bytes, decoded here layer by layer: the limit holds on what is
+                # decoded, and decoding never makes more than a piece at a time.
+                body = _Decoded(response.headers.get("content-encoding", ""), max_bytes)
+                async for chunk in _raw(response):
+                    body.feed(chunk)
+                body.finish()
                 log.debug("%s %s → %s (%d bytes)", method, request.url.path, response.status_code,
-                          size)
-                return _Answer(response.status_code, response.headers, b"".join(chunks))
+                          body.size)
+                return _Answer(response.status_code, response.headers, b"".join(body.chunks))
             finally:
                 await response.aclose()
         raise PortalProtocolError("Le portail redirige sans fin : la demande a été arrêtée.")
     except FamilleError:
         raise
+    except zlib.error:
+        raise PortalProtocolError(_NOT_THE_API) from None
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
         log.info("%s %s failed: %s", method, url, type(error).__name__)
         raise _map_transport_error(error) from None
-
-
-#: Characters a terminal would act on rather than show: C0 (but newline and tab), DEL, C1,
-#: and the bidirectional overrides that make text read differently from what it is.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _shown_as_text(match: re.Match[str]) -> str:
-    # ESC → ␛, BEL → ␇…: the character is still visible, but as a picture, not an action.
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)
-    return "\u2421" if code == 0x7F else "\ufffd"
 
 
 def without_terminal_controls(value: Any) -> Any:
@@ -231,8 +338,7 @@ def without_terminal_controls(value: Any) -> Any:
     `ESC [ 2J` is shown as text, never interpreted by the terminal (issue 8, hostile portal).
     Models are cleaned in place (they were just built from the answer and are not shared)."""
     if isinstance(value, str):
-        return _TERMINAL_CONTROLS.sub(_shown_as_text, value) if _TERMINAL_CONTROLS.search(
-            value) else value
+        return controls_pictured(value)
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             current = getattr(value, name)
@@ -352,6 +458,8 @@ class PortalClient(PortalConnector):
         self._api_url = self._base_url + API_PREFIX
         self._timeout_seconds = float(timeout)
         self._timeout = httpx.Timeout(self._timeout_seconds)
+        #: The whole of a call, every step included (30 s with the default timeout).
+        self._deadline_seconds = DEADLINE_FACTOR * self._timeout_seconds
         self._token: str | None = None
         self._account: Account | None = None
         self._idle_timeout_seconds: int | None = None
@@ -427,6 +535,7 @@ class PortalClient(PortalConnector):
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
         max_bytes: int = MAX_JSON_BYTES,
         at_login: bool = False,
         expected: Sequence[int] = (200, 201, 202, 204),
@@ -442,6 +551,7 @@ class PortalClient(PortalConnector):
             method,
             self._api_url + path,
             timeout=timeout or self._timeout,
+            deadline=deadline or self._deadline_seconds,
             max_bytes=max_bytes,
             json=json,
             params=params,
@@ -587,6 +697,7 @@ class PortalClient(PortalConnector):
             f"invoices/{int(invoice_id)}/pdf",
             headers={"Accept": "application/pdf"},
             max_bytes=MAX_PDF_BYTES,
+            deadline=PDF_DEADLINE_FACTOR * self._deadline_seconds,
             expected=(200,),
         )
         if not answer.body.startswith(b"%PDF-"):
@@ -622,6 +733,7 @@ class PortalClient(PortalConnector):
             f"payments/{quote(payment_id, safe='')}",
             params={"wait": wait} if wait else None,
             timeout=timeout,
+            deadline=self._deadline_seconds + wait + LONG_POLL_MARGIN_SECONDS,
         )
         result: Payment = _parse(answer, Payment)
         return result
@@ -650,7 +762,8 @@ async def list_communes(
         headers={"Accept": "application/json", "User-Agent": USER_AGENT},
     ) as http:
         answer = await _fetch(
-            http, "GET", url, timeout=httpx.Timeout(timeout), max_bytes=MAX_JSON_BYTES
+            http, "GET", url, timeout=httpx.Timeout(timeout),
+            deadline=DEADLINE_FACTOR * timeout, max_bytes=MAX_JSON_BYTES,
         )
         if answer.status != 200:
             if answer.status >= 400:

@@ -19,11 +19,16 @@ import logging
 import os
 import sys
 import traceback
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from famille_tui.client.errors import FamilleError
 from famille_tui.commands.base import CommandContext, ExitCode, exit_code_for
 from famille_tui.commands.parsing import Subparsers
+
+if TYPE_CHECKING:
+    from famille_tui.client.config import PortalProfile
+    from famille_tui.client.portals.base import PortalConnector
 
 #: The command modules, in the order of `famille-tui --help`. Imported by `register_all` only:
 #: the TUI's start goes through `famille_tui.commands.parsing` (hence this package) without
@@ -70,14 +75,17 @@ def run_command(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
 ) -> int:
-    """Run the handler the parser chose; every failure becomes one line and an exit code."""
+    """Run the handler the parser chose; every failure becomes one line and an exit code.
+    `connector_factory` makes the portal's connector (default: `connector_for`)."""
     if getattr(args, "json", False) and getattr(args, "plain", False):
         # Each level's group is exclusive, but `--json CMD --plain` crosses two levels.
         print("famille-tui : les options --json et --plain ne vont pas ensemble.",
               file=stderr or sys.stderr)
         return int(ExitCode.USAGE)
-    ctx = CommandContext(args, stdin=stdin, stdout=stdout, stderr=stderr)
+    ctx = CommandContext(args, stdin=stdin, stdout=stdout, stderr=stderr,
+                         connector_factory=connector_factory)
     err = ctx.out.stderr
     if ctx.debug:
         logging.basicConfig(level=logging.DEBUG, stream=err)

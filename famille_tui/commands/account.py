@@ -45,8 +45,8 @@ def register(
 
 
 async def run_login(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        account = client.account
+    async with ctx.session() as session:
+        account = session.account
     if account is None or ctx.login_used is None or ctx.password_used is None:
         raise CommandError("Le portail n'a pas confirmé la connexion.")
     portal = ctx.portal()

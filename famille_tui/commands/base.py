@@ -2,9 +2,10 @@
 
 A command is `handler(ctx, args) -> int` (or an async one); it talks to the portal only through
 `ctx.session()`, which resolves the portal, the login and the password (and, on a portal that
-asks one, the captcha: drawn and asked on a terminal) and yields a logged-in `PortalConnector`
-of the portal's dialect. Errors are raised, never printed by the command:
-`famille_tui.commands.run_command` turns each into one French line on stderr and its exit code.
+asks one, the captcha: drawn and asked on a terminal) and yields a logged-in `FamilySession`
+(the same object the TUI and the screen-reader face are views over). Errors are raised, never
+printed by the command: `famille_tui.commands.run_command` turns each into one French line on
+stderr and its exit code.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from famille_tui.commands.output import Output, OutputMode
 if TYPE_CHECKING:
     from famille_tui.client.config import LaunchOptions, PortalProfile
     from famille_tui.client.credentials import CredentialStore
-    from famille_tui.client.payments import PaymentJournal
-    from famille_tui.client.portals import LoginChallenge, PortalConnector
+    from famille_tui.client.portals import LoginChallenge
+    from famille_tui.client.portals.base import PortalConnector
+    from famille_tui.client.session import FamilySession, SessionPolicy
 
 
 class ExitCode(IntEnum):
@@ -104,8 +106,11 @@ class CommandContext:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
+        connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
     ) -> None:
         self.args = args
+        #: Makes the portal's connector (default: `connector_for`, from the portal's dialect).
+        self.connector_factory = connector_factory
         self.debug: bool = bool(getattr(args, "debug", False))
         self.stdin = stdin or sys.stdin
         self.out = Output(output_mode(args), stdout, stderr)
@@ -122,25 +127,21 @@ class CommandContext:
     def options(self) -> LaunchOptions:
         """Settings and command-line choices, read only when a command needs them."""
         if self._options is None:
-            from famille_tui.client.config import LaunchOptions, load_settings, normalize_portal_url
+            from famille_tui.client.config import launch_options, load_settings
 
             settings = load_settings()
-            portal_url = getattr(self.args, "portal", None)
-            if portal_url:
-                try:
-                    portal_url = normalize_portal_url(portal_url)
-                except ConfigError as error:
-                    raise UsageError(f"--portal : {error.message}") from error
-            self._options = LaunchOptions(
-                settings=settings,
-                portal_url=portal_url,
-                commune=getattr(self.args, "commune", None),
-                login=getattr(self.args, "login", None),
-                dialect=getattr(self.args, "dialect", None),
-                kiosk=bool(getattr(self.args, "kiosk", None) or settings.kiosk),
-                demo=settings.demo,
-                debug=self.debug,
-            )
+            try:
+                self._options = launch_options(
+                    settings,
+                    portal=getattr(self.args, "portal", None),
+                    commune=getattr(self.args, "commune", None),
+                    login=getattr(self.args, "login", None),
+                    dialect=getattr(self.args, "dialect", None),
+                    kiosk=bool(getattr(self.args, "kiosk", None)),
+                    debug=self.debug,
+                )
+            except ConfigError as error:
+                raise UsageError(f"--portal : {error.message}") from error
         return self._options
 
     def portal(self) -> PortalProfile:
@@ -197,15 +198,18 @@ class CommandContext:
     def confirm(self, question: str) -> bool:
         return self.ask(f"{question} [o/N] ").lower() in ("o", "oui", "y", "yes")
 
-    # -- credentials --------------------------------------------------------------------
+    # -- the session --------------------------------------------------------------------
+
+    @property
+    def policy(self) -> SessionPolicy:
+        """What this run may do (keyring, journal, payment pages), as in every face."""
+        from famille_tui.client.session import SessionPolicy
+
+        return SessionPolicy.from_options(self.options)
 
     def credential_store(self) -> CredentialStore | None:
-        """The OS keyring; None in kiosk mode, where it is never read nor written."""
-        if self.options.kiosk:
-            return None
-        from famille_tui.client.credentials import CredentialStore
-
-        return CredentialStore()
+        """The OS keyring; None when the policy says nothing is remembered (kiosk)."""
+        return self.policy.credential_store()
 
     def resolve_login(self, portal_url: str) -> str:
         """`--login`, else FAMILLE_TUI_LOGIN, else the one login remembered for this portal,
@@ -255,26 +259,22 @@ class CommandContext:
     @asynccontextmanager
     async def session(
         self, *, authenticated: bool = True, login: str | None = None
-    ) -> AsyncIterator[PortalConnector]:
-        """A connector on this run's portal (its dialect from `--dialect`, the config, or
-        its login page), logged in (as `login`, else the login this run resolves) unless
-        `authenticated` is False; the session is closed on the portal at the end, whatever
-        happens."""
-        from famille_tui.client.portals import open_connector
+    ) -> AsyncIterator[FamilySession]:
+        """The `FamilySession` of this run's portal, logged in (as `login`, else the login
+        this run resolves) unless `authenticated` is False; closed at the end (the session
+        ends on the portal too), whatever happens."""
+        from famille_tui.client.session import FamilySession
 
         portal = self.portal()
         password = None
         if authenticated:
             login = login or self.resolve_login(portal.url)
             password, self.password_source = self.resolve_password(portal.url, login)
+        session = FamilySession(portal, self.policy, connector_factory=self.connector_factory)
         try:
-            client = await open_connector(portal.url, dialect=portal.dialect)
-        except ConfigError as error:
-            raise UsageError(error.message) from error
-        async with client:
             if authenticated and login is not None and password is not None:
                 try:
-                    await self._log_in(client, login, password)
+                    await self._log_in(session, login, password)
                 except InvalidCredentials as error:
                     if self.password_source == "keyring":
                         raise InvalidCredentials(
@@ -283,33 +283,31 @@ class CommandContext:
                         ) from error
                     raise
                 self.login_used, self.password_used = login, password
-            try:
-                yield client
-            finally:
-                if client.logged_in:
-                    await client.logout()
+            yield session
+        finally:
+            await session.close()
 
-    async def _log_in(self, client: PortalConnector, login: str, password: str) -> None:
+    async def _log_in(self, session: FamilySession, login: str, password: str) -> None:
         """Log in, answering the portal's captcha on the terminal (an empty answer asks for a
         new code); without a terminal, exit 3 at once: a script cannot read an image."""
         from famille_tui.client.errors import ChallengeFailed
 
-        challenge = await client.login_challenge()
+        challenge = await session.login_challenge()
         for _ in range(5):
             answer = None
             if challenge is not None:
                 answer = self.ask_challenge(challenge)
                 if not answer:
-                    challenge = await client.login_challenge()
+                    challenge = await session.login_challenge()
                     continue
             try:
-                await client.login(login, password, challenge_answer=answer)
+                await session.login(login, password, challenge_answer=answer)
                 return
             except ChallengeFailed as error:
                 if challenge is None or not self.stdin_is_tty():
                     raise
                 self.out.note(error.message)
-                challenge = await client.login_challenge()
+                challenge = await session.login_challenge()
         raise ChallengeFailed("Trop d'essais du code de sécurité : rien n'a été fait.")
 
     def ask_challenge(self, challenge: LoginChallenge) -> str:
@@ -330,22 +328,3 @@ class CommandContext:
         if challenge.audio_url:
             self.out.note(f"Version audio du code : {challenge.audio_url}")
         return self.ask("Code de sécurité (Entrée seule : un nouveau code) : ")
-
-    def demo(self) -> bool:
-        """Whether the embedded sandbox may be opened as a payment page: demo mode, or a
-        portal reached over http on this machine (which can only be the embedded one, since
-        http is refused on any other host)."""
-        from urllib.parse import urlsplit
-
-        from famille_tui.client.config import is_loopback_host
-
-        if self.options.demo:
-            return True
-        parts = urlsplit(self.portal().url)
-        return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
-
-    def journal(self) -> PaymentJournal:
-        """The payment journal: the state directory, or memory only in kiosk mode."""
-        from famille_tui.client.payments import PaymentJournal
-
-        return PaymentJournal.for_user(kiosk=self.options.kiosk)

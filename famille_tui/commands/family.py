@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.table import Table
 
+from famille_tui.client.display import shown
 from famille_tui.commands.base import CommandContext
 from famille_tui.commands.output import fr_date, yes_no
 from famille_tui.commands.parsing import Subparsers, add_command
@@ -84,8 +86,8 @@ def _key_values(title: str, pairs: Sequence[tuple[str, str]]) -> Table:
 
 
 async def run_family(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        family = await client.family()
+    async with ctx.session() as session:
+        family = await session.connector.family()
     ctx.out.emit(
         json_document=lambda: family.model_dump(mode="json"),
         rows=lambda: family_rows(family),
@@ -103,18 +105,22 @@ def family_rows(family: Family) -> Iterable[Sequence[object]]:
 
 
 def family_tables(family: Family) -> Sequence[RenderableType]:
-    adults = Table(title=f"{family.name} — responsables", title_justify="left")
+    from famille_tui.client.rules import child_age
+
+    adults = Table(title=shown(family.name, " — responsables"), title_justify="left")
     for column in ("Prénom", "Nom", "Rôle", "E-mail", "Téléphone"):
         adults.add_column(column)
     for adult in family.adults:
-        adults.add_row(adult.first_name, adult.last_name, adult.role, adult.email or "",
-                       adult.phone or "")
+        adults.add_row(shown(adult.first_name), shown(adult.last_name), shown(adult.role),
+                       shown(adult.email or ""), shown(adult.phone or ""))
     children = Table(title="Enfants", title_justify="left")
-    for column in ("Prénom", "Nom", "Naissance", "Structure"):
+    for column in ("Prénom", "Nom", "Naissance", "Âge", "Structure"):
         children.add_column(column)
+    today = date.today()
     for child in family.children:
-        children.add_row(child.first_name, child.last_name, fr_date(child.birth_date),
-                         child.structure)
+        children.add_row(shown(child.first_name), shown(child.last_name),
+                         fr_date(child.birth_date), child_age(child.birth_date, today).words,
+                         shown(child.structure))
     return [adults, children]
 
 
@@ -122,8 +128,8 @@ def family_tables(family: Family) -> Sequence[RenderableType]:
 
 
 async def run_entourage(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        contacts = await client.entourage()
+    async with ctx.session() as session:
+        contacts = await session.connector.entourage()
     ctx.out.emit(
         json_document=lambda: {"contacts": [c.model_dump(mode="json") for c in contacts]},
         rows=lambda: [contact_row(c) for c in contacts],
@@ -154,8 +160,8 @@ def entourage_table(contacts: Sequence[Contact]) -> RenderableType:
 
 
 async def run_dashboard(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        dashboard = await client.dashboard()
+    async with ctx.session() as session:
+        dashboard = await session.connector.dashboard()
     ctx.out.emit(
         json_document=lambda: dashboard.model_dump(mode="json"),
         rows=lambda: dashboard_rows(dashboard),
@@ -207,8 +213,8 @@ def dashboard_tables(dashboard: Dashboard) -> Sequence[RenderableType]:
 
 
 async def run_profile(ctx: CommandContext, args: argparse.Namespace) -> int:
-    async with ctx.session() as client:
-        profile = await client.profile()
+    async with ctx.session() as session:
+        profile = await session.connector.profile()
     pairs = profile_pairs(profile)
     ctx.out.emit(
         json_document=lambda: profile.model_dump(mode="json"),
@@ -234,8 +240,8 @@ def profile_pairs(profile: Profile) -> list[tuple[str, str, str | None]]:
 
 async def run_help(ctx: CommandContext, args: argparse.Namespace) -> int:
     # The structure's contact is public (the kiosk's welcome screen shows it before login).
-    async with ctx.session(authenticated=False) as client:
-        contact = await client.help()
+    async with ctx.session(authenticated=False) as session:
+        contact = await session.connector.help()
     pairs = help_pairs(contact)
     ctx.out.emit(
         json_document=lambda: contact.model_dump(mode="json"),

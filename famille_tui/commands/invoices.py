@@ -21,13 +21,14 @@ from rich.table import Table
 from rich.text import Text
 
 from famille_tui.api.money import format_euros
+from famille_tui.client.display import shown
 from famille_tui.commands.base import CommandContext, CommandError, UsageError
 from famille_tui.commands.output import fr_date, yes_no
 from famille_tui.commands.parsing import Subparsers, add_command, iso_date
 
 if TYPE_CHECKING:
     from famille_tui.api import Invoice, InvoiceList
-    from famille_tui.client.portals import PortalConnector
+    from famille_tui.client.session import FamilySession
 
 
 def register(
@@ -75,10 +76,19 @@ STATUS_WORDS = {"a_payer": "À payer", "en_cours": "Paiement en cours", "reglee"
 
 
 def status_words(invoice: Invoice, today: date | None = None) -> str:
-    """The status in words; an overdue invoice says so in words, not only in colour."""
-    words = STATUS_WORDS.get(invoice.status.value, invoice.status.value)
-    today = today or date.today()
-    if invoice.overdue_on(today):
+    """The status in words (`rules.invoice_state`); an overdue invoice says so in words, not
+    only in colour; one that cannot be paid online says « hors ligne »."""
+    from famille_tui.client.rules import invoice_state
+
+    state = invoice_state(invoice, today or date.today())
+    if state.paid:
+        return STATUS_WORDS["reglee"]
+    if state.pending:
+        return STATUS_WORDS["en_cours"]
+    words = STATUS_WORDS["a_payer"]
+    if state.offline:
+        words += ", hors ligne"
+    if state.overdue:
         words += ", en retard"
     return words
 
@@ -94,13 +104,13 @@ def normalize_number(text: str) -> str:
     return compact
 
 
-async def invoices_by_number(client: PortalConnector, numbers: Sequence[str]) -> list[Invoice]:
+async def invoices_by_number(session: FamilySession, numbers: Sequence[str]) -> list[Invoice]:
     """The family's invoices with these numbers, in the order given; an unknown number (or
     another family's, which the portal never shows) is an error naming it."""
     from famille_tui.api import InvoiceFilter
 
     wanted = [normalize_number(n) for n in numbers]
-    listing = await client.invoices(InvoiceFilter.ALL)
+    listing = await session.invoices(InvoiceFilter.ALL)
     by_number = {invoice.number.upper(): invoice for invoice in listing.invoices}
     found: list[Invoice] = []
     for number in dict.fromkeys(wanted):  # a number given twice is paid once
@@ -120,8 +130,8 @@ async def run_invoices(ctx: CommandContext, args: argparse.Namespace) -> int:
 
     which = InvoiceFilter.UNPAID if args.unpaid else InvoiceFilter.PAID if args.paid \
         else InvoiceFilter.ALL
-    async with ctx.session() as client:
-        listing = await client.invoices(which)
+    async with ctx.session() as session:
+        listing = await session.invoices(which)
     selected = [i for i in listing.invoices
                 if args.since is None or (i.issue_date or i.period_end) >= args.since]
     selected.sort(key=lambda i: i.sort_key)
@@ -153,17 +163,19 @@ def invoices_table(listing: InvoiceList) -> Sequence[RenderableType]:
     table.add_column("Montant", justify="right", no_wrap=True)
     table.add_column("Reste à payer", justify="right", no_wrap=True)
     table.add_column("État")
-    offline: list[str] = []
+    from famille_tui.client.rules import invoice_state
+
+    offline: list[RenderableType] = []
+    today = date.today()
     for invoice in listing.invoices:
-        words = status_words(invoice)
-        if not invoice.payable_online and invoice.remaining_cents > 0:
+        state = invoice_state(invoice, today)
+        if state.offline:
             # The reason is a sentence: under the table, not squeezed into a cell.
-            words += ", hors ligne"
-            offline.append(f"{invoice.number} ne se paie pas en ligne : "
-                           f"{invoice.not_payable_reason or 'voyez la structure.'}")
-        table.add_row(invoice.number, invoice.label, fr_date(invoice.due_date),
+            offline.append(shown(f"{invoice.number} ne se paie pas en ligne : "
+                                 f"{state.offline_reason}"))
+        table.add_row(shown(invoice.number), shown(invoice.label), fr_date(invoice.due_date),
                       format_euros(invoice.amount_cents), format_euros(invoice.remaining_cents),
-                      words)
+                      status_words(invoice, today))
     return [table, *offline, total]
 
 
@@ -177,10 +189,10 @@ async def run_invoice(ctx: CommandContext, args: argparse.Namespace) -> int:
     elif args.pdf == "-" and ctx.stdout_is_tty():
         raise UsageError("--pdf - écrit le PDF sur la sortie standard : redirigez-la vers "
                          "un fichier (> facture.pdf).")
-    async with ctx.session() as client:
-        (found,) = await invoices_by_number(client, [args.number])
-        invoice = await client.invoice(found.id)
-        pdf = await client.invoice_pdf(invoice.id) if args.pdf is not None else None
+    async with ctx.session() as session:
+        (found,) = await invoices_by_number(session, [args.number])
+        invoice = await session.connector.invoice(found.id)
+        pdf = await session.connector.invoice_pdf(invoice.id) if args.pdf is not None else None
     if pdf is None:
         pairs = invoice_pairs(invoice)
         ctx.out.emit(

@@ -45,11 +45,11 @@ async def run_outbox(ctx: CommandContext, args: argparse.Namespace) -> int:
         try:
             # The demo outbox is open to all (a parent reads the activation e-mail in it
             # before having a password); a portal that wants a session gets one.
-            async with ctx.session(authenticated=False) as client:
-                messages = await client.outbox()
+            async with ctx.session(authenticated=False) as session:
+                messages = await session.connector.outbox()
         except AuthError:
-            async with ctx.session() as client:
-                messages = await client.outbox()
+            async with ctx.session() as session:
+                messages = await session.connector.outbox()
     except NotFound:
         raise CommandError("Ce portail n'a pas de boîte d'envoi : elle n'existe que sur le "
                            "portail de démonstration.") from None

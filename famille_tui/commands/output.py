@@ -54,15 +54,21 @@ class Output:
 
     @property
     def console(self) -> Console:
-        """Rich console on stdout (colour only on a terminal, and never with NO_COLOR)."""
+        """Rich console on stdout (colour only on a terminal, and never with NO_COLOR).
+
+        It reads no markup and no emoji codes in a `str`: what it prints is mostly the
+        portal's words (a label `[link=…]` must not become a link, `[/b]` an error); the
+        tables' own styles are `Text` made with `client.display.shown`."""
         if self._console is None:
-            self._console = Console(file=self.stdout, highlight=False, soft_wrap=False)
+            self._console = Console(file=self.stdout, highlight=False, soft_wrap=False,
+                                    markup=False, emoji=False)
         return self._console
 
     @property
     def err_console(self) -> Console:
         if self._err_console is None:
-            self._err_console = Console(file=self.stderr, highlight=False, soft_wrap=True)
+            self._err_console = Console(file=self.stderr, highlight=False, soft_wrap=True,
+                                        markup=False, emoji=False)
         return self._err_console
 
     def json(self, document: Any) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import webbrowser
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,8 +21,9 @@ from famille_tui.commands.invoices import invoices_by_number
 from famille_tui.commands.parsing import Subparsers, add_command, positive_seconds
 
 if TYPE_CHECKING:
-    from famille_tui.api import Payment
+    from famille_tui.api import Invoice, Payment
     from famille_tui.client.payments import WaitEvent
+    from famille_tui.client.session import FamilySession
 
 #: `--wait` without a number: until the payment ends (the portal expires it in the end).
 _UNTIL_THE_END = -1.0
@@ -67,11 +67,6 @@ EXIT_FOR_STATUS = {
 
 async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
     from famille_tui.api import check_email
-    from famille_tui.client.payments import (
-        new_idempotency_key,
-        start_payment,
-        wait_for_payment,
-    )
 
     email: str | None = None
     if args.email is not None:
@@ -79,49 +74,28 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
             email = check_email(args.email)
         except ValueError as error:
             raise UsageError(f"--email : {error}") from None
-    demo = ctx.demo()
-    journal = ctx.journal()
-    async with ctx.session() as client:
-        from famille_tui.client.portals import Capability
+    async with ctx.session() as session:
+        from famille_tui.client.rules import batches_sentence, payment_batches
 
-        invoices = await invoices_by_number(client, args.numbers)
-        if email is None:
-            email = client.account.email if client.account and client.account.email else None
-            if email is None and client.offers(Capability.PROFILE):
-                email = (await client.profile()).email
-            # Else the portal sends the receipt to the address it has for the family.
-            email = email or ""
-        limit = client.payment_terms.max_invoices_per_payment or len(invoices)
-        batches = [invoices[i:i + limit] for i in range(0, len(invoices), limit)]
-        if len(batches) > 1:
+        invoices = await invoices_by_number(session, args.numbers)
+        terms = session.connector.payment_terms
+        email = email or await session.receipt_email()
+        if email is None and not terms.receipt_to_family_address:
+            raise UsageError("Aucune adresse e-mail connue pour le justificatif : "
+                             "précisez --email.")
+        limit = terms.max_invoices_per_payment
+        batches = payment_batches(invoices, limit)
+        several = batches_sentence(limit, len(batches))
+        if several is not None:
             if args.wait is None:
-                raise UsageError(
-                    f"Ce portail paie {_at_most(limit)} par paiement : ajoutez --wait pour "
-                    f"payer ces {len(invoices)} factures l'une après l'autre, ou payez-les "
-                    "une par une.")
-            ctx.out.note(f"Ce portail paie {_at_most(limit)} par paiement : {len(batches)} "
-                         "paiements l'un après l'autre, chacun sur sa propre page.")
+                raise UsageError(f"{several} Ajoutez --wait pour les payer l'un après "
+                                 "l'autre, ou payez les factures une par une.")
+            ctx.out.note(several)
         finals: list[Payment] = []
         for batch in batches:
-            payment = await start_payment(client, batch, email, journal=journal,
-                                          idempotency_key=new_idempotency_key(), demo=demo)
-            numbers = ", ".join(i.number for i in batch)
-            ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
-                         f"{'la facture' if len(batch) == 1 else 'les factures'} {numbers} "
-                         f"(référence {payment.reference}).")
-            present_payment_page(ctx, payment, no_browser=args.no_browser, demo=demo,
-                                 portal_url=client.base_url)
-            if args.wait is None:
-                _show(ctx, payment, waited=False)
+            final = await _pay_one(ctx, session, batch, email or "", args)
+            if final is None:
                 return int(ExitCode.OK)
-            max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
-            try:
-                final = await wait_for_payment(client, payment.id, on_event=_reporter(ctx),
-                                               max_seconds=max_seconds, journal=journal)
-            except asyncio.CancelledError:
-                ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
-                             "expiration ; « famille-tui payments » dira son résultat.")
-                raise
             finals.append(final)
             if final.status.value != "paid":
                 break
@@ -136,8 +110,33 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
     return int(EXIT_FOR_STATUS[finals[-1].status.value])
 
 
-def _at_most(limit: int) -> str:
-    return "une facture" if limit == 1 else f"au plus {limit} factures"
+async def _pay_one(ctx: CommandContext, session: FamilySession, invoices: Sequence[Invoice],
+                   email: str, args: argparse.Namespace) -> Payment | None:
+    """One payment: created, its page opened, its outcome awaited with --wait (None
+    without: the payment goes on at the portal)."""
+    from famille_tui.client.errors import PaymentHostNotAllowed
+    from famille_tui.client.payments import new_idempotency_key
+
+    page = await session.start_payment(invoices, email, idempotency_key=new_idempotency_key())
+    payment = page.payment
+    numbers = ", ".join(i.number for i in invoices)
+    ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
+                 f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
+                 f"(référence {payment.reference}).")
+    if page.url is None:
+        # The payment exists (journaled: `payments` follows it), its page is not opened.
+        raise PaymentHostNotAllowed(page.refusal)
+    present_payment_page(ctx, page.url, no_browser=args.no_browser)
+    if args.wait is None:
+        _show(ctx, payment, waited=False)
+        return None
+    max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
+    try:
+        return await session.wait(payment.id, on_event=_reporter(ctx), max_seconds=max_seconds)
+    except asyncio.CancelledError:
+        ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
+                     "expiration ; « famille-tui payments » dira son résultat.")
+        raise
 
 
 def _show_several(ctx: CommandContext, payments: Sequence[Payment]) -> None:
@@ -169,21 +168,13 @@ def _reporter(ctx: CommandContext) -> Callable[[WaitEvent], None]:
     return report
 
 
-def present_payment_page(
-    ctx: CommandContext, payment: Payment, *, no_browser: bool, demo: bool, portal_url: str
-) -> None:
-    """Open the (checked) payment page, or show its address and a QR code."""
-    from famille_tui.client.payments import check_payment_url
+def present_payment_page(ctx: CommandContext, url: str, *, no_browser: bool) -> None:
+    """Open the payment page (`url`, allowed by the session's policy), or show its address
+    and a QR code."""
+    from famille_tui.client.browser import open_in_browser
 
-    # start_payment has checked it already; checked again right where it is opened, because
-    # opening is the dangerous step and this line must never be separated from its check.
-    url = check_payment_url(payment.payment_url, portal_url=portal_url, demo=demo)
     if not no_browser:
-        try:
-            opened = webbrowser.open(url, new=2)
-        except webbrowser.Error:
-            opened = False
-        if opened:
+        if open_in_browser(url):
             ctx.out.note(f"Page de paiement ouverte dans le navigateur : {url}")
             return
         ctx.out.note("Aucun navigateur n'a pu être ouvert : ouvrez cette adresse, ou "

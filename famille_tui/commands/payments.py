@@ -49,10 +49,8 @@ def register(
 
 
 async def run_payments(ctx: CommandContext, args: argparse.Namespace) -> int:
-    from famille_tui.client.payments import resume_journal
-
     portal = ctx.portal()
-    journal = ctx.journal()
+    journal = ctx.policy.journal()
     wanted = ctx.options.login.strip() if ctx.options.login else None
     entries = journal.entries(portal_url=portal.url, login=wanted)
     results: list[ResumedPayment] = []
@@ -62,8 +60,8 @@ async def run_payments(ctx: CommandContext, args: argparse.Namespace) -> int:
             raise UsageError("Des paiements de plusieurs comptes sont en cours, précisez "
                              f"--login : {', '.join(logins)}.")
         # Without --login, the journal says whose payments these are.
-        async with ctx.session(login=logins[0]) as client:
-            results = await resume_journal(client, journal)
+        async with ctx.session(login=logins[0]) as session:
+            results = await session.resume(follow=False)
     ctx.out.emit(
         json_document=lambda: {"payments": [payment_document(r) for r in results]},
         rows=lambda: [payment_row(r) for r in results],

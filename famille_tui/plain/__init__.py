@@ -15,10 +15,12 @@ from famille_tui.client.config import LaunchOptions
 
 def run(options: LaunchOptions) -> int:
     """Run the interface on the process's terminal; the exit code."""
+    from famille_tui.client.session import SessionPolicy
     from famille_tui.plain.app import run_with
     from famille_tui.plain.console import Console
 
-    return run_with(options, Console(kiosk=options.kiosk))
+    policy = SessionPolicy.from_options(options)
+    return run_with(options, Console(history=policy.keeps_history))
 
 
 __all__ = ["run"]

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 
-from famille_tui.client import CredentialStore, PaymentJournal
 from famille_tui.client.config import LaunchOptions, PortalProfile, resolve_portals
+from famille_tui.client.credentials import CredentialStore
 from famille_tui.client.errors import ConfigError
+from famille_tui.client.kiosk import ignore_job_control
+from famille_tui.client.portals.base import Capability, PortalConnector
+from famille_tui.client.rules import StaffGate, handed_over_sentence
 from famille_tui.plain.console import Console, EndOfInput
 from famille_tui.plain.dashboard import show_dashboard
 from famille_tui.plain.family import show_entourage, show_family
 from famille_tui.plain.help import USAGE, show_help
 from famille_tui.plain.invoices import is_open, show_invoices
-from famille_tui.plain.kiosk import StaffGate, ignore_job_control
-from famille_tui.plain.paying import hand_over, pending_count, resume
+from famille_tui.plain.kiosk import staff_code_accepted
+from famille_tui.plain.paying import pending_count, resume
 from famille_tui.plain.profile import show_profile
 from famille_tui.plain.prompts import GoBack, choose
 from famille_tui.plain.session import Failed, Opener, Session, open_in_browser
@@ -42,8 +46,10 @@ def run_with(
     *,
     credentials: CredentialStore | None = None,
     opener: Opener = open_in_browser,
+    connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
 ) -> int:
-    """The whole interface. Returns the exit code; never raises for anything a person does."""
+    """The whole interface. Returns the exit code; never raises for anything a person does.
+    `connector_factory` makes the portal's connector (default: `connector_for`)."""
     try:
         portals = resolve_portals(options)
     except ConfigError as error:
@@ -52,18 +58,12 @@ def run_with(
     if not portals:
         console.say(NO_PORTAL)
         return EXIT_ERROR
-    if options.kiosk:
-        credentials = None  # the keyring is never read nor written on a shared machine
-        if console.terminal:
-            ignore_job_control()
-    elif credentials is None:
-        credentials = CredentialStore()
-    journal = PaymentJournal.for_user(kiosk=options.kiosk)
     console.say("Famille-tui, Espace famille, interface pour lecteur d'écran.", USAGE)
     with asyncio.Runner() as runner:
-        session = Session(
-            options, console, runner, credentials=credentials, journal=journal, opener=opener
-        )
+        session = Session(options, console, runner, credentials=credentials, opener=opener,
+                          connector_factory=connector_factory)
+        if not session.policy.may_quit and console.terminal:
+            ignore_job_control(keyboard_interrupt=False)
         try:
             _portals_loop(session, portals)
         except EndOfInput:
@@ -75,13 +75,14 @@ def run_with(
 
 
 def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
-    gate = StaffGate()
+    policy = session.policy
+    gate = StaffGate(policy.staff_code_hash, time.monotonic)
     console = session.console
     while True:
         try:
             portal = choose_portal(session, portals)
         except GoBack:
-            if session.kiosk and not gate.open(session):
+            if not policy.may_quit and not staff_code_accepted(session, gate):
                 continue
             return
         session.open_portal(portal)
@@ -90,62 +91,61 @@ def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
             try:
                 outcome = welcome(session, several_portals=len(portals) > 1)
             except GoBack:
-                if session.kiosk and not gate.open(session):
+                if not policy.may_quit and not staff_code_accepted(session, gate):
                     continue
                 return
             except EndOfInput:
                 # A desk's terminal stays: ctrl+d there is no way out. A closed stream is.
-                if session.kiosk and console.terminal:
+                if not policy.may_quit and console.terminal:
                     continue
                 raise
             if outcome == "change":
                 break
-            if session.kiosk:
-                console.idle_seconds = session.options.settings.kiosk_idle_seconds
-                console.warning_seconds = session.options.settings.kiosk_warning_seconds
+            if policy.idle_logout is not None:
+                console.idle_seconds, console.warning_seconds = policy.idle_logout
             try:
                 leave = main_menu(session)
             except EndOfInput:
-                if not (session.kiosk and console.terminal):
+                if policy.may_quit or not console.terminal:
                     raise
                 leave = False
             finally:
                 console.idle_seconds = None
             _end_session(session, keep_portal=True)
-            if leave and not session.kiosk:
+            if leave and policy.may_quit:
                 return
         session.close_portal()
 
 
 def _end_session(session: Session, *, keep_portal: bool = False) -> None:
-    """Log out; in kiosk mode also hand pending payments over and forget typed answers."""
-    try:
-        if session.kiosk and session.client.logged_in:
-            hand_over(session)
-    except RuntimeError:
-        pass
-    session.console.forget_menus()
-    if session.kiosk:
-        session.console.forget_history()
+    """Log out; on a shared machine also hand pending payments over and forget what was
+    typed."""
+    policy = session.policy
     if keep_portal:
+        handed_over = session.end_family_session(hand_over=policy.hands_over_payments)
+    else:
+        handed_over = 0
         try:
-            client = session.client
+            if policy.hands_over_payments and session.family_session.logged_in:
+                handed_over = session.end_family_session(hand_over=True)
         except RuntimeError:
-            return
-        if client.logged_in:
-            with contextlib.suppress(KeyboardInterrupt):
-                session.runner.run(client.logout())
-            session.say("Déconnexion faite.")
-        return
-    session.close_portal()
+            pass  # no portal chosen
+        session.close_portal()
+    if handed_over:
+        session.say(handed_over_sentence(handed_over))
+    session.console.forget_menus()
+    if not policy.keeps_history:
+        session.console.forget_history()
 
 
 def _summary(session: Session) -> str:
     """The main menu's title: the family and its total « Reste à payer »."""
-    account = session.client.account
-    family = account.family_name if account else "Espace famille"
+    family_session = session.family_session
+    family = family_session.family_name or "Espace famille"
+    if not family_session.offers(Capability.INVOICES):
+        return f"Menu principal, {family}"
     try:
-        listing = session.call(lambda: session.client.invoices())
+        listing = session.call(family_session.invoices)
     except Failed:
         return f"Menu principal, {family}"
     to_pay = sum(1 for i in listing.invoices if is_open(i))
@@ -160,6 +160,16 @@ def _summary(session: Session) -> str:
 def _pending(session: Session) -> None:
     resume(session, at_login=False)
 
+
+#: What each area needs of the portal (said « non proposé par ce portail » when lacking).
+NEEDS: dict[str, Capability] = {
+    "family": Capability.FAMILY,
+    "entourage": Capability.ENTOURAGE,
+    "dashboard": Capability.DASHBOARD,
+    "invoices": Capability.INVOICES,
+    "profile": Capability.PROFILE,
+    "help": Capability.HELP,
+}
 
 AREAS: dict[str, Callable[[Session], None]] = {
     "family": show_family,
@@ -192,18 +202,23 @@ def main_menu(session: Session) -> bool:
                 + count_words(pending, "paiement", "paiements") + " à suivre",
                 "pending",
             ))
-        if not session.kiosk:  # in kiosk mode 0 already ends the session
+        may_quit = session.policy.may_quit
+        if may_quit:  # on a kiosk 0 already ends the session
             entries.append(("Se déconnecter et revenir à l'accueil", "logout"))
         try:
             number = choose(
                 session.console, _summary(session), [label for label, _ in entries],
-                back="terminer la session" if session.kiosk else "quitter en se déconnectant",
+                back="quitter en se déconnectant" if may_quit else "terminer la session",
             )
         except GoBack:
             return True
         action = entries[number - 1][1]
         if action == "logout":
             return False
+        need = NEEDS.get(action)
+        if need is not None and not session.family_session.offers(need):
+            session.say(need.not_offered)
+            continue
         try:
             AREAS[action](session)
         except (GoBack, Failed):

@@ -45,8 +45,9 @@ def _quiet_readline() -> bool:
 
 
 class Console:
-    """Reads and writes lines. `kiosk` turns off the readline history (a shared machine must
-    not offer the previous parent's answers with the up arrow)."""
+    """Reads and writes lines. `history=False` (the policy's `keeps_history`, False on a
+    shared machine) turns off the readline history: the previous parent's answers must not
+    come back with the up arrow."""
 
     def __init__(
         self,
@@ -54,7 +55,7 @@ class Console:
         stdout: TextIO | None = None,
         *,
         secret_reader: Callable[[str], str] | None = None,
-        kiosk: bool = False,
+        history: bool = True,
     ) -> None:
         self.stdin = stdin if stdin is not None else sys.stdin
         self.stdout = stdout if stdout is not None else sys.stdout
@@ -63,10 +64,10 @@ class Console:
         self.terminal = (
             stdin is None and stdout is None and sys.stdin.isatty() and sys.stdout.isatty()
         )
-        self.kiosk = kiosk
-        # Kiosk: a shared machine offers no line history, so answers are read without
-        # readline (the terminal's own line editing remains: backspace, ctrl+u).
-        self._readline = _quiet_readline() if self.terminal and not kiosk else False
+        self.history = history
+        # No line history: answers are read without readline (the terminal's own line
+        # editing remains: backspace, ctrl+u), with the idle watch of a shared machine.
+        self._readline = _quiet_readline() if self.terminal and history else False
         self._secret_reader = secret_reader
         #: Kiosk, while a family is logged in: seconds without an answer before the warning
         #: (None: wait for ever, as everywhere outside kiosk mode).
@@ -103,7 +104,7 @@ class Console:
     def ask(self, prompt: str) -> str:
         """One line typed by the person, without its newline. Raises EndOfInput on ctrl+d or
         ctrl+c, which every caller treats as « leave cleanly »."""
-        if self.terminal and self.kiosk:
+        if self.terminal and not self.history:
             return self._ask_timed(prompt)
         if self.terminal:
             try:

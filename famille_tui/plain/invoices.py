@@ -7,6 +7,9 @@ from datetime import date
 
 from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
 from famille_tui.client.config import download_dir
+from famille_tui.client.display import plain
+from famille_tui.client.portals.base import Capability
+from famille_tui.client.rules import invoice_state
 from famille_tui.plain.paying import pay
 from famille_tui.plain.prompts import GoBack, ask_selection, choose
 from famille_tui.plain.session import Failed, Session
@@ -31,33 +34,34 @@ def invoice_label(invoice: Invoice) -> str:
 
 
 def is_open(invoice: Invoice) -> bool:
-    return invoice.status is not InvoiceStatus.REGLEE
+    """Something is left to pay on it (`rules.invoice_state`)."""
+    return not invoice_state(invoice, date.today()).paid
 
 
 def can_pay(invoice: Invoice) -> bool:
-    return (
-        invoice.status is InvoiceStatus.A_PAYER
-        and invoice.payable_online
-        and invoice.remaining_cents > 0
-    )
+    return invoice_state(invoice, date.today()).payable
 
 
 def invoice_words(invoice: Invoice, today: date | None = None) -> str:
     """One sentence per invoice: « Facture 2026100042 : Crèche Les Pirouettes, octobre 2026,
     312 euros 40, à payer, échéance le 15 novembre 2026 »."""
-    today = today or date.today()
-    parts = [f"Facture {invoice.number} : {invoice_label(invoice)}"]
+    state = invoice_state(invoice, today or date.today())
+    parts = [f"Facture {plain(invoice.number)} : {invoice_label(invoice)}"]
     parts.append(amount_words(invoice.amount_cents))
-    if is_open(invoice) and 0 < invoice.remaining_cents < invoice.amount_cents:
+    if not state.paid and 0 < invoice.remaining_cents < invoice.amount_cents:
         parts.append(f"reste à payer {amount_words(invoice.remaining_cents)}")
-    parts.append(INVOICE_STATUS_WORDS[invoice.status])
-    if is_open(invoice) and not invoice.payable_online:
+    if state.paid:
+        parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.REGLEE])
+    elif state.pending:
+        parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.EN_COURS])
+    else:
+        parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.A_PAYER])
+    if state.offline:
         parts.append("paiement en ligne impossible")
-    if is_open(invoice) and invoice.due_date is not None:
-        if invoice.overdue_on(today):
-            parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")
-        else:
-            parts.append(f"échéance le {date_words(invoice.due_date)}")
+    if state.overdue and invoice.due_date is not None:
+        parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")
+    elif not state.paid and invoice.due_date is not None:
+        parts.append(f"échéance le {date_words(invoice.due_date)}")
     return ", ".join(parts)
 
 
@@ -85,9 +89,11 @@ def list_title(listing: InvoiceList) -> str:
 
 def show_invoices(session: Session) -> None:
     while True:
-        listing = session.call(lambda: session.client.invoices(InvoiceFilter.ALL))
+        listing = session.call(lambda: session.family_session.invoices(InvoiceFilter.ALL))
         invoices = ordered(list(listing.invoices))
-        payable = [i for i in invoices if can_pay(i)]
+        # Without online payment on this portal, nothing is offered to pay here.
+        paying = session.family_session.offers(Capability.PAYMENT)
+        payable = [i for i in invoices if can_pay(i)] if paying else []
         entries = [invoice_words(i) for i in invoices]
         if payable:
             entries.append(
@@ -129,9 +135,12 @@ def detail_lines(invoice: Invoice) -> list[str]:
         f"Déjà payé : {amount_words(invoice.paid_cents)}. "
         f"Reste à payer : {amount_words(invoice.remaining_cents)}."
     )
-    state = f"État : {INVOICE_STATUS_WORDS[invoice.status]}."
-    if is_open(invoice) and not invoice.payable_online:
-        why = spoken_text(invoice.not_payable_reason or "raison non précisée").rstrip(".")
+    facts = invoice_state(invoice, date.today())
+    status = (InvoiceStatus.REGLEE if facts.paid else InvoiceStatus.EN_COURS if facts.pending
+              else InvoiceStatus.A_PAYER)
+    state = f"État : {INVOICE_STATUS_WORDS[status]}."
+    if facts.offline:
+        why = spoken_text(facts.offline_reason or "").rstrip(".")
         state += f" Paiement en ligne impossible : {why}."
     lines.append(state)
     return lines
@@ -140,7 +149,7 @@ def detail_lines(invoice: Invoice) -> list[str]:
 def invoice_menu(session: Session, invoice: Invoice) -> None:
     session.say(*detail_lines(invoice))
     actions: list[tuple[str, str]] = []
-    if can_pay(invoice):
+    if can_pay(invoice) and session.family_session.offers(Capability.PAYMENT):
         actions.append(("Payer cette facture", "pay"))
     actions.append(("Enregistrer le PDF dans le dossier des téléchargements", "pdf"))
     number = choose(session.console, None, [label for label, _ in actions])
@@ -151,6 +160,9 @@ def invoice_menu(session: Session, invoice: Invoice) -> None:
 
 
 def save_pdf(session: Session, invoice: Invoice) -> None:
+    if not session.family_session.offers(Capability.INVOICE_PDF):
+        session.say(Capability.INVOICE_PDF.not_offered)
+        return
     pdf = session.call(lambda: session.client.invoice_pdf(invoice.id))
     folder = download_dir()
     path = folder / f"facture-{invoice.number}.pdf"

@@ -13,17 +13,11 @@ from collections.abc import Sequence
 from famille_tui.api import Invoice, InvoiceFilter, Payment, PaymentStatus, check_email
 from famille_tui.client import (
     FamilleError,
-    PaymentHostNotAllowed,
     ResumedPayment,
-    SessionExpired,
     TransportError,
     WaitEvent,
-    check_payment_url,
     new_idempotency_key,
     outcome_message,
-    resume_journal,
-    start_payment,
-    wait_for_payment,
 )
 from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
 from famille_tui.plain.session import Failed, Session
@@ -39,7 +33,11 @@ STOP_HINT = "Contrôle C arrête l'attente ; le paiement reste suivi."
 
 
 def pay(session: Session, invoices: Sequence[Invoice]) -> None:
-    """Summary, e-mail for the receipt, confirmation, then the payment page and the wait."""
+    """Summary, e-mail for the receipt, confirmation, then the payment page and the wait.
+    A portal paying few invoices per payment (Noethysweb: one) pays them one payment after
+    another, said before the first, each confirmed and followed to its end."""
+    from famille_tui.client.rules import batches_sentence, payment_batches
+
     console = session.console
     total = sum(i.remaining_cents for i in invoices)
     session.say(
@@ -51,53 +49,81 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
             f"Facture {invoice.number} : {spoken_text(invoice.label)}, "
             f"{amount_words(invoice.remaining_cents)}."
         )
-    try:
-        default_email: str | None = session.call(lambda: session.client.profile()).email
-    except Failed:
-        default_email = None
-    email = ask_text(
-        console,
-        "E-mail pour le justificatif de paiement",
-        hint="exemple : prenom.nom@exemple.fr",
-        default=default_email,
-        check=check_email,
-    )
-    if not ask_yes_no(console, f"Payer {amount_words(total)} par carte bancaire ?"):
-        session.say("Paiement annulé : rien n'a été fait.")
-        return
-    # One key for this summary: a retry after a network error finds the same payment again,
+    terms = session.family_session.connector.payment_terms
+    limit = terms.max_invoices_per_payment
+    batches = payment_batches(invoices, limit)
+    several = batches_sentence(limit, len(batches))
+    if several is not None:
+        session.say(several)
+    if terms.receipt_to_family_address:
+        session.say("Le justificatif est envoyé par le portail à l'adresse e-mail qu'il a "
+                    "pour votre famille.")
+        email = ""
+    else:
+        try:
+            default_email = session.call(session.family_session.receipt_email)
+        except Failed:
+            default_email = None
+        email = ask_text(
+            console,
+            "E-mail pour le justificatif de paiement",
+            hint="exemple : prenom.nom@exemple.fr",
+            default=default_email,
+            check=check_email,
+        )
+    for step, batch in enumerate(batches, 1):
+        amount = amount_words(sum(i.remaining_cents for i in batch))
+        if len(batches) == 1:
+            question = f"Payer {amount} par carte bancaire ?"
+        else:
+            numbers = ", ".join(i.number for i in batch)
+            question = (f"Paiement {step} sur {len(batches)} : payer {amount} "
+                        f"(facture {numbers}) par carte bancaire ?")
+        if not ask_yes_no(console, question):
+            session.say("Paiement annulé : rien n'a été fait." if step == 1 else
+                        "Paiements suivants annulés : rien d'autre n'a été fait.")
+            return
+        final = _pay_batch(session, batch, email)
+        rest = [i.number for later in batches[step:] for i in later]
+        if rest and (final is None or final.status is not PaymentStatus.PAID):
+            session.say(f"Les factures {', '.join(rest)} n'ont pas été payées : le paiement "
+                        "précédent n'est pas réglé.")
+            return
+
+
+def _pay_batch(session: Session, invoices: Sequence[Invoice], email: str) -> Payment | None:
+    """One payment: created, its page opened, followed. None when it did not start or the
+    person stopped waiting."""
+    console = session.console
+    # One key for this payment: a retry after a network error finds the same payment again,
     # it never makes a second one.
     key = new_idempotency_key()
     while True:
         try:
-            payment = session.run(
-                lambda: start_payment(
-                    session.client, invoices, email, journal=session.journal,
-                    idempotency_key=key, demo=session.options.demo,
-                )
-            )
+            page = session.run(lambda: session.family_session.start_payment(
+                invoices, email, idempotency_key=key))
             break
-        except SessionExpired as error:
-            session.say(speakable(error.message))
-            session.reauthenticate()
-        except PaymentHostNotAllowed as error:
-            session.error(error)
-            return
+        except Failed:
+            return None  # the re-login was given up: already said
         except TransportError as error:
             session.error(error)
             if not ask_yes_no(
                 console, "Réessayer ? Le même paiement sera repris, jamais deux"
             ):
                 session.say("Paiement non commencé.")
-                return
+                return None
         except FamilleError as error:
             session.error(error)
-            return
+            return None
         except KeyboardInterrupt:
             session.say("Opération interrompue.")
-            return
-    open_payment_page(session, payment.payment_url)
-    follow(session, payment)
+            return None
+    if page.url is None:
+        # The payment exists on the portal; its page is not opened. Say what becomes of it.
+        session.say("Erreur : " + speakable(page.refusal or ""))
+        return None
+    open_payment_page(session, page.url)
+    return follow(session, page.payment)
 
 
 def open_payment_page(session: Session, url: str) -> None:
@@ -153,12 +179,14 @@ def follow(session: Session, payment: Payment) -> Payment | None:
             elapsed = duration_words(time.monotonic() - started)
             session.say(f"Toujours en attente du paiement, depuis {elapsed}.")
 
+    family_session = session.family_session
+    if family_session.followed(payment.id) is None:
+        family_session.track(payment)
+
     async def wait() -> Payment:
         ticker = asyncio.create_task(still_waiting()) if interval > 0 else None
         try:
-            return await wait_for_payment(
-                session.client, payment.id, on_event=on_event, journal=session.journal
-            )
+            return await family_session.wait(payment.id, on_event=on_event)
         finally:
             if ticker is not None:
                 ticker.cancel()
@@ -179,7 +207,7 @@ def follow(session: Session, payment: Payment) -> Payment | None:
 def say_paid_invoices(session: Session, payment: Payment) -> None:
     """« Réglée » and « Reste à payer » as the portal now has them."""
     try:
-        listing = session.call(lambda: session.client.invoices(InvoiceFilter.ALL))
+        listing = session.call(lambda: session.family_session.invoices(InvoiceFilter.ALL))
     except Failed:
         return
     for invoice in listing.invoices:
@@ -196,14 +224,14 @@ def say_paid_invoices(session: Session, payment: Payment) -> None:
 
 
 def pending_count(session: Session) -> int:
-    return len(session.journal.entries(portal_url=session.client.base_url, login=session.login))
+    return session.family_session.pending_count()
 
 
 def resume(session: Session, *, at_login: bool) -> None:
     """Check every journaled payment of this account: say the outcome of those that ended,
     and offer to wait for (or reopen) those still pending."""
     results: list[ResumedPayment] = session.call(
-        lambda: resume_journal(session.client, session.journal)
+        lambda: session.family_session.resume(follow=False)
     )
     if not results:
         if not at_login:
@@ -236,33 +264,16 @@ def resume(session: Session, *, at_login: bool) -> None:
             session.say("Ce paiement reste suivi.")
             continue
         if number == 2:
-            try:
-                url = check_payment_url(
-                    result.payment.payment_url, portal_url=session.client.base_url,
-                    demo=session.options.demo,
-                )
-            except PaymentHostNotAllowed as error:
-                session.error(error)
+            page = session.family_session.payment_page(result.payment)
+            if page.url is None:
+                session.say("Erreur : " + speakable(page.refusal or ""))
                 continue
-            open_payment_page(session, url)
+            open_payment_page(session, page.url)
         follow(session, result.payment)
-
-
-def hand_over(session: Session) -> None:
-    """Kiosk, end of a session: nothing of this family stays on the machine; a payment still
-    pending goes on at the portal, and the parent is told how to check it from home."""
-    entries = session.journal.entries(portal_url=session.client.base_url, login=session.login)
-    for entry in entries:
-        session.say(
-            f"Paiement de {amount_words(entry.amount_cents)} encore en attente : s'il est "
-            "terminé, les factures seront « Réglée » dans « Mes factures » de votre Espace "
-            "famille, que vous pouvez consulter depuis chez vous."
-        )
-        session.journal.remove(entry.payment_id)
 
 
 def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-__all__ = ["follow", "hand_over", "open_payment_page", "pay", "pending_count", "resume"]
+__all__ = ["follow", "open_payment_page", "pay", "pending_count", "resume"]

@@ -1,38 +1,46 @@
-"""The state of one run of the screen-reader interface, and the one way it calls the portal.
+"""The state of one run of the screen-reader interface: its console and its wording, over the
+same `FamilySession` the TUI and the commands are views of (client/session.py).
 
 The interface is synchronous (it waits for a line typed by the person), the client layer is
 async: every call goes through `Session.call`, which runs it on one `asyncio.Runner` kept for
-the whole run (the client's connections belong to that loop). `call` also answers every
-error the same way: the client's French message on its own line, then `Failed` for the area
-to return to its menu; an expired session asks the password again and retries once.
+the whole run (the connector's connections belong to that loop), through the family
+session's one re-login path (an expired session asks the password again, then the call is
+tried again). `call` also answers every error the same way: the client's French message on
+its own line, then `Failed` for the area to return to its menu.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import webbrowser
 from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from famille_tui.client import (
-    CredentialStore,
+from famille_tui.client.browser import open_in_browser
+from famille_tui.client.config import LaunchOptions, PortalProfile
+from famille_tui.client.errors import (
+    ChallengeFailed,
     FamilleError,
     InvalidCredentials,
-    PaymentJournal,
-    PortalClient,
     SessionExpired,
 )
-from famille_tui.client.config import LaunchOptions, PortalProfile
+from famille_tui.client.session import FamilySession, SessionPolicy
+from famille_tui.plain.captcha import answer_challenge
 from famille_tui.plain.console import Console
 from famille_tui.plain.prompts import GoBack, ask_secret
 from famille_tui.plain.speech import speakable
+
+if TYPE_CHECKING:
+    from famille_tui.client.credentials import CredentialStore
+    from famille_tui.client.payments import PaymentJournal
+    from famille_tui.client.portals.base import PortalConnector
 
 T = TypeVar("T")
 
 #: Opens a URL in the system browser; True when a browser was started.
 Opener = Callable[[str], bool]
+
+__all__ = ["Failed", "Opener", "Session", "open_in_browser"]
 
 
 class Failed(Exception):
@@ -43,16 +51,8 @@ class Failed(Exception):
         self.error = error
 
 
-def open_in_browser(url: str) -> bool:
-    """The system browser (`BROWSER` is honoured by `webbrowser`); False when none started."""
-    try:
-        return webbrowser.open(url, new=2)
-    except Exception:  # webbrowser raises for broken BROWSER commands: say it, do not crash
-        return False
-
-
 class Session:
-    """One run: the console, the event loop, the current portal and its client."""
+    """One run: the console, the event loop, and the family session of the current portal."""
 
     def __init__(
         self,
@@ -60,36 +60,39 @@ class Session:
         console: Console,
         runner: asyncio.Runner,
         *,
-        credentials: CredentialStore | None,
-        journal: PaymentJournal,
+        credentials: CredentialStore | None = None,
         opener: Opener = open_in_browser,
-        client_factory: Callable[[str], PortalClient] = PortalClient,
+        connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
     ) -> None:
         self.options = options
+        self.policy = SessionPolicy.from_options(options)
         self.console = console
         self.runner = runner
-        #: None in kiosk mode: the keyring is never read nor written there.
-        self.credentials = credentials
-        self.journal = journal
+        #: None when nothing may be remembered (kiosk): the keyring is never read nor written.
+        self.credentials = self.policy.credential_store(credentials)
         self.opener = opener
-        self._client_factory = client_factory
+        self._connector_factory = connector_factory
         self.portal: PortalProfile | None = None
-        self._client: PortalClient | None = None
+        self._family_session: FamilySession | None = None
 
     @property
-    def kiosk(self) -> bool:
-        return self.options.kiosk
-
-    @property
-    def client(self) -> PortalClient:
-        if self._client is None:
+    def family_session(self) -> FamilySession:
+        if self._family_session is None:
             raise RuntimeError("no portal chosen")
-        return self._client
+        return self._family_session
+
+    @property
+    def client(self) -> PortalConnector:
+        """The portal's connector, for the calls this face makes (through `call`)."""
+        return self.family_session.connector
+
+    @property
+    def journal(self) -> PaymentJournal:
+        return self.family_session.journal
 
     @property
     def login(self) -> str:
-        account = self.client.account
-        return account.login if account else ""
+        return self.family_session.login_name
 
     def say(self, *lines: str) -> None:
         self.console.say(*lines)
@@ -103,29 +106,58 @@ class Session:
     def open_portal(self, portal: PortalProfile) -> None:
         self.close_portal()
         self.portal = portal
-        self._client = self._client_factory(portal.url)
+        self._family_session = self._new_family_session(portal)
+
+    def _new_family_session(self, portal: PortalProfile) -> FamilySession:
+        """A session on `portal`, its connector made at once: the portal's kind read first
+        from its page when the config does not say (what every menu offers depends on it)."""
+        session = FamilySession(
+            portal, self.policy, connector_factory=self._connector_factory,
+            reauthenticate=self._reauthenticate,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            self.runner.run(session.open())
+        # The next session on this portal need not read its page again.
+        self.portal = session.portal
+        return session
+
+    def end_family_session(self, *, hand_over: bool = False) -> int:
+        """Log out and forget the family (the portal stays chosen, for the next login);
+        the number of payments handed over (see `FamilySession.close`)."""
+        session = self._family_session
+        if session is None:
+            return 0
+        was_logged_in = session.logged_in
+        try:
+            handed_over = self.runner.run(session.close(hand_over=hand_over))
+        except KeyboardInterrupt:
+            handed_over = 0  # logout never matters more than leaving: it expires by itself
+        if was_logged_in:
+            self.say("Déconnexion faite.")
+        if self.portal is not None:
+            self._family_session = self._new_family_session(self.portal)
+        return handed_over
 
     def close_portal(self) -> None:
         """Log out (if logged in) and close the connections."""
-        client, self._client = self._client, None
-        if client is None:
+        session, self._family_session = self._family_session, None
+        if session is None:
             return
-        try:
-            if client.logged_in:
-                self.runner.run(client.logout())
-                self.say("Déconnexion faite.")
-        except (FamilleError, KeyboardInterrupt):
-            pass  # logout never matters more than leaving: the token expires by itself
-        finally:
-            with contextlib.suppress(FamilleError, KeyboardInterrupt, RuntimeError):
-                self.runner.run(client.aclose())
+        was_logged_in = session.logged_in
+        with contextlib.suppress(KeyboardInterrupt, RuntimeError):
+            self.runner.run(session.close())
+        if was_logged_in:
+            self.say("Déconnexion faite.")
 
     # -- calls ----------------------------------------------------------------------------
 
     def run(self, make: Callable[[], Awaitable[T]]) -> T:
-        """Run a call of the client layer; errors are raised as they are."""
+        """Run a call of the client layer through the session's re-login path; errors are
+        raised as they are."""
+        session = self.family_session
+
         async def call() -> T:
-            return await make()
+            return await session.call(make)
 
         return self.runner.run(call())
 
@@ -135,12 +167,7 @@ class Session:
         """Run a call; say any error and raise Failed. ctrl+c stops the call (saying
         `interrupted`), not the run."""
         try:
-            try:
-                return self.run(make)
-            except SessionExpired as error:
-                self.console.say(speakable(error.message))
-                self.reauthenticate()
-                return self.run(make)
+            return self.run(make)
         except FamilleError as error:
             self.error(error)
             raise Failed(error) from None
@@ -148,21 +175,25 @@ class Session:
             self.console.say(interrupted)
             raise Failed() from None
 
-    def reauthenticate(self) -> None:
-        """After SessionExpired: the same account's password again, until it is right or the
-        person goes back (then Failed)."""
+    async def _reauthenticate(self, session: FamilySession) -> bool:
+        """After SessionExpired: the same account's password again, until it is right or
+        the person goes back (Failed: nothing more to say)."""
+        self.console.say(speakable(SessionExpired().message))
         while True:
             try:
-                password = ask_secret(self.console, f"Mot de passe de {self.login}")
+                password = ask_secret(self.console, f"Mot de passe de {session.login_name}")
             except GoBack:
                 raise Failed() from None
             try:
-                self.run(partial(self.client.relogin, password))
-            except InvalidCredentials as error:
+                answer = await answer_challenge(self.console, session)
+                await session.relogin(password, challenge_answer=answer)
+            except GoBack:
+                raise Failed() from None
+            except (InvalidCredentials, ChallengeFailed) as error:
                 self.error(error)
                 continue
             except FamilleError as error:
                 self.error(error)
                 raise Failed(error) from None
             self.console.say("Session rétablie.")
-            return
+            return True

@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 
 from famille_tui.api import InvoiceStatus, PaymentStatus
+from famille_tui.client.display import plain
 
 MONTHS = (
     "janvier",
@@ -106,17 +107,11 @@ def count_words(count: int, singular: str, plural: str, none: str | None = None)
 
 
 def age_words(birth: date, today: date) -> str:
-    """« 2 ans », « 1 an », « 7 mois » for a baby (a crèche's children are often under one)."""
-    months = (today.year - birth.year) * 12 + today.month - birth.month
-    if today.day < birth.day:
-        months -= 1
-    months = max(months, 0)
-    if months < 24:
-        if months < 12:
-            return f"{months} mois"
-        return "1 an"
-    years = months // 12
-    return f"{years} ans"
+    """« 18 mois », « 2 semaines », « 3 ans et 2 mois », « à naître »: `rules.child_age`'s
+    words, the same as on every face."""
+    from famille_tui.client.rules import child_age
+
+    return child_age(birth, today).words
 
 
 INVOICE_STATUS_WORDS: dict[InvoiceStatus, str] = {
@@ -146,7 +141,8 @@ def sentence(text: str) -> str:
 def spoken_text(text: str) -> str:
     """Text from the portal, made linear: lines joined, dashes used as separators become
     commas (« Crèche Les Pirouettes – octobre 2026 » → « Crèche Les Pirouettes, octobre 2026 »),
-    and no character a synthesiser would spell out."""
+    and no character a synthesiser would spell out (nor a terminal would act on)."""
+    text = plain(text)
     text = " ".join(part.strip() for part in text.splitlines() if part.strip())
     for dash in (" – ", " — ", " - "):
         text = text.replace(dash, ", ")

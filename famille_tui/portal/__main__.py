@@ -1,5 +1,6 @@
-"""`python -m famille_tui.portal [--host H] [--port N] [--data FILE] [--payment-ttl S]
-[--public-origin URL] [--payfip-origin URL | --payfip-port N]`."""
+"""`python -m famille_tui.portal [--demo] [--host H] [--port N] [--data FILE]
+[--payment-ttl S] [--public-origin URL] [--payfip-origin URL | --payfip-port N]`:
+`famille-tui serve`, what the launcher runs."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,9 @@ class PortalConfig:
     max_failures: int = 5
     #: … for this many seconds.
     lockout_seconds: int = 900
-    #: Demo mode: the outbox is readable over HTTP.
+    #: Failures older than this (seconds) are forgotten, and their rows purged.
+    failure_window: int = 900
+    #: Demo mode: known passwords, the outbox readable over HTTP, the PayFiP stand-in.
     demo: bool = True
     #: Where people and PayFiP reach this portal (`serve --public-origin`): every link and
     #: call-back URL is built from it, never from a request's Host header.
@@ -144,6 +146,35 @@ class KeyedLocks:
                     self._held.discard(key)
 
 
+class QueuedLocks:
+    """One asyncio.Lock per key, for the time someone holds or waits for it (the map keeps
+    only keys in use). asyncio's locks are granted in the order they were asked for, so
+    requests on one key are served in the order they arrived (unlike `KeyedLocks`, which
+    never waits)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            _, users = self._locks[key]
+            if users > 1:
+                self._locks[key] = (lock, users - 1)
+            else:
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class SessionClock:
     """When to write a session's last use to the database.
 
@@ -171,6 +202,12 @@ class SessionClock:
 class PortalState:
     config: PortalConfig
     watch: PaymentWatch = field(default_factory=PaymentWatch)
+    #: The same wake-up, keyed by « commune\nlogin »: an attempt at a login's secret ended
+    #: (routers/accounts.py, `claim_attempt`).
+    attempts: PaymentWatch = field(default_factory=PaymentWatch)
+    #: Attempts at one login's secret (or one reset code) are counted one at a time, in
+    #: the order they arrived.
+    attempt_locks: QueuedLocks = field(default_factory=QueuedLocks)
     sessions: SessionClock = field(init=False)
     #: Commune rows by slug, filled as they are first asked for (see deps.get_commune).
     communes: dict[str, sqlite3.Row] = field(default_factory=dict)

@@ -7,6 +7,7 @@ The database is in WAL mode: readers (long polls, invoice lists) never block the
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 SCHEMA = """
+-- What the portal notes about itself (the last start-up check's write).
+CREATE TABLE IF NOT EXISTS portal_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS communes (
     slug TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -50,6 +56,7 @@ CREATE TABLE IF NOT EXISTS login_failures (
     login TEXT NOT NULL,
     failures INTEGER NOT NULL DEFAULT 0,
     locked_until REAL,
+    updated_at REAL,                       -- last attempt counted: rows are purged by it
     PRIMARY KEY (commune, login)
 );
 CREATE TABLE IF NOT EXISTS sessions (
@@ -200,6 +207,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS invoices_family ON invoices(family_id);
+-- The purge of forgotten login failures (made-up logins leave rows behind).
+CREATE INDEX IF NOT EXISTS login_failures_updated ON login_failures(updated_at);
 -- `expire_due` runs on every read of invoices or payments: it finds the pending payments
 -- past their expiry through this index instead of scanning every pending one.
 CREATE INDEX IF NOT EXISTS payments_pending_expiry ON payments(status, expires_at);
@@ -290,14 +299,81 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Columns added since a data file was created (before the schema's indexes use them)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(login_failures)")}
+    if columns and "updated_at" not in columns:
+        conn.execute("ALTER TABLE login_failures ADD COLUMN updated_at REAL")
+
+
 def initialize(path: Path) -> bool:
     """Create the file and the schema if needed; True when the database was empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = connect(path)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
+        _migrate(conn)
         conn.executescript(SCHEMA)
         row = conn.execute("SELECT COUNT(*) FROM communes").fetchone()
         return bool(row[0] == 0)
     finally:
         conn.close()
+
+
+#: Free space the data file's disk must have at start (FAMILLE_TUI_PORTAL_MIN_FREE_BYTES).
+MIN_FREE_BYTES = 16 * 1024 * 1024
+
+
+def storage_problem(path: Path) -> str | None:
+    """Why the portal cannot keep its data in `path`, as a French sentence; None when it can.
+
+    Checked before the portal listens: free space on its disk, then a real write (a row of
+    `portal_meta`, in a transaction, which also creates the file, its -wal and its -shm).
+    Without it a read-only or full database was noticed only at the first change a parent
+    made, as a generic 500 on every write."""
+    value = os.environ.get("FAMILLE_TUI_PORTAL_MIN_FREE_BYTES", "").strip()
+    min_free = int(value) if value.isdigit() else MIN_FREE_BYTES
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        disk = os.statvfs(path.parent)
+    except OSError as error:
+        return (f"le dossier du fichier de données {path.parent} est inutilisable "
+                f"({error.strerror}).")
+    free = disk.f_bavail * disk.f_frsize
+    if free < min_free:
+        return (f"plus assez de place sur le disque du fichier de données {path} "
+                f"({free // (1024 * 1024)} Mio libres, au moins {min_free // (1024 * 1024)} "
+                "Mio nécessaires) : libérez de la place, ou choisissez un autre fichier avec "
+                "--data.")
+    try:
+        conn = connect(path)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            with transaction(conn):
+                conn.execute("CREATE TABLE IF NOT EXISTS portal_meta"
+                             " (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                conn.execute("INSERT OR REPLACE INTO portal_meta (key, value)"
+                             " VALUES ('checked_at', ?)", (str(now()),))
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        return _storage_error(path, error)
+    return None
+
+
+def _storage_error(path: Path, error: sqlite3.Error) -> str:
+    name = str(getattr(error, "sqlite_errorname", ""))
+    text = str(error).lower()
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or (
+        "readonly" in text or "unable to open" in text
+    ):
+        return (f"le fichier de données {path} n'est pas modifiable (lecture seule, ou son "
+                "dossier l'est) : vérifiez ses droits et ceux de son dossier, ou choisissez "
+                "un autre fichier avec --data.")
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "full" in text or "i/o" in text:
+        return (f"le fichier de données {path} ne peut pas être écrit (plus de place sur le "
+                "disque, ou disque en panne) : libérez de la place, ou choisissez un autre "
+                "fichier avec --data.")
+    if name.startswith("SQLITE_NOTADB") or "not a database" in text:
+        return f"le fichier {path} n'est pas une base de données du portail."
+    return f"le fichier de données {path} est inutilisable ({error})."

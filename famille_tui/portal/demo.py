@@ -5,6 +5,11 @@ Two communes, each with three families: `martin` (activated, password `demo-mart
 the activation e-mail of the outbox). People, addresses and numbers are fictitious, except
 the structures' public contact details, which are those of the leaflets.
 Dates are fixed (autumn 2026) so that screenshots and snapshots stay the same.
+
+Outside demo mode (`serve` without `--demo`) the same data is written with no known
+password: every account is to be activated from its e-mail, which only the data file's
+owner can read (`seed(conn, public_passwords=False)`); and a data file where a demo
+password works is refused (`has_public_passwords`).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from famille_tui.api.money import format_euros
 from famille_tui.portal import security
-from famille_tui.portal.db import transaction
+from famille_tui.portal.db import connect, transaction
 from famille_tui.portal.outbox import send_mail
 
 
@@ -270,14 +276,33 @@ def activation_mail(commune: CommuneSeed, login: str, temporary_password: str) -
     )
 
 
-def seed(conn: sqlite3.Connection) -> None:
-    """Write the demo data; call once, on an empty database."""
+def seed(conn: sqlite3.Connection, *, public_passwords: bool = True) -> None:
+    """Write the demo data; call once, on an empty database. Without `public_passwords`,
+    no account has a known password: each gets an activation e-mail instead."""
     with transaction(conn):
         for c in COMMUNES:
-            _seed_commune(conn, c)
+            _seed_commune(conn, c, public_passwords)
 
 
-def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed) -> None:
+def has_public_passwords(path: Path) -> bool:
+    """True when a demo account of the data file at `path` still has its known password."""
+    known = {login: password for login, password in DEMO_LOGINS.items() if password}
+    try:
+        conn = connect(path)
+        try:
+            rows = conn.execute(
+                "SELECT login, password_hash FROM accounts WHERE activated = 1 AND login IN"
+                f" ({', '.join('?' * len(known))})",
+                list(known),
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # no accounts table yet: nothing known
+        return False
+    return any(security.verify_password(r["password_hash"], known[r["login"]]) for r in rows)
+
+
+def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bool) -> None:
     conn.execute(
         "INSERT INTO communes (slug, name, numcli, structure, address, postal_code, city, phone,"
         " email, opening_hours) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -294,7 +319,7 @@ def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed) -> None:
         family_id = conn.execute(
             "INSERT INTO families (commune, name) VALUES (?, ?)", (c.slug, fam["name"])
         ).lastrowid
-        password = DEMO_LOGINS[fam["login"]]
+        password = DEMO_LOGINS[fam["login"]] if public_passwords else None
         temporary = None if password else security.new_temporary_password()
         account_id = conn.execute(
             "INSERT INTO accounts (commune, login, display_name, family_id, password_hash,"

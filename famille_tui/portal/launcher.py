@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 _FIRST_LINE = re.compile(r"^Portail famille : (http://\S+?)/?\s*$", re.MULTILINE)
@@ -183,22 +183,26 @@ def start_portal(
     detached: bool = False,
     timeout: float = 30.0,
     env: dict[str, str] | None = None,
+    demo: bool = True,
 ) -> PortalProcess:
     """Run `python -m famille_tui.portal` on `data` and wait until it (and the PayFiP
     stand-in beside it, on `payfip_port`) answers. With `payfip_origin`, payments go through
     that service instead and no stand-in is started.
 
+    `demo`: the demo's portal (`serve --demo`), what tests and `famille-tui demo` use.
     `detached`: in its own session, so that it outlives the terminal that started it
     (`famille-tui demo`). `env`: variables added to the process's environment. Raises
     PortalStartError when it does not start in `timeout`."""
     data = Path(data)
-    data.parent.mkdir(parents=True, exist_ok=True)
+    data.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = data.with_name(data.name + ".log")
     command = [
         sys.executable, "-m", "famille_tui.portal",
         "--host", host, "--port", str(port), "--data", str(data),
         "--payment-ttl", str(payment_ttl),
     ]
+    if demo:
+        command.append("--demo")
     if payfip_origin is not None:
         command += ["--payfip-origin", payfip_origin]
     else:
@@ -210,7 +214,7 @@ def start_portal(
     process = _spawn(command, log_path, detached=detached, env=env)
     options: dict[str, Any] = {"host": host, "idle_timeout": idle_timeout,
                                "lockout_seconds": lockout_seconds,
-                               "payfip_origin": payfip_origin, "env": env}
+                               "payfip_origin": payfip_origin, "env": env, "demo": demo}
     lines, paths = [_FIRST_LINE], ["/communes"]
     if payfip_origin is None:
         lines, paths = [_FIRST_LINE, _PAYFIP_LINE], ["/communes", "/"]
@@ -219,11 +223,19 @@ def start_portal(
                          payfip_origin=origins[1] if len(origins) > 1 else payfip_origin)
 
 
+def _private_file(path: Path) -> BinaryIO:
+    """`path` opened for writing from its start, readable by its owner only (0600): the
+    portal's log and the demo portal's state are nobody else's business."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file keeps its mode through O_CREAT
+    return os.fdopen(fd, "wb")
+
+
 def _spawn(command: list[str], log_path: Path, *, detached: bool = False,
            env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     environment = dict(os.environ) | (env or {})
     environment["PYTHONUNBUFFERED"] = "1"
-    with open(log_path, "wb") as log:
+    with _private_file(log_path) as log:
         return subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -263,7 +275,7 @@ def start_payfip(data: Path, regies: list[str], port: int = 0, *, ttl: int = 900
                  timeout: float = 30.0) -> PayfipProcess:
     """Run the PayFiP stand-in alone, for régies given as `NUMCLI=ORIGIN[=NAME]`."""
     data = Path(data)
-    data.parent.mkdir(parents=True, exist_ok=True)
+    data.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = data.with_name(data.name + ".log")
     command = [sys.executable, "-m", "famille_tui.payfip", "--port", str(port),
                "--data", str(data), "--ttl", str(ttl)]
@@ -331,8 +343,9 @@ def demo_origin() -> str:
                           detached=True)
     path = _demo_state_path()
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": portal.pid, "origin": portal.origin,
-                               "payfip_origin": portal.payfip_origin}), encoding="utf-8")
+    with _private_file(tmp) as out:
+        out.write(json.dumps({"pid": portal.pid, "origin": portal.origin,
+                              "payfip_origin": portal.payfip_origin}).encode())
     os.replace(tmp, path)
     return portal.origin
 

@@ -9,6 +9,7 @@ only in the server's log). A parent never sees a traceback or an English message
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -179,7 +180,29 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+#: SQLite's words for a disk it cannot write on (full, read-only, failing).
+_STORAGE_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+async def _database_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, sqlite3.Error)
+    if not str(getattr(exc, "sqlite_errorname", "")).startswith(_STORAGE_ERRORS):
+        return await _unexpected_handler(request, exc)
+    # Checked at start (db.storage_problem); a disk that fills or turns read-only later is
+    # said as what it is, and answers again by itself once it is writable.
+    log.error("Écriture impossible dans la base (%s) sur %s %s", exc, request.method,
+              request.url.path)
+    return error_response(
+        503,
+        ErrorCode.INTERNAL_ERROR,
+        "Le portail ne peut pas enregistrer de données pour l'instant (disque plein ou en "
+        "lecture seule) : rien n'a été changé. Réessayez plus tard.",
+        retry_after_seconds=60,
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(sqlite3.Error, _database_handler)
     app.add_exception_handler(ApiProblem, _problem_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)

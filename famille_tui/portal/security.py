@@ -28,7 +28,10 @@ import os
 import re
 import secrets
 import threading
+import time
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -119,6 +122,20 @@ async def hash_password_async(password: str) -> str:
     """`hash_password` in the password pool, awaited."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_pool(), _hash, password)
+
+
+@asynccontextmanager
+async def fixed_duration(seconds: float) -> AsyncIterator[None]:
+    """What runs inside takes `seconds` as seen from outside, whatever it did (and whether
+    it raised): the answer of a call that reveals whether a login exists leaves at the same
+    time for every login. The wait is a sleep on the event loop, holding no thread."""
+    deadline = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        left = deadline - time.monotonic()
+        if left > 0:
+            await asyncio.sleep(left)
 
 
 def password_problem(password: str) -> str | None:

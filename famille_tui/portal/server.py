@@ -5,11 +5,21 @@ return addresses (`/{commune}/payfip/…`), the demo outbox and a home page for 
 `serve()` also runs the PayFiP stand-in (`famille_tui.payfip`) beside it, on its own port
 (a separate origin, as the State's service is), with the communes' régies — unless told to
 use another PayFiP service (`payfip_origin`).
+
+Two modes. The demo's (`famille-tui serve --demo`, what `famille-tui demo` starts): accounts
+with passwords everyone knows, the e-mails readable by anyone at `/{commune}/outbox`, the
+PayFiP stand-in (test cards) over http. Without `--demo` — the mode for a portal others
+reach — none of that: accounts are to be activated from e-mails only the file's owner can
+read, payments go to a PayFiP service over https (the State's by default; no stand-in), and
+a demo data file is refused. Either way a host reachable from other machines needs
+`--public-origin https://…` (a TLS proxy in front), every file is created 0600, the database
+is checked before anything listens, and connections are guarded (`connections.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import socket
@@ -20,7 +30,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
@@ -29,7 +39,7 @@ from fastapi.concurrency import run_in_threadpool
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
 from famille_tui.payfip.app import bind
-from famille_tui.portal import billing, db, demo, security
+from famille_tui.portal import billing, connections, db, demo, security
 from famille_tui.portal.context import PaymentWatch, PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
 from famille_tui.portal.routers import (
@@ -42,9 +52,15 @@ from famille_tui.portal.routers import (
     portal,
 )
 
+if TYPE_CHECKING:
+    import uvicorn
+
 API = "/{commune}/api/v1"
 DEFAULT_IDLE_TIMEOUT = 30 * 60
 DEFAULT_LOCKOUT_SECONDS = 15 * 60
+DEFAULT_FAILURE_WINDOW = 15 * 60
+#: The PayFiP service payments go to without `--demo`: the State's, over https.
+PAYFIP_ORIGIN = "https://www.payfip.gouv.fr"
 #: How long an idle kept-alive connection stays open. uvicorn's default, 5 s, is also httpx's
 #: default `keepalive_expiry`: a client reusing a connection at the very moment the server
 #: closes it got « Server disconnected » (seen under load). Longer here than any client's,
@@ -94,18 +110,19 @@ def create_app(
     payfip_origin: str | None = None,
     reconcile_every: float | None = None,
 ) -> FastAPI:
-    """The portal on the SQLite file `db_path`, created (with the demo data when `demo`)
-    if it is empty. `idle_timeout` and `lockout_seconds` default to the environment
+    """The portal on the SQLite file `db_path`, seeded if it is empty: with the demo's
+    known passwords when `demo`, else with every account to be activated (and, without
+    `demo`, no outbox over HTTP). `idle_timeout` and `lockout_seconds` default to the environment
     variables FAMILLE_TUI_PORTAL_IDLE_TIMEOUT / FAMILLE_TUI_PORTAL_LOCKOUT_SECONDS, else
     30 and 15 minutes. Links and call-back URLs are built from `public_origin`; payments go
     through the PayFiP service at `payfip_origin` (None: no online payment), which is asked
     about undecided payments at start and every `reconcile_every` seconds
     (FAMILLE_TUI_PORTAL_RECONCILE_SECONDS, else 30)."""
     path = Path(db_path)
-    if db.initialize(path) and demo:
+    if db.initialize(path):
         conn = db.connect(path)
         try:
-            _seed(conn)
+            _seed(conn, public_passwords=demo)
         finally:
             conn.close()
     config = PortalConfig(
@@ -118,6 +135,7 @@ def create_app(
         if lockout_seconds is not None
         else _env_int("FAMILLE_TUI_PORTAL_LOCKOUT_SECONDS", DEFAULT_LOCKOUT_SECONDS),
         max_failures=max_failures,
+        failure_window=_env_int("FAMILLE_TUI_PORTAL_FAILURE_WINDOW", DEFAULT_FAILURE_WINDOW),
         demo=demo,
         public_origin=public_origin.rstrip("/"),
         payfip_origin=payfip_origin.rstrip("/") if payfip_origin else None,
@@ -144,6 +162,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.watch.bind(asyncio.get_running_loop())
+        state.attempts.bind(asyncio.get_running_loop())
         security.start_pool()
         task = asyncio.create_task(reconcile_forever()) if state.payfip else None
         yield
@@ -174,9 +193,54 @@ def create_app(
     return app
 
 
-def _seed(conn: sqlite3.Connection) -> None:
+def _seed(conn: sqlite3.Connection, *, public_passwords: bool) -> None:
     # `demo` the module, not the parameter of create_app that shadows it there.
-    demo.seed(conn)
+    demo.seed(conn, public_passwords=public_passwords)
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (0.0.0.0 and :: are every address)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def listening_problem(
+    host: str, public_origin: str | None, payfip_origin: str | None, *, demo_mode: bool
+) -> str | None:
+    """Why `--host` / `--public-origin` / `--payfip-origin` are refused, in French; None
+    when they are fine (their shape is checked by `check_origin` first).
+
+    Another machine may reach a portal listening on a non-loopback address: it then needs
+    the https origin by which people reach it (a TLS proxy in front), so that nothing —
+    passwords, tokens, payment links — crosses a network in clear. Without `--demo`,
+    payments go only to a PayFiP service over https."""
+    public = urlsplit(public_origin) if public_origin else None
+    if public is not None and public.scheme != "https" and not is_loopback(public.hostname or ""):
+        return (f"--public-origin {public_origin} passerait les mots de passe en clair sur le "
+                "réseau : donnez l'adresse en https, --public-origin https://…")
+    if not is_loopback(host) and (public is None or public.scheme != "https"):
+        return (f"--host {host} rend le portail joignable depuis d'autres machines : donnez "
+                "aussi l'adresse https par laquelle on l'atteint (un proxy TLS devant lui), "
+                "--public-origin https://…")
+    if not demo_mode and payfip_origin is not None and urlsplit(payfip_origin).scheme != "https":
+        return (f"--payfip-origin {payfip_origin} : hors démonstration, les paiements ne "
+                "passent que par un service PayFiP en https.")
+    return None
+
+
+def _private_files(path: Path) -> None:
+    """Everything this process creates is 0600 (folders 0700), and so are the data file and
+    its -wal / -shm if an older version left them readable by others: they hold e-mails
+    with reset codes and activation passwords."""
+    os.umask(0o077)
+    for suffix in ("", "-wal", "-shm"):
+        # Absent, or not ours to change: the storage check says what matters of it.
+        with suppress(OSError):
+            path.with_name(path.name + suffix).chmod(0o600)
 
 
 def origin_of(host: str, port: int) -> str:
@@ -260,9 +324,13 @@ def serve(
     public_origin: str | None = None,
     payfip_origin: str | None = None,
     payfip_port: int = 8766,
+    demo_mode: bool = False,
 ) -> int:
-    """Run the portal (and, unless `payfip_origin` names another service, the PayFiP
-    stand-in on `payfip_port`) until Ctrl+C (or SIGTERM); returns the exit status.
+    """Run the portal (and, in demo mode unless `payfip_origin` names another service, the
+    PayFiP stand-in on `payfip_port`) until Ctrl+C (or SIGTERM); returns the exit status.
+    `demo_mode`: the demo's portal (see the module's docstring); without it, payments go to
+    `payfip_origin` (https), by default the State's PayFiP. Every refusal is one French
+    line on stderr and a non-zero status.
 
     The first line printed is « Portail famille : ORIGIN/ », then « PayFiP (service de
     démonstration) : ORIGIN/ » for the stand-in: the launcher reads the ports chosen for
@@ -277,6 +345,19 @@ def serve(
             print(f"famille-tui : {name} attend une origine http(s)://hôte[:port], sans "
                   f"chemin ({value!r}).", file=sys.stderr)
             return 2
+    if not demo_mode and payfip_origin is None:
+        payfip_origin = PAYFIP_ORIGIN
+    problem = listening_problem(host, public_origin, payfip_origin, demo_mode=demo_mode)
+    if problem is None:
+        _private_files(path)
+        problem = db.storage_problem(path)
+        if problem is None and not demo_mode and demo.has_public_passwords(path):
+            problem = (f"le fichier de données {path} est celui de la démonstration (des mots "
+                       "de passe connus de tous) : lancez « famille-tui serve --demo », ou "
+                       "choisissez un autre fichier avec --data.")
+    if problem is not None:
+        print(f"famille-tui : {problem}", file=sys.stderr)
+        return 2 if problem.startswith("--") else 1
     try:
         sock = bind(host, port)
         payfip_sock = bind(host, payfip_port) if payfip_origin is None else None
@@ -288,7 +369,7 @@ def serve(
     origin = check_origin(public_origin) if public_origin else None
     origin = origin or origin_of(_loopback_name(host), actual)
     try:
-        app = create_app(path, payment_ttl, idle_timeout=idle_timeout,
+        app = create_app(path, payment_ttl, demo_mode, idle_timeout=idle_timeout,
                          lockout_seconds=lockout_seconds, public_origin=origin,
                          payfip_origin=payfip_origin or _standin_origin(origin, payfip_sock))
         standin = start_standin(path, origin, payfip_sock) if payfip_sock else None
@@ -302,20 +383,21 @@ def serve(
         print(f"{FIRST_LINE}{payfip_origin}/", flush=True)
     for commune in demo.COMMUNES:
         print(f"  {commune.name} : {origin}/{commune.slug}/", flush=True)
-        print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
+        if demo_mode:
+            print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
     if standin is not None:
         print(f"  Paiements PayFiP (démonstration) : {payfip_origin}/ · e-mails de "
               f"confirmation : {payfip_origin}/outbox", flush=True)
     else:
         print(f"  Paiements : service PayFiP {payfip_origin}/", flush=True)
+    if not demo_mode:
+        print("  Comptes à activer : e-mails dans le fichier de données (à son seul "
+              "propriétaire).", flush=True)
     print(f"  Données : {path}", flush=True)
     print("  Ctrl+C pour arrêter.", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call: noise
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-    )
+    config = uvicorn_config(app)
     watch: PaymentWatch = app.state.portal.watch
 
     class Server(uvicorn.Server):
@@ -329,3 +411,20 @@ def serve(
     if standin is not None:
         standin.stop()
     return 0
+
+
+def uvicorn_config(app: Any) -> uvicorn.Config:
+    """How uvicorn runs the portal (`serve()`, and the bench's server): quiet, kept-alive
+    connections longer than any client's, and every connection guarded (`connections.py`:
+    deadlines on unfinished requests, a cap under the descriptors this process may open,
+    raised to its hard limit first)."""
+    import uvicorn
+
+    limits = connections.ConnectionLimits.from_environment(
+        connections.raise_descriptor_limit()
+    )
+    return uvicorn.Config(
+        app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        http=connections.guarded_protocol(limits), backlog=connections.BACKLOG,
+    )

@@ -11,7 +11,9 @@ from famille_tui.client.config import LaunchOptions
 
 def run(options: LaunchOptions) -> int:
     """Run the TUI until the user quits; the process exit code."""
-    if options.kiosk:
+    from famille_tui.client.session import SessionPolicy
+
+    if SessionPolicy.from_options(options).kiosk:
         # A shared machine at a front desk (issue 6): its own app, `famille_tui.tui.kiosk`.
         from famille_tui.tui.kiosk import run as run_kiosk
 

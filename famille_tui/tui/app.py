@@ -1,35 +1,31 @@
-"""The Textual app: `FamilleApp` composes the screens; it holds the session and little else.
+"""The Textual app: `FamilleApp` is a view over one `FamilySession` (client/session.py).
 
-Promises other modules rely on (the payment screens in `tui/screens/invoices.py`,
-`tui/screens/payment*.py` and `tui/payment_watch.py` build on them):
+Promises other modules rely on:
 
 - `famille_tui.tui.run(options) -> int` runs the app; the package `__init__` never imports
   the portal (nor Textual).
-- `FamilleApp(options, *, client_factory=None, credential_store=None, today=None)`.
-  `client_factory(base_url) -> PortalClient` (default: `PortalClient(base_url)`);
+- `FamilleApp(options, *, connector_factory=None, credential_store=None, today=None)`.
+  `connector_factory(portal) -> PortalConnector` (default: `connector_for(url, dialect=…)`);
   `today() -> date` is the clock ages are computed against (fixed in tests).
-- `app.client` — the logged-in `PortalClient` (raises `RuntimeError` before login);
-  `app.options` — the `LaunchOptions`; `app.portal` — the chosen `PortalProfile`;
-  `app.family` — the `Family` model (None before login); `app.demo` — demo mode.
-- `app.remaining_cents` — reactive `int | None`, the family's total « Reste à payer », shown in
-  the header of every family-space screen; `await app.refresh_remaining()` reloads it.
-- `await app.profile_email()` — the e-mail for the payment receipt (account, else profile).
-- `await app.run_with_session(lambda: app.client.some_call(...))` — runs a client call; on
-  `SessionExpired` it asks for the password again in a modal, logs in again and retries, so
-  the user stays where they were. Call it from a worker (`@work` or `run_worker`). If the user
-  gives up, it re-raises `SessionExpired` and the app returns to the login screen: callers may
-  ignore that error (`app.report_error` does).
-- `app.report_error(error)` — shows a `FamilleError` as a notification in French.
+- `app.session` — the one reactive: the `FamilySession` of the chosen portal (None before a
+  portal is chosen). It is set again (`mutate_reactive`) on every change the session
+  signals, so a screen follows it with Textual's own `self.watch(self.app, "session", …)`,
+  redrawing from it (and clearing what it holds of a family when it is None or another
+  session). `app.policy` — the run's `SessionPolicy`; `app.portal` — the chosen profile.
+- `await app.session.call(factory)` runs a portal call through the one re-login path: on
+  `SessionExpired` a modal asks the password again (once for all the calls that failed
+  together), and the call is tried again, so the user stays where they were. Call it from a
+  worker (`@work`). If the user gives up, `SessionExpired` is raised and the app returns to
+  the login screen: callers may ignore that error (`app.report_error` does).
+- `app.report_error(error)` — a `FamilleError` as a notification in French. No notification
+  of this app reads markup (`notify` is plain text: portal words are data).
 - Section keys, from every screen of the family space (footer + command palette):
-  `1` Famille, `2` Entourage, `3` Tableau de bord, `4` Mes factures
-  (`famille_tui.tui.screens.invoices.InvoicesScreen()`, imported lazily), `5` Coordonnées,
-  `6` Aide; `q` / `ctrl+q` quits, logging out. Each section is a Textual *mode*: switching keeps
-  each section's own stack of screens (a payment screen pushed in « Mes factures » is still
-  there when the user comes back).
-- Screens of the family space subclass `famille_tui.tui.screens.base.FamilySpaceScreen`
-  (header + body + footer) and implement `compose_body()`.
-- After login the app calls `famille_tui.tui.payment_watch.resume_pending(app)` when that module
-  exists (awaited if it returns an awaitable).
+  `1` Famille, `2` Entourage, `3` Tableau de bord, `4` Mes factures, `5` Coordonnées,
+  `6` Aide; `q` / `ctrl+q` quits, logging out. Each section is a Textual *mode* whose screen
+  class is registered in `SECTIONS`: switching keeps each section's own stack of screens.
+- The hooks a kiosk overrides (`kiosk/app.py`), so that no screen asks what kind of machine
+  this is: `show_start()` (the first screen), `remembers_passwords`, `payment_screen(…)` and
+  `payment_help`.
 
 Accessibility (issue 5): the `theme` setting picks the high-contrast theme; `NO_COLOR` is honoured
 by Textual (monochrome filter) and focus never relies on colour alone (heavy borders, reverse
@@ -39,79 +35,114 @@ video); `TEXTUAL_ANIMATIONS=none` or `animations = false` turns animations off.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
-import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual._path import CSSPathType
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
-from famille_tui.client.config import (
-    LaunchOptions,
-    PortalProfile,
-    normalize_portal_url,
-    resolve_portals,
-)
+from famille_tui.client.config import LaunchOptions, PortalProfile, resolve_portals
 from famille_tui.client.errors import FamilleError, SessionExpired
+from famille_tui.client.session import Change, FamilySession, SessionChange, SessionPolicy
+from famille_tui.tui.internals import mark_styled_like
 from famille_tui.tui.themes import FAMILLE, HIGH_CONTRAST, theme_for_setting
 from famille_tui.tui.widgets.loading import Chargement
 
 if TYPE_CHECKING:
-    from famille_tui.api import Family
+    from famille_tui.api import Payment
     from famille_tui.client.credentials import CredentialStore
-    from famille_tui.client.portal_client import PortalClient
+    from famille_tui.client.payments import ResumedPayment
+    from famille_tui.client.portals.base import PortalConnector
+    from famille_tui.client.session import FollowedPayment
 
-T = TypeVar("T")
+ConnectorFactory = Callable[[PortalProfile], "PortalConnector"]
 
-ClientFactory = Callable[[str], "PortalClient"]
+
+def _family_screen() -> type[Screen[Any]]:
+    from famille_tui.tui.screens.family import FamilyScreen
+
+    return FamilyScreen
+
+
+def _entourage_screen() -> type[Screen[Any]]:
+    from famille_tui.tui.screens.entourage import EntourageScreen
+
+    return EntourageScreen
+
+
+def _dashboard_screen() -> type[Screen[Any]]:
+    from famille_tui.tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen
+
+
+def _invoices_screen() -> type[Screen[Any]]:
+    from famille_tui.tui.screens.invoices import InvoicesScreen
+
+    return InvoicesScreen
+
+
+def _coordinates_screen() -> type[Screen[Any]]:
+    from famille_tui.tui.screens.coordinates import CoordinatesScreen
+
+    return CoordinatesScreen
+
+
+def _help_screen() -> type[Screen[Any]]:
+    from famille_tui.tui.screens.help import HelpScreen
+
+    return HelpScreen
 
 
 class Section:
     """One place of the family space, reachable by one key from everywhere."""
 
-    def __init__(self, key: str, name: str, title: str, target: str, help: str,
-                 short: str = "") -> None:
+    def __init__(self, key: str, name: str, title: str, screen: Callable[[], type[Screen[Any]]],
+                 help: str, short: str = "") -> None:
         self.key = key
         #: the Textual mode name
         self.name = name
         self.title = title
         #: in the section bar, where 80 columns hold all six
         self.short = short or title
-        #: "module:Class" of the screen, imported when first opened
-        self.target = target
+        #: The screen's class. Its module is imported when the section first opens (the
+        #: login screen does not wait for them); an import error is an error, not a gap.
+        self.screen = screen
         self.help = help
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("1", "famille", "Famille", "famille_tui.tui.screens.family:FamilyScreen",
+    Section("1", "famille", "Famille", _family_screen,
             "La composition de la famille : adultes, enfants, âges, structures"),
-    Section("2", "entourage", "Entourage", "famille_tui.tui.screens.entourage:EntourageScreen",
+    Section("2", "entourage", "Entourage", _entourage_screen,
             "Les contacts de l'entourage : ajouter, modifier, retirer"),
-    Section("3", "tableau", "Tableau de bord", "famille_tui.tui.screens.dashboard:DashboardScreen",
+    Section("3", "tableau", "Tableau de bord", _dashboard_screen,
             "Demandes, échanges à lire, évènements, actualités", short="Tableau de bord"),
-    Section("4", "factures", "Mes factures", "famille_tui.tui.screens.invoices:InvoicesScreen",
+    Section("4", "factures", "Mes factures", _invoices_screen,
             "Les factures, le reste à payer, le paiement en ligne", short="Factures"),
-    Section("5", "coordonnees", "Coordonnées",
-            "famille_tui.tui.screens.coordinates:CoordinatesScreen",
+    Section("5", "coordonnees", "Coordonnées", _coordinates_screen,
             "Vos coordonnées : adresse, téléphones, e-mail"),
-    Section("6", "aide", "Aide", "famille_tui.tui.screens.help:HelpScreen",
+    Section("6", "aide", "Aide", _help_screen,
             "Qui contacter : la structure, ses horaires"),
 )
 SECTIONS_BY_NAME = {section.name: section for section in SECTIONS}
 LOGIN_MODE = "connexion"
 
-
-def _default_client_factory(base_url: str) -> PortalClient:
-    from famille_tui.client.portal_client import PortalClient
-
-    return PortalClient(base_url)
+#: Titles of the outcome notifications: the words the portal shows on the invoice.
+OUTCOME_TITLES: dict[str, str] = {
+    "paid": "Réglée",
+    "refused": "Paiement refusé",
+    "cancelled": "Paiement abandonné",
+    "expired": "Délai dépassé",
+    "pending": "En attente du paiement…",
+}
 
 
 def _default_credential_store() -> CredentialStore:
@@ -126,7 +157,7 @@ class FamilleApp(App[int]):
     #: The screens' own stylesheets are read here, with the app's, in the one parse of the
     #: start (≈ 5 ms): a screen's CSS_PATH read when it first opens makes Textual parse every
     #: stylesheet of the app again and restyle every widget (≈ 0.1 s on « Mes factures »).
-    CSS_PATH: ClassVar[CSSPathType | None] = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
         "app.tcss", "screens/invoices.tcss", "screens/payment.tcss"
     ]
     TITLE = "Espace famille"
@@ -145,32 +176,29 @@ class FamilleApp(App[int]):
         Binding("ctrl+q", "quit", "Quitter", show=False, priority=True),
     ]
 
-    #: The family's total « Reste à payer » in cents; None while unknown.
-    remaining_cents: reactive[int | None] = reactive(None)
-    #: « Famille Martin », shown in the header.
-    family_name: reactive[str] = reactive("")
+    #: The session of the chosen portal: the one state the screens watch.
+    session: reactive[FamilySession | None] = reactive(None, init=False)
 
     def __init__(
         self,
         options: LaunchOptions,
         *,
-        client_factory: ClientFactory | None = None,
+        connector_factory: ConnectorFactory | None = None,
         credential_store: CredentialStore | None = None,
         today: Callable[[], date] | None = None,
     ) -> None:
         super().__init__()
         self.options = options
-        self.client_factory: ClientFactory = client_factory or _default_client_factory
+        self.policy = SessionPolicy.from_options(options)
+        self.connector_factory = connector_factory
         self._credential_store = credential_store
         self.today: Callable[[], date] = today or date.today
         self.portal: PortalProfile | None = None
-        self.family: Family | None = None
-        self._client: PortalClient | None = None
-        #: The chosen portal's URL, whose client is built on first use (see `connect`).
-        self._client_url: str | None = None
-        self._login: str | None = None
-        self._session_generation = 0
-        self._reauth_lock = asyncio.Lock()
+        #: The payment whose screen is on display, if any: that screen tells the outcome
+        #: itself, so no toast is shown on top of it (the bell still rings).
+        self.payment_on_screen: str | None = None
+        #: The section modes added so far (Textual keeps its modes to itself).
+        self._section_modes: set[str] = set()
         self._quitting = False
         self.register_theme(FAMILLE)
         self.register_theme(HIGH_CONTRAST)
@@ -178,19 +206,51 @@ class FamilleApp(App[int]):
         if not options.settings.animations:
             self.animation_level = "none"
 
+    # -- the hooks of a kind of machine (the kiosk overrides them) ------------------------
+
+    @property
+    def remembers_passwords(self) -> bool:
+        """Whether the login screens offer « Se souvenir de moi » and remembered accounts."""
+        return self.policy.remembers_passwords
+
+    def payment_screen(self, followed: FollowedPayment, *, open_browser: bool) -> Screen[None]:
+        """The screen that follows a payment: the waiting screen, the browser opened."""
+        from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
+
+        return PaymentWaitScreen(followed, open_browser=open_browser)
+
+    @property
+    def payment_help(self) -> str:
+        """Under the payment summary: where the parent will pay."""
+        return ("Le paiement se fait dans votre navigateur, sur le site sécurisé de l'État "
+                "(PayFiP). Échap : annuler.")
+
+    async def show_start(self) -> None:
+        """The first screen: the login screen, the choice of the commune, or why not."""
+        from famille_tui.tui.screens.start import NoPortalScreen
+
+        try:
+            portals = resolve_portals(self.options)
+        except FamilleError as error:
+            await self.push_screen(NoPortalScreen(error.message))
+            return
+        if not portals:
+            await self.push_screen(NoPortalScreen())
+        elif len(portals) == 1:
+            self.open_login(portals[0], replace=False)
+        else:
+            from famille_tui.tui.screens.portal_choice import PortalChoiceScreen
+
+            await self.push_screen(PortalChoiceScreen(portals))
+
     # -- what the screens use -------------------------------------------------------------
 
     @property
-    def demo(self) -> bool:
-        return self.options.demo
-
-    @property
-    def kiosk(self) -> bool:
-        return self.options.kiosk
-
-    @property
-    def credential_store(self) -> CredentialStore:
-        """The OS keyring (created on first use: probing the keyring costs ≈ 0.1 s)."""
+    def credential_store(self) -> CredentialStore | None:
+        """The OS keyring (made on first use: probing it costs ≈ 0.1 s); None when nothing
+        may be remembered here."""
+        if not self.remembers_passwords:
+            return None
         if self._credential_store is None:
             self._credential_store = _default_credential_store()
         return self._credential_store
@@ -202,110 +262,98 @@ class FamilleApp(App[int]):
         return self._credential_store is not None
 
     @property
-    def client(self) -> PortalClient:
-        """The chosen portal's client, built on first use: httpx, pydantic and the API
-        models are imported then, not before the first screen is drawn."""
-        if self._client is None:
-            if self._client_url is None:
-                raise RuntimeError("no portal chosen yet")
-            self._client = self.client_factory(self._client_url)
-        return self._client
-
-    @property
-    def has_client(self) -> bool:
-        return self._client is not None or self._client_url is not None
-
-    @property
     def logged_in(self) -> bool:
-        return self._client is not None and self._client.logged_in and self.family is not None
-
-    @property
-    def login_name(self) -> str | None:
-        return self._login
+        """In the family space of a logged-in session."""
+        return self.session is not None and self.session.in_family_space
 
     @property
     def commune_name(self) -> str:
         return self.portal.name if self.portal else ""
 
     def connect(self, portal: PortalProfile) -> None:
-        """Choose the commune: a new client on its base URL (raises `FamilleError`).
-
-        The URL is checked here, as `PortalClient` would (https unless loopback); the client
-        itself is built when first used (`client`), or by `warm_up_client` once the first
-        screen is drawn."""
-        url = normalize_portal_url(portal.url)
+        """Choose the commune: a new session on its portal (raises `FamilleError` for a bad
+        address). Its connector is made by the login screen once it is drawn (through
+        `session.login_challenge`: the portal's dialect read first; its imports paid then)."""
+        session = FamilySession(
+            portal,
+            self.policy,
+            connector_factory=self.connector_factory,
+            reauthenticate=self._reauthenticate,
+        )
+        old = self.session
         self.portal = portal
-        self._client = None
-        self._client_url = url
+        session.subscribe(self._session_changed)
+        self.session = session
+        if old is not None:
+            self._close(old)
 
-    def warm_up_client(self) -> None:
-        """Build the client now (imports included), so that the first « Se connecter »
-        does not pay for them; called once the login screen is on screen."""
-        with contextlib.suppress(FamilleError):
-            if self.has_client:
-                self.client  # noqa: B018  (the property builds it)
+    def rename_portal(self, name: str) -> None:
+        """The portal's own name for the commune (`--portal URL` gives only its slug)."""
+        if self.portal is not None:
+            self.portal = self.portal.model_copy(update={"name": name})
 
-    async def login(self, login: str, password: str) -> None:
-        """Log in and load what the header needs; raises the client's errors."""
-        client = self.client
-        await client.login(login, password)
-        self._login = login
-        self._session_generation += 1
-        family = await client.family()
-        self.family = family
-        self.family_name = family.name
-        try:
-            await self.refresh_remaining()
-        except FamilleError:
-            # The header says « … » until the next refresh; the family space still opens.
-            self.remaining_cents = None
+    @work(group="session-close", exit_on_error=False)
+    async def _close(self, session: FamilySession, *, hand_over: bool = False) -> None:
+        await session.close(hand_over=hand_over)
 
-    async def refresh_remaining(self) -> None:
-        """Reload the family's total « Reste à payer » shown in the header."""
-        from famille_tui.api import InvoiceFilter
+    def _session_changed(self, change: SessionChange) -> None:
+        """Every change of the session: the outcome of a payment said, then the one
+        reactive set again for the screens' watchers."""
+        followed = change.payment
+        if change.kind is Change.OUTCOME and followed is not None:
+            self.bell()
+            if self.payment_on_screen != followed.payment_id and followed.payment is not None:
+                self.tell_outcome(followed.payment, followed.invoice_numbers)
+        elif change.kind is Change.STOPPED and followed is not None and followed.error:
+            if followed.stop_reason == "unknown":
+                self.notify(followed.error, title="Paiement", severity="warning", timeout=15)
+            elif followed.stop_reason == "error":
+                self.notify(followed.error, title="Paiement", severity="error", timeout=20)
+        if self.session is not None:
+            self.mutate_reactive(FamilleApp.session)
 
-        invoices = await self.run_with_session(lambda: self.client.invoices(InvoiceFilter.UNPAID))
-        self.remaining_cents = invoices.total_remaining_cents
+    def tell_outcome(self, payment: Payment, invoice_numbers: list[str]) -> None:
+        """A payment's outcome as a notification that stays long enough to be read."""
+        from famille_tui.client.payments import outcome_message
 
-    async def profile_email(self) -> str | None:
-        """The e-mail a payment receipt goes to: the account's, else the profile's."""
-        account = self.client.account
-        if account is not None and account.email:
-            return account.email
-        profile = await self.run_with_session(self.client.profile)
-        return profile.email
+        status = payment.status.value
+        label = "Facture" if len(invoice_numbers) == 1 else "Factures"
+        self.notify(
+            f"{label} {', '.join(invoice_numbers)} : {outcome_message(payment)}",
+            title=OUTCOME_TITLES[status],
+            severity="information" if status == "paid" else "warning",
+            timeout=30,
+        )
 
-    async def run_with_session(self, factory: Callable[[], Awaitable[T]]) -> T:
-        """Run a client call; when the session has expired, ask for the password and retry."""
-        while True:
-            generation = self._session_generation
-            try:
-                return await factory()
-            except SessionExpired:
-                if not await self._reauthenticate(generation):
-                    raise
+    async def _reauthenticate(self, session: FamilySession) -> bool:
+        """The session expired: the password again in a dialog, over the current screen."""
+        from famille_tui.tui.screens.session import SessionPasswordScreen
 
-    async def _reauthenticate(self, generation: int) -> bool:
-        # One dialog for all the calls that failed together: the others wait on the lock and
-        # find a new session when they get it.
-        async with self._reauth_lock:
-            if self._session_generation != generation and self._client and self._client.logged_in:
-                return True
-            from famille_tui.tui.screens.session import SessionPasswordScreen
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
-            answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        def done(result: bool | None) -> None:
+            if not answer.done():
+                answer.set_result(bool(result))
 
-            def done(result: bool | None) -> None:
-                if not answer.done():
-                    answer.set_result(bool(result))
-
-            await self.push_screen(SessionPasswordScreen(self._login or ""), callback=done)
-            ok = await answer
-            if ok:
-                self._session_generation += 1
-                return True
+        await self.push_screen(SessionPasswordScreen(session.login_name), callback=done)
+        ok = await answer
+        if not ok:
             self.call_later(self.back_to_login)
-            return False
+        return ok
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification, always plain text: its words often come from the portal (an
+        error's sentence, an invoice number), which are data, never markup."""
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def report_error(self, error: FamilleError, *, title: str = "") -> None:
         """A client error as a notification; a session given up on is not news any more."""
@@ -315,22 +363,8 @@ class FamilleApp(App[int]):
 
     # -- navigation ------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        from famille_tui.tui.screens.start import NoPortalScreen
-
-        try:
-            portals = resolve_portals(self.options)
-        except FamilleError as error:
-            self.push_screen(NoPortalScreen(error.message))
-            return
-        if not portals:
-            self.push_screen(NoPortalScreen())
-        elif len(portals) == 1:
-            self.open_login(portals[0], replace=False)
-        else:
-            from famille_tui.tui.screens.portal_choice import PortalChoiceScreen
-
-            self.push_screen(PortalChoiceScreen(portals))
+    async def on_mount(self) -> None:
+        await self.show_start()
 
     def open_login(self, portal: PortalProfile, *, replace: bool = False) -> None:
         """Connect to a commune's portal and show its login screen."""
@@ -349,50 +383,58 @@ class FamilleApp(App[int]):
             self.push_screen(screen)
 
     async def enter_family_space(self) -> None:
-        """After login: the Famille section, then any payment left from a previous run."""
+        """After login: the family and its total, the Famille section, then any payment
+        left from a previous run (checked in the background)."""
+        session = self.session
+        assert session is not None
+        await session.load_family_space()
         for section in SECTIONS:
-            if section.name not in self._modes:
-                factory = self._screen_factory(section)
-                if factory is not None:
-                    self.add_mode(section.name, factory)
+            self._add_section_mode(section)
         await self.switch_mode("famille")
-        await self._resume_pending_payments()
+        self._resume_payments(session)
 
-    async def _resume_pending_payments(self) -> None:
-        try:
-            module = importlib.import_module("famille_tui.tui.payment_watch")
-        except ImportError:
+    def _add_section_mode(self, section: Section) -> None:
+        if section.name in self._section_modes:
             return
-        resume = getattr(module, "resume_pending", None)
-        if resume is None:
-            return
-        result = resume(self)
-        if inspect.isawaitable(result):
-            await result
-
-    def _screen_factory(self, section: Section) -> Callable[[], Screen[Any]] | None:
-        module_name, _, class_name = section.target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            return None
-        screen_class: Callable[[], Screen[Any]] | None = getattr(module, class_name, None)
-        if screen_class is None:
-            return None
-        make_screen = screen_class
+        screen_class = section.screen()
 
         def fresh_screen() -> Screen[Any]:
-            screen = make_screen()
-            # A new mode's screen counts as « styled before the last CSS change » (-1), so
-            # Textual's `_init_mode` and `switch_mode` each parse every stylesheet of the app
-            # again and restyle every widget (2 × ≈ 50 ms per section opened). Nothing has
-            # changed since the last refresh (every stylesheet is read at start, CSS_PATH) and
-            # a new screen is styled when it mounts: it is up to date. (Textual is pinned;
-            # the snapshot tests would show a screen left unstyled.)
-            screen._css_update_count = self._css_update_count
-            return screen
+            return mark_styled_like(screen_class(), self)
 
-        return fresh_screen
+        self.add_mode(section.name, fresh_screen)
+        self._section_modes.add(section.name)
+
+    @work(group="payment-resume", exit_on_error=False)
+    async def _resume_payments(self, session: FamilySession) -> None:
+        """The payments journaled by a previous run (closed terminal, killed program,
+        reboot): the outcome of those that ended, and the others followed again."""
+        try:
+            resumed = await session.resume(follow=True)
+        except FamilleError as error:
+            self.report_error(error, title="Paiements en cours")
+            return
+        for item in resumed:
+            self._tell_resumed(item)
+
+    def _tell_resumed(self, item: ResumedPayment) -> None:
+        from famille_tui.api.money import format_euros
+
+        numbers = item.entry.invoice_numbers
+        if item.final and item.payment is not None:
+            self.bell()
+            self.tell_outcome(item.payment, numbers)
+        elif item.pending:
+            self.notify(
+                f"Un paiement de {format_euros(item.entry.amount_cents)} commencé plus tôt "
+                f"(facture{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}) est "
+                "toujours en attente : il est suivi, le résultat s'affichera ici. "
+                "Touche 4 pour le voir.",
+                title="En attente du paiement…",
+                timeout=20,
+            )
+        else:
+            # Unknown to the portal now, or not checked (network: followed in the background).
+            self.notify(item.message, title="Paiement", severity="warning", timeout=20)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "section":
@@ -408,24 +450,22 @@ class FamilleApp(App[int]):
         section = SECTIONS_BY_NAME.get(name)
         if section is None or not self.logged_in:
             return
-        if name not in self._modes:
-            factory = self._screen_factory(section)
-            if factory is None:
-                self.notify(f"« {section.title} » : bientôt disponible.", title=section.title)
-                return
-            self.add_mode(name, factory)
+        self._add_section_mode(section)
         self.switch_mode(name)
 
     async def back_to_login(self) -> None:
-        """The session is gone and the user did not log in again: back to the login screen."""
-        self.family = None
-        self.remaining_cents = None
-        self.family_name = ""
+        """The session is gone and the user did not log in again: back to the login screen,
+        on a new session of the same portal (the journal keeps the payments for later)."""
+        if self.portal is not None:
+            self.connect(self.portal)
         await self.switch_mode(LOGIN_MODE)
-        for section in SECTIONS:
-            if section.name in self._modes:
-                await self.remove_mode(section.name)
+        await self._remove_section_modes()
         self.notify("Vous avez été déconnecté. Connectez-vous à nouveau.", title="Session")
+
+    async def _remove_section_modes(self) -> None:
+        for name in list(self._section_modes):
+            await self.remove_mode(name)
+            self._section_modes.discard(name)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.logged_in:
@@ -444,18 +484,18 @@ class FamilleApp(App[int]):
     def get_loading_widget(self) -> Widget:
         return Chargement()
 
+    async def on_unmount(self) -> None:
+        # However the app ends, the payments it follows stop being waited for here (the
+        # journal keeps them for the next start) and the session ends on the portal.
+        if self.session is not None:
+            await self.session.close()
+
     async def action_quit(self) -> None:
         """Quit cleanly: log out first (the token dies on the portal, not only here)."""
         if self._quitting:
             return
         self._quitting = True
-        client = self._client
-        if client is not None:
-            try:
-                if client.logged_in:
-                    await asyncio.wait_for(client.logout(), timeout=3)
-            except (FamilleError, TimeoutError):
-                pass  # quitting must never fail; the token expires on its own
-            with contextlib.suppress(FamilleError):
-                await client.aclose()
+        session = self.session
+        if session is not None:
+            await session.close()  # bounded: quitting never waits long for the portal
         self.exit(0)

@@ -18,7 +18,6 @@ import sqlite3
 import stat
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,14 @@ from common import CHAMBON, ROOT, BenchPortal  # noqa: F401  (ROOT puts the repo
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
 from famille_tui.client.credentials import CredentialStore
 from famille_tui.tui.app import FamilleApp
 from famille_tui.tui.widgets.form import FormField
 from tests.support.keyring import MemoryKeyring
 from tests.support.sandbox import pay_in_sandbox
+from tests.support.tui import NOT_THERE_YET
+from tests.support.tui import make_app as make_tui_app
 
-TODAY = date(2026, 11, 16)
 SIZE = (120, 40)
 
 
@@ -52,13 +51,8 @@ def isolate(work: Path) -> Path:
 
 
 def make_app(portal: BenchPortal) -> FamilleApp:
-    settings = Settings(
-        portals=[PortalProfile(name="Le Chambon-Feugerolles", url=portal.base_url(CHAMBON))],
-        animations=False,
-    )
-    return FamilleApp(LaunchOptions(settings=settings, demo=True),
-                      credential_store=CredentialStore(backend=MemoryKeyring()),
-                      today=lambda: TODAY)
+    """The tests' app (tests/support/tui.py), on the bench's portal and its own keyring."""
+    return make_tui_app(portal, store=CredentialStore(backend=MemoryKeyring()))
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], object], *, timeout: float = 60.0,
@@ -68,7 +62,7 @@ async def until(pilot: Pilot[Any], condition: Callable[[], object], *, timeout: 
         try:
             if condition():
                 return
-        except Exception:  # not mounted yet
+        except NOT_THERE_YET:  # not mounted yet; anything else is a bug
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import uvicorn
 
-from famille_tui.portal.server import KEEP_ALIVE_SECONDS, create_app, start_standin
+from famille_tui.portal.server import create_app, start_standin, uvicorn_config
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -79,10 +79,7 @@ def main() -> int:
     start_standin(Path(args.data), origin, payfip_sock)
     print(f"Portail famille : {origin}/", flush=True)
     print(f"PayFiP (service de démonstration) : {payfip_origin}/", flush=True)
-    # The same uvicorn settings as `serve()`.
-    config = uvicorn.Config(app, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2, timeout_keep_alive=KEEP_ALIVE_SECONDS)
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])  # the settings of `serve()`
     return 0
 
 

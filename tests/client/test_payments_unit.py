@@ -3,6 +3,7 @@ messages, and the wait's retries (faults injected at the httpx transport level).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -231,7 +232,7 @@ def test_memory_journal_writes_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     tmp_path = tmp_path / "state"
     tmp_path.mkdir()
     monkeypatch.setenv("FAMILLE_TUI_STATE_DIR", str(tmp_path))
-    journal = PaymentJournal.for_user(kiosk=True)
+    journal = PaymentJournal.for_user(on_disk=False)
     assert journal.directory is None
     assert journal.record(entry())
     assert journal.get("pay-1") == entry()
@@ -326,7 +327,9 @@ async def test_wait_retries_with_backoff_and_recovers(tmp_path: Path) -> None:
         final = await wait_for_payment(client, "pay-1", on_event=events.append,
                                        journal=journal, sleep=sleeps)
     assert final.status is PaymentStatus.PAID
-    assert sleeps.delays == [1.0, 2.0, 4.0, 8.0, 1.0]
+    # The pending answer came at once: a pause up to 5 s after that poll's start follows.
+    assert sleeps.delays[:4] == [1.0, 2.0, 4.0, 8.0] and sleeps.delays[5:] == [1.0]
+    assert 4 < sleeps.delays[4] <= 5
     assert [e.kind for e in events] == [
         "waiting", "retrying", "retrying", "retrying", "retrying", "recovered", "waiting",
         "retrying", "recovered", "outcome",
@@ -338,6 +341,21 @@ async def test_wait_retries_with_backoff_and_recovers(tmp_path: Path) -> None:
     assert events[-1].message.startswith("Réglée")
     assert set(script.waits) == {"25"}
     assert journal.entries() == []  # final: removed from the journal
+
+
+async def test_a_portal_answering_at_once_gets_a_few_polls_a_minute() -> None:
+    """The pauses after still-pending answers that come at once, added up: 5 polls in the
+    first minute, then one every 20 s (3 a minute) for ever."""
+    script = Script(["pending"] * 12 + ["paid"])
+    sleeps = Sleeps()
+    async with PortalClient(DEMO_PORTAL, transport=httpx.MockTransport(script)) as client:
+        await wait_for_payment(client, "pay-1", sleep=sleeps)
+    starts = [0.0]
+    for delay in sleeps.delays:
+        starts.append(starts[-1] + delay)
+    assert len([t for t in starts if t < 60]) == 5, starts
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(19 < g <= 20 for g in gaps[2:]), gaps
 
 
 async def test_wait_backoff_is_capped() -> None:

@@ -25,29 +25,21 @@ import pytest
 
 from famille_tui.portal.launcher import PortalProcess
 from tests.support import CHAMBON
-from tests.support.e2e import (
-    RecordingBrowser,
-    Terminal,
-    famille_tui,
-    pay_with_chromium,
-    recording_browser,
-    require_chromium,
-    terminal,
-)
+from tests.support.e2e import Terminal, famille_tui, pay_with_chromium, require_chromium, terminal
+from tests.support.tui import opened_urls
 
 pytestmark = pytest.mark.e2e
-__all__ = ["recording_browser", "terminal"]  # fixtures
+__all__ = ["terminal"]  # a fixture
 
 
 def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
     portal: PortalProcess,
     terminal: Terminal,
-    recording_browser: RecordingBrowser,
+    browser_log: Path,
     tmp_path: Path,
 ) -> None:
     require_chromium()
 
-    script, opened = recording_browser
     config_dir = Path(os.environ["FAMILLE_TUI_CONFIG_DIR"])
     # Demo mode: the PayFiP stand-in (http on loopback) is an allowed payment host.
     (config_dir / "config.toml").write_text("demo = true\n", encoding="utf-8")
@@ -59,7 +51,7 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
                      "FAMILLE_TUI_PAYFIP_ORIGIN")
     }
     env |= {
-        "BROWSER": str(script),
+        "BROWSER": os.environ["BROWSER"],
         # No keyring is touched: nothing is remembered on the machine running the tests.
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "TERM": "xterm-256color",
@@ -88,10 +80,10 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
     terminal.wait_for("En attente du paiement")
 
     deadline = time.monotonic() + 15
-    while not opened() and time.monotonic() < deadline:
+    while not opened_urls(browser_log) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert len(opened()) == 1, "the program did not open the browser"
-    url = opened()[0]
+    assert len(opened_urls(browser_log)) == 1, "the program did not open the browser"
+    url = opened_urls(browser_log)[0]
     # The PayFiP web service's page for the idOp the portal asked for: nothing else in it.
     assert re.fullmatch(re.escape(f"{portal.payfip_origin}/tpa/paiementws.web?idop=")
                         + r"[0-9a-f-]{36}", url), url

@@ -76,7 +76,8 @@ def main() -> int:
 
     PayfipService.detail = detail_then_maybe_stop  # type: ignore[method-assign]
     billing.apply_detail = apply_then_maybe_stop  # type: ignore[assignment]
-    return serve("127.0.0.1", args.port, args.data, payfip_origin=args.payfip_origin)
+    return serve("127.0.0.1", args.port, args.data, payfip_origin=args.payfip_origin,
+                 demo_mode=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,23 +21,18 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
-from famille_tui.client.credentials import CredentialStore
-from famille_tui.client.portal_client import PortalClient
 from famille_tui.portal.launcher import PortalProcess
-from famille_tui.tui.app import FamilleApp
 from famille_tui.tui.screens.invoices import InvoicesScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from famille_tui.tui.widgets.notice import Notice
 from tests.faults.hostile import HostileServer, silent
-from tests.support import CHAMBON
+from tests.support import expire_sessions
 from tests.support.keyring import MemoryKeyring
 from tests.support.sandbox import ACCEPTED_CARD, pay_in_sandbox
-from tests.tui.conftest import (
-    TODAY,
-    expire_sessions,
+from tests.support.tui import (
     field,
     log_in,
+    make_app,
     screen_name,
     wait_until,
 )
@@ -48,21 +42,9 @@ SIZE = (130, 45)
 
 
 @pytest.fixture(autouse=True)
-def browser_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    log = tmp_path / "browser-opened.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("BROWSER", str(script))
-    return log
-
-
-def app_on(url: str, *, timeout: float = 10.0) -> FamilleApp:
-    settings = Settings(portals=[PortalProfile(name="Le Chambon-Feugerolles", url=url)],
-                        animations=False)
-    return FamilleApp(LaunchOptions(settings=settings, demo=True),
-                      client_factory=lambda base: PortalClient(base, timeout=timeout),
-                      credential_store=CredentialStore(), today=lambda: TODAY)
+def _browser(browser_log: Path) -> Path:
+    """Every test here has the browser that writes down what it opens (tests/conftest.py)."""
+    return browser_log
 
 
 async def family_space(pilot: Any, *, remember: bool = False) -> None:
@@ -109,10 +91,12 @@ def files_under(*roots: Path) -> Iterator[Path]:
 async def test_no_secret_at_rest_after_a_full_journey(
     portal: PortalProcess, tmp_path: Path, browser_log: Path, isolated_dirs: MemoryKeyring,
 ) -> None:
-    app = app_on(portal.base_url(CHAMBON))
+    app = make_app(portal)
     async with app.run_test(size=SIZE) as pilot:
         await family_space(pilot, remember=True)
-        token = app.client._token
+        assert app.session is not None
+        client: Any = app.session.connector
+        token = client._token
         assert token
         screen = await invoices(pilot)
         wait, url = await start_paying(pilot, screen, browser_log)
@@ -138,7 +122,7 @@ async def test_no_secret_at_rest_after_a_full_journey(
 async def test_session_expiring_mid_payment_keeps_the_payment(
     portal: PortalProcess, browser_log: Path,
 ) -> None:
-    app = app_on(portal.base_url(CHAMBON))
+    app = make_app(portal)
     async with app.run_test(size=SIZE) as pilot:
         await family_space(pilot)
         screen = await invoices(pilot)
@@ -163,7 +147,7 @@ async def test_slow_portal_says_so_in_french() -> None:
     server = HostileServer()
     server.faults["POST session"] = silent(3.0)
     try:
-        app = app_on(server.base_url(CHAMBON), timeout=0.5)
+        app = make_app(server, timeout=0.5)
         async with app.run_test(size=SIZE) as pilot:
             await log_in(pilot)
             await wait_until(pilot, lambda: "met trop de temps à répondre"
@@ -179,7 +163,7 @@ async def test_escape_sequences_in_a_label_are_shown_as_text(portal: PortalProce
     label = "Cantine \x1b]52;c;ZWNobyBwd25lZA==\x07 \x1b[2J fin"
     with sqlite3.connect(portal.data_path) as conn:
         conn.execute("UPDATE invoices SET label = ? WHERE number = ?", (label, OVERDUE))
-    app = app_on(portal.base_url(CHAMBON))
+    app = make_app(portal)
     async with app.run_test(size=SIZE) as pilot:
         await family_space(pilot)
         screen = await invoices(pilot)

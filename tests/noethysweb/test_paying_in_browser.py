@@ -24,18 +24,11 @@ from famille_tui.client.errors import PaymentRejected
 from famille_tui.client.payments import check_payment_url
 from famille_tui.client.portals import connector_for
 from famille_tui.client.portals.noethysweb.connector import NoethyswebConnector
-from tests.support.e2e import (
-    RecordingBrowser,
-    famille_tui,
-    pay_with_chromium,
-    recording_browser,
-    require_chromium,
-    wait_for_value,
-)
+from tests.support.e2e import famille_tui, pay_with_chromium, require_chromium, wait_for_value
 from tests.support.noethysweb_peer import CAPTCHA, LOGIN, PASSWORD, NoethyswebPeer
+from tests.support.tui import opened_urls
 
 pytestmark = pytest.mark.e2e
-__all__ = ["recording_browser"]  # a fixture
 
 
 @pytest.fixture(autouse=True)
@@ -176,13 +169,11 @@ async def test_a_payment_cancelled_in_chromium_is_back_to_unpaid(
 
 
 def test_pay_1003_wait_exits_0_once_paid_in_chromium(
-    noethysweb: NoethyswebPeer, recording_browser: RecordingBrowser,
+    noethysweb: NoethyswebPeer, browser_log: Path,
 ) -> None:
     """The issue's « done when »: `famille-tui --portal … --login F12340001 pay 1003 --wait`,
     the captcha typed on the terminal, paid in the browser with 4111 1111 1111 1111."""
-    script, opened = recording_browser
-    env = {**os.environ, "FAMILLE_TUI_PASSWORD": PASSWORD, "NO_COLOR": "1",
-           "BROWSER": str(script)}
+    env = {**os.environ, "FAMILLE_TUI_PASSWORD": PASSWORD, "NO_COLOR": "1"}
     command = (f"{shlex.quote(famille_tui())} --portal {noethysweb.url} --login {LOGIN} "
                "pay 1003 --wait")
     child = pexpect.spawn("bash", ["-c", command], env=env, encoding="utf-8", timeout=90,
@@ -190,7 +181,8 @@ def test_pay_1003_wait_exits_0_once_paid_in_chromium(
     child.expect("Code de sécurité")
     child.sendline(CAPTCHA)
     child.expect("Page de paiement ouverte")
-    urls = wait_for_value(opened, "l'adresse donnée au navigateur", timeout=15)
+    urls = wait_for_value(lambda: opened_urls(browser_log), "l'adresse donnée au navigateur",
+                          timeout=15)
     assert isinstance(urls, list) and len(urls) == 1
     text = pay_with_chromium(urls[0], refdet="001003")
     assert "Paiement accepté" in text

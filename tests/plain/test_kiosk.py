@@ -112,10 +112,16 @@ def test_idle_warning_line_then_logout_and_only_the_staff_code_quits(
 
 
 def test_wrong_staff_codes_are_rate_limited() -> None:
+    """The rule is the TUI kiosk's (`rules.StaffGate`, tested on its own in
+    tests/client/test_rules.py); here, how this face says it."""
     import asyncio
 
-    from famille_tui.client import PaymentJournal
-    from famille_tui.plain.kiosk import FIRST_PAUSE_SECONDS, FREE_TRIES, StaffGate
+    from famille_tui.plain.kiosk import (
+        FIRST_PAUSE_SECONDS,
+        FREE_TRIES,
+        StaffGate,
+        staff_code_accepted,
+    )
     from famille_tui.plain.session import Session
 
     now = [1000.0]
@@ -125,15 +131,15 @@ def test_wrong_staff_codes_are_rate_limited() -> None:
     options = LaunchOptions(settings=Settings(kiosk_staff_code_hash=hash_staff_code(STAFF_CODE)),
                             kiosk=True)
     with asyncio.Runner() as runner:
-        session = Session(options, console, runner, credentials=None,
-                          journal=PaymentJournal(None))
-        gate = StaffGate(clock=lambda: now[0])
+        session = Session(options, console, runner)
+        assert session.credentials is None  # a kiosk never touches the keyring
+        gate = StaffGate(session.policy.staff_code_hash, clock=lambda: now[0])
         for _ in range(FREE_TRIES):
-            assert gate.open(session) is False
+            assert staff_code_accepted(session, gate) is False
         # Locked: even the right code is not read until the pause is over.
-        assert gate.open(session) is False
-        assert f"Trop d'essais : réessayez dans {FIRST_PAUSE_SECONDS + 1} secondes." in (
-            out.getvalue())
-        now[0] += FIRST_PAUSE_SECONDS + 1
-        assert gate.open(session) is True
+        assert staff_code_accepted(session, gate) is False
+        assert out.getvalue().count(
+            f"Trop d'essais : réessayez dans {FIRST_PAUSE_SECONDS} secondes.") == 2
+        now[0] += FIRST_PAUSE_SECONDS
+        assert staff_code_accepted(session, gate) is True
     assert out.getvalue().count("Code refusé.") == FREE_TRIES

@@ -86,11 +86,15 @@ def test_count_words_french_plural_and_none() -> None:
 
 
 def test_age_words() -> None:
+    """The ages of every face (`rules.child_age`): a crèche counts months up to 2 years, and
+    months beside the years up to 6 (this face said « 1 an » where the TUI said « 12 mois »)."""
     today = date(2026, 11, 15)
     assert age_words(date(2026, 4, 20), today) == "6 mois"
-    assert age_words(date(2025, 11, 15), today) == "1 an"
-    assert age_words(date(2023, 11, 16), today) == "2 ans"
+    assert age_words(date(2025, 11, 15), today) == "12 mois"
+    assert age_words(date(2023, 11, 16), today) == "2 ans et 11 mois"
     assert age_words(date(2022, 11, 15), today) == "4 ans"
+    assert age_words(date(2026, 11, 1), today) == "2 semaines"
+    assert age_words(date(2027, 1, 1), today) == "à naître"
 
 
 def test_sentence_and_spoken_text() -> None:

@@ -4,6 +4,7 @@ memory keyring (`keyring`), and `start_test_portal` behind the `portal` fixture.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,9 @@ def start_test_portal(
         data, payment_ttl=payment_ttl, idle_timeout=idle_timeout,
         lockout_seconds=lockout_seconds, **options,
     )
+
+
+def expire_sessions(data_path: Path) -> None:
+    """Make every session of the portal idle for a day: its next call answers « expirée »."""
+    with sqlite3.connect(data_path) as conn:
+        conn.execute("UPDATE sessions SET last_used_at = last_used_at - 86400")

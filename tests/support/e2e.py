@@ -1,6 +1,6 @@
-"""End-to-end helpers: a real terminal (tmux), a `BROWSER` that writes down the URLs it is
-asked to open, and Debian's chromium (through Playwright, never a downloaded browser) filling
-the PayFiP stand-in's pages as a parent would.
+"""End-to-end helpers: a real terminal (tmux) and Debian's chromium (through Playwright,
+never a downloaded browser) filling the PayFiP stand-in's pages as a parent would. The
+`BROWSER` that writes down the URLs the program opens is the `browser_log` fixture.
 
 Without chromium or tmux the tests that need them are skipped on a developer machine and
 fail in CI (`CI=true`), where `make test` installs both.
@@ -9,9 +9,7 @@ fail in CI (`CI=true`), where `make test` installs both.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
-import stat
 import subprocess
 import sys
 import time
@@ -142,24 +140,6 @@ def terminal() -> Iterator[Terminal]:
         yield term
     finally:
         term.kill()
-
-
-RecordingBrowser = tuple[Path, Callable[[], list[str]]]
-
-
-@pytest.fixture
-def recording_browser(tmp_path: Path) -> RecordingBrowser:
-    """A `BROWSER` script that writes each URL into a file, and a reader of that file."""
-    log = tmp_path / "opened-urls.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {shlex.quote(str(log))}\n',
-                      encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-
-    def urls() -> list[str]:
-        return log.read_text(encoding="utf-8").split() if log.exists() else []
-
-    return script, urls
 
 
 def pay_with_chromium(url: str, *, refdet: str, outcome: Literal["pay", "cancel"] = "pay",

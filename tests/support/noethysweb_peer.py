@@ -36,6 +36,8 @@ from typing import Any
 import httpx
 import platformdirs
 
+from famille_tui.client.portals import LoginChallenge
+from famille_tui.client.portals.noethysweb.connector import NoethyswebConnector
 from famille_tui.portal.launcher import PayfipProcess, start_payfip
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,6 +45,23 @@ LOGIN = "F12340001"
 PASSWORD = "Martin-2024-Portail"
 #: django-simple-captcha in test mode accepts this answer (any case) and nothing else.
 CAPTCHA = "PASSED"
+
+
+#: A captcha the peer drew once (its codes are random): for pictures that can be compared.
+SAMPLE_CAPTCHA = Path(__file__).with_name("noethysweb-captcha.png")
+
+
+class SampleDrawing(NoethyswebConnector):
+    """The peer's own connector, its captcha's picture the recorded one (`SAMPLE_CAPTCHA`):
+    the key, the page and everything else are the running peer's."""
+
+    async def login_challenge(self) -> LoginChallenge | None:
+        from dataclasses import replace
+
+        challenge = await super().login_challenge()
+        if challenge is None:
+            return None
+        return replace(challenge, image_png=SAMPLE_CAPTCHA.read_bytes())
 
 
 def shared_dir() -> tuple[Path | None, str]:

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from famille_tui.tui.themes import HIGH_CONTRAST_THEME
 from famille_tui.tui.widgets.form import FormField
-from tests.tui.conftest import logged_in, screen_name, wait_until
+from tests.support.tui import logged_in, screen_name, wait_until
 
 
 async def test_the_theme_setting_picks_high_contrast(make_app: Any) -> None:

@@ -14,9 +14,9 @@ from textual.widgets import Button, Checkbox, DataTable, Static
 from famille_tui.client.portal_client import PortalClient
 from famille_tui.tui.screens.entourage import EntourageScreen
 from famille_tui.tui.widgets.notice import Notice
-from tests.tui.conftest import (
+from tests.support import expire_sessions
+from tests.support.tui import (
     CHAMBON,
-    expire_sessions,
     field,
     log_in,
     logged_in,
@@ -64,8 +64,8 @@ async def test_login_opens_the_family_with_the_header_total(make_app: Any, porta
         family = await client.family()
         total = (await client.invoices()).total_remaining_cents
         await client.aclose()
-        assert app.family_name == family.name == "Famille Martin"
-        assert app.remaining_cents == total > 0
+        assert app.session.family_name == family.name == "Famille Martin"
+        assert app.session.remaining_cents == total > 0
         header = str(app.screen.query_one("#header-remaining", Static).render())
         assert header.startswith("Reste à payer : ")
         children = app.screen.query_one("#children", DataTable)
@@ -143,11 +143,12 @@ async def test_activation_of_bernard_from_the_outbox(make_app: Any, portal: Any)
         assert not field(app, "confirm_password").has_class("-invalid")
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="back to login")
+        await wait_until(pilot, lambda: app.focused is field(app, "password").input,
+                         what="the password to type")
         assert field(app, "login").value == "bernard"
-        assert app.focused is field(app, "password").input
         await pilot.press(*"Nouveau-mot2passe", "enter")
         await wait_until(pilot, lambda: in_family_space(app), what="bernard logged in")
-        assert app.family_name.startswith("Famille Bernard")
+        assert app.session.family_name.startswith("Famille Bernard")
 
 
 async def test_password_reset_with_the_code_from_the_outbox(make_app: Any, portal: Any) -> None:
@@ -383,4 +384,4 @@ async def test_portal_choice_when_several_communes(make_app: Any) -> None:
         assert app.commune_name == "Chaponost"
         await log_in(pilot)
         await wait_until(pilot, lambda: in_family_space(app), what="logged in at Chaponost")
-        assert app.client.commune == "chaponost"
+        assert app.session.connector.commune == "chaponost"

@@ -11,7 +11,7 @@ from textual.widgets import Button, Checkbox
 
 from famille_tui.client.credentials import CredentialStore
 from tests.support.keyring import MemoryKeyring
-from tests.tui.conftest import log_in, screen_name, type_into, wait_until
+from tests.support.tui import log_in, screen_name, type_into, wait_until
 
 
 async def test_remember_me_then_one_key_on_the_next_start(
@@ -140,7 +140,7 @@ async def test_with_several_communes_the_remembered_one_opens_at_once(
     async with app.run_test(size=(80, 24)) as pilot:
         # The commune picker is skipped: one key press (Enter) logs in.
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
-        assert app.client.commune == "chaponost"
+        assert app.session.connector.commune == "chaponost"
         await wait_until(pilot, lambda: app.focused is app.screen.query_one("#as-martin"),
                          what="the remembered login focused")
         # Échap goes back to the list of communes, to pick another one.
@@ -149,7 +149,7 @@ async def test_with_several_communes_the_remembered_one_opens_at_once(
                          what="back to the communes")
         await pilot.press("up", "enter")  # Le Chambon-Feugerolles, above the remembered one
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="other login")
-        assert app.client.commune == "le-chambon-feugerolles"
+        assert app.session.connector.commune == "le-chambon-feugerolles"
         await pilot.press("escape")
         await wait_until(pilot, lambda: screen_name(app) == "PortalChoiceScreen",
                          what="back again")
@@ -158,7 +158,7 @@ async def test_with_several_communes_the_remembered_one_opens_at_once(
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.logged_in and screen_name(app) == "FamilyScreen",
                          what="logged in at Chaponost with one key")
-        assert app.client.commune == "chaponost"
+        assert app.session.connector.commune == "chaponost"
 
 
 async def test_the_os_keyring_is_probed_after_the_first_frame(
@@ -166,15 +166,11 @@ async def test_the_os_keyring_is_probed_after_the_first_frame(
 ) -> None:
     # No store given: the app makes its own (the OS keyring, here the test's in-memory one)
     # once the login screen is drawn; the remembered login then takes the focus.
-    from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
-    from famille_tui.tui.app import FamilleApp
-    from tests.tui.conftest import TODAY
+    from tests.support.tui import make_app
 
     url = portal.base_url("le-chambon-feugerolles")
     CredentialStore(backend=keyring_backend).save(url, "martin", "demo-martin")
-    settings = Settings(portals=[PortalProfile(name="Le Chambon-Feugerolles", url=url)],
-                        animations=False)
-    app = FamilleApp(LaunchOptions(settings=settings, demo=True), today=lambda: TODAY)
+    app = make_app(portal, probe_keyring=True)
     assert not app.credential_store_ready
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")

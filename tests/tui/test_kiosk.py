@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import gc
 import heapq
-import stat
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -29,14 +28,12 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Static
-from textual.widgets._footer import FooterKey
 
 from famille_tui.api import Family, Invoice, InvoiceFilter, InvoiceList
-from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
 from famille_tui.client.credentials import CredentialStore
 from famille_tui.client.errors import FamilleError
 from famille_tui.client.kiosk import hash_staff_code
-from famille_tui.client.payments import new_idempotency_key, start_payment
+from famille_tui.client.payments import new_idempotency_key
 from famille_tui.client.portal_client import PortalClient
 from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.kiosk.app import KioskApp
@@ -44,17 +41,16 @@ from famille_tui.tui.kiosk.idle import IdleWarningScreen
 from famille_tui.tui.kiosk.payment import KioskPaymentScreen
 from famille_tui.tui.kiosk.staff import StaffCodeScreen, StaffMenuScreen
 from famille_tui.tui.kiosk.welcome import WelcomeScreen
-from famille_tui.tui.payment_watch import payment_watch
 from famille_tui.tui.screens.login import LoginScreen
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.notice import Notice
 from famille_tui.tui.widgets.qr import QRCode
+from tests.support import CHAMBON
 from tests.support.sandbox import pay_in_sandbox
-from tests.tui.conftest import CHAMBON, TODAY, field, type_into, wait_until
+from tests.support.tui import field, make_app, toasts_on_screen, type_into, wait_until
 
 STAFF_CODE = "guichet-2026"
 STAFF_HASH = hash_staff_code(STAFF_CODE)
-NAMES = {CHAMBON: "Le Chambon-Feugerolles", "chaponost": "Chaponost"}
 
 
 class FakeClock:
@@ -112,20 +108,10 @@ def forbidden_keyring() -> Iterator[ForbiddenKeyring]:
 def make_kiosk(portal: PortalProcess, *, communes: tuple[str, ...] = (CHAMBON,),
                staff_hash: str | None = STAFF_HASH, clock: FakeClock | None = None,
                keyring_backend: KeyringBackend | None = None) -> KioskApp:
-    settings = Settings(
-        portals=[PortalProfile(name=NAMES[c], url=portal.base_url(c)) for c in communes],
-        animations=False,
-        kiosk=True,
-        kiosk_staff_code_hash=staff_hash,
-    )
-    app = KioskApp(
-        LaunchOptions(settings=settings, demo=True, kiosk=True),
-        # Even a store handed in is never used: the kiosk has its own, on no keyring.
-        credential_store=CredentialStore(backend=keyring_backend) if keyring_backend else None,
-        today=lambda: TODAY,
-    )
-    if clock is not None:
-        app.clock = clock
+    """The kiosk app (`make_app(kind="kiosk")`); even a store handed in is never used."""
+    app = make_app(portal, kind="kiosk", communes=communes, staff_hash=staff_hash, clock=clock,
+                   store=CredentialStore(backend=keyring_backend) if keyring_backend else None)
+    assert isinstance(app, KioskApp)
     return app
 
 
@@ -158,7 +144,8 @@ async def kiosk_login(pilot: Pilot[Any], login: str = "martin",
     await pilot.press("enter")
     await wait_until(pilot, lambda: app.logged_in and type(app.screen).__name__
                      == "FamilyScreen", what="family space")
-    await wait_until(pilot, lambda: app.remaining_cents is not None, what="header total")
+    await wait_until(pilot, lambda: app.session is not None
+                     and app.session.remaining_cents is not None, what="header total")
 
 
 async def open_invoices(pilot: Pilot[Any]) -> Any:
@@ -172,8 +159,8 @@ async def open_invoices(pilot: Pilot[Any]) -> Any:
 def rendered_texts(app: KioskApp) -> str:
     """The text of every widget of every screen the app still holds, in every mode."""
     texts: list[str] = []
-    screens = {id(s): s for stack in app._screen_stacks.values() for s in stack}
-    for screen in screens.values():
+    # Every other mode is gone (`only_one_mode`): the current stack is all there is.
+    for screen in app.screen_stack:
         for widget in [screen, *screen.walk_children(Widget, with_self=False)]:
             with contextlib.suppress(Exception):  # one that cannot render outside a layout
                 texts.append(str(widget.render()))
@@ -182,14 +169,28 @@ def rendered_texts(app: KioskApp) -> str:
                 value = getattr(widget, attribute, None)
                 if value:
                     texts.append(str(value))
-    for notification in app._notifications:
-        texts.append(f"{notification.title} {notification.message}")
+    texts += toasts_on_screen(app)
     texts.append(app.clipboard)
     return "\n".join(texts)
 
 
 def footer_keys_of(screen: Any) -> list[str]:
-    return [key.key for key in screen.query(FooterKey)]
+    return [key.key for key in screen.query("FooterKey")]
+
+
+def only_one_mode(app: KioskApp) -> bool:
+    """No mode is left but the current one (the family space's and the login's are gone)."""
+    from textual.app import UnknownModeError
+
+    from famille_tui.tui.app import LOGIN_MODE, SECTIONS
+
+    for mode in [LOGIN_MODE, *(s.name for s in SECTIONS)]:
+        try:
+            app.switch_mode(mode)
+        except UnknownModeError:
+            continue
+        return False
+    return True
 
 
 def family_models() -> list[Any]:
@@ -199,7 +200,7 @@ def family_models() -> list[Any]:
 async def idle_out(pilot: Pilot[Any], clock: FakeClock) -> IdleWarningScreen:
     """Nobody touches anything for the idle time: the warning."""
     app: KioskApp = pilot.app  # type: ignore[assignment]
-    clock.advance(app.options.settings.kiosk_idle_seconds + 1)
+    clock.advance(app.policy.idle_seconds + 1)
     await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen),
                      what="idle warning")
     screen = app.screen
@@ -223,7 +224,7 @@ async def test_welcome_shows_the_structure_contact_and_three_ways_in(
             assert expected in text
         labels = [str(b.label) for b in screen.query(Button)]
         assert labels == ["Se connecter", "Première connexion", "Mot de passe oublié"]
-        assert not app.has_client or not app.client.logged_in
+        assert app.session is None or not app.session.logged_in
         # « Première connexion » and « Mot de passe oublié » lead to their screens.
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ActivationScreen")
@@ -267,11 +268,11 @@ async def test_idle_warning_counts_down_and_continue_keeps_the_session(
     app = make_kiosk(portal, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await kiosk_login(pilot)
-        clock.advance(app.options.settings.kiosk_idle_seconds - 5)
+        clock.advance(app.policy.idle_seconds - 5)
         await pilot.pause(0.6)
         assert not isinstance(app.screen, IdleWarningScreen), "not before the idle time"
         warning = await idle_out(pilot, clock)
-        seconds = app.options.settings.kiosk_warning_seconds
+        seconds = app.policy.warning_seconds
         assert seconds >= 20
         countdown = warning.query_one("#idle-countdown", Static)
         assert str(countdown.content) == (
@@ -284,7 +285,8 @@ async def test_idle_warning_counts_down_and_continue_keeps_the_session(
         clock.advance(10)
         await pilot.pause(0.6)
         assert app.logged_in and type(app.screen).__name__ == "FamilyScreen"
-        assert app.family is not None and app.family.name == "Famille Martin"
+        assert app.session is not None and app.session.family is not None
+        assert app.session.family.name == "Famille Martin"
         # Any other key answers too, and the idle time starts again from it.
         await idle_out(pilot, clock)
         await pilot.press("x")
@@ -304,7 +306,9 @@ async def test_no_answer_logs_out_and_leaves_nothing_of_the_family(
         screen = await open_invoices(pilot)
         numbers = [i.number for i in screen.invoices]
         del screen
-        client = app.client
+        session = app.session
+        assert session is not None
+        client: Any = session.connector
         token = client._token
         assert token and numbers
         account = client.account
@@ -313,7 +317,7 @@ async def test_no_answer_logs_out_and_leaves_nothing_of_the_family(
         assert "Famille Martin" in rendered_texts(app)
 
         await idle_out(pilot, clock)
-        clock.advance(app.options.settings.kiosk_warning_seconds)
+        clock.advance(app.policy.warning_seconds)
         await at_welcome(pilot)
         await wait_until(pilot, partial(lambda c: not c.logged_in, client), what="logged out")
         notice = str(app.screen.query_one(Notice).content)
@@ -323,13 +327,14 @@ async def test_no_answer_logs_out_and_leaves_nothing_of_the_family(
         text = rendered_texts(app)
         for secret in secrets:
             assert secret not in text, secret
-        assert app.family is None and app.family_name == "" and app.remaining_cents is None
-        assert app.login_name is None
-        assert app.client is not client and not app.client.logged_in
-        assert app.client.account is None
-        assert list(app._modes) == [app.current_mode]
+        assert session.closed and session.family is None and session.remaining_cents is None
+        assert session.active_payments() == []
+        assert app.session is not None and app.session is not session
+        assert app.session.family is None and app.session.family_name == ""
+        assert app.session.remaining_cents is None and app.session.login_name == ""
+        assert not app.session.logged_in and app.session.account is None
+        assert only_one_mode(app)
         assert len(app.screen_stack) == 1
-        assert not [w for w in app.workers if w.group == "payment-watch"]
         # The session is closed on the portal, not only forgotten here.
         async with PortalClient(portal.base_url(CHAMBON)) as raw:
             raw._token = token
@@ -341,7 +346,7 @@ async def test_no_answer_logs_out_and_leaves_nothing_of_the_family(
         # network timeouts made inside the family's workers carry those workers' context),
         # and callbacks queued for the next frame go with that frame. So: drop the cancelled
         # handles as asyncio would, let frames pass, and look again for a bounded time.
-        del client, account
+        del client, account, session
         loop: Any = asyncio.get_running_loop()
         leftovers: list[str] = []
         deadline = time.monotonic() + 10.0
@@ -366,7 +371,8 @@ async def test_terminer_ends_at_once_and_the_next_family_sees_nothing(
         await open_invoices(pilot)
         footer_keys = footer_keys_of(app.screen)
         assert "f2" in footer_keys, "« Terminer » is in the footer"
-        martin_client = app.client
+        assert app.session is not None
+        martin_client = app.session.connector
         await pilot.press("f2")
         await at_welcome(pilot)
         await wait_until(pilot, lambda: not martin_client.logged_in)
@@ -375,7 +381,8 @@ async def test_terminer_ends_at_once_and_the_next_family_sees_nothing(
 
         await kiosk_login(pilot, "durand", "demo-durand")
         await open_invoices(pilot)
-        assert app.family is not None and app.family.name == "Famille Durand"
+        assert app.session is not None and app.session.family is not None
+        assert app.session.family.name == "Famille Durand"
         text = rendered_texts(app)
         assert "Martin" not in text and "martin" not in text
 
@@ -490,7 +497,8 @@ async def test_the_staff_menu_changes_the_commune(
         await wait_until(pilot, lambda: is_welcome(app) and app.commune_name == "Chaponost")
         await at_welcome(pilot)
         assert "Chaponost" in rendered_texts(app)
-        assert app.client.base_url == portal.base_url("chaponost")
+        assert app.session is not None
+        assert app.session.base_url == portal.base_url("chaponost")
 
 
 # -- paying by QR code ------------------------------------------------------------------------
@@ -498,27 +506,18 @@ async def test_the_staff_menu_changes_the_commune(
 
 async def start_kiosk_payment(app: KioskApp, number: str) -> KioskPaymentScreen:
     """Create a payment of one of martin's invoices and show it as the kiosk does."""
-    invoices = (await app.client.invoices(InvoiceFilter.UNPAID)).invoices
+    session = app.session
+    assert session is not None
+    invoices = (await session.invoices(InvoiceFilter.UNPAID)).invoices
     invoice = next(i for i in invoices if i.number == number)
-    watch = payment_watch(app)
-    payment = await start_payment(app.client, [invoice], "claire.martin@exemple.fr",
-                                  journal=watch.journal, idempotency_key=new_idempotency_key(),
-                                  demo=True)
-    watched = watch.watch(payment, invoice_numbers=[invoice.number])
+    page = await session.start_payment([invoice], "claire.martin@exemple.fr",
+                                       idempotency_key=new_idempotency_key())
+    session.follow_in_background(page.payment.id)
+    watched = session.followed(page.payment.id)
+    assert watched is not None
     screen = KioskPaymentScreen(watched)
     await app.push_screen(screen)
     return screen
-
-
-@pytest.fixture
-def browser_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """`BROWSER` writes down each URL it is asked to open: the kiosk must not, unasked."""
-    log = tmp_path / "browser-opened.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("BROWSER", str(script))
-    return log
 
 
 async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
@@ -556,7 +555,7 @@ async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
         assert "o" in footer_keys_of(screen) and "f2" in footer_keys_of(screen)
         assert not browser_log.exists()
         # A parent paying on the phone is not idle: no warning while the payment is awaited.
-        clock.advance(app.options.settings.kiosk_idle_seconds * 3)
+        clock.advance(app.policy.idle_seconds * 3)
         await pilot.pause(0.6)
         assert app.screen is screen
         await asyncio.to_thread(pay_in_sandbox, url)  # the phone follows the QR code
@@ -589,7 +588,8 @@ async def test_a_pending_payment_is_handed_over_at_the_end(
     async with app.run_test(size=(80, 24)) as pilot:
         await kiosk_login(pilot)
         screen = await start_kiosk_payment(app, "2026100042")
-        journal = payment_watch(app).journal
+        assert app.session is not None
+        journal = app.session.journal
         assert journal.entries()
         del screen
         await pilot.press("f2")
@@ -597,5 +597,6 @@ async def test_a_pending_payment_is_handed_over_at_the_end(
         notice = str(app.screen.query_one(Notice).content)
         assert "encore en attente" in notice and "depuis chez vous" in notice
         assert "2026100042" not in rendered_texts(app)
-        assert payment_watch(app).journal.entries() == []
-        assert journal is not payment_watch(app).journal
+        assert journal.entries() == []
+        assert app.session is not None and journal is not app.session.journal
+        assert app.session.journal.entries() == []

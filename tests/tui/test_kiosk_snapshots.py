@@ -9,15 +9,17 @@ Update with `pytest tests/tui/test_kiosk_snapshots.py --snapshot-update` after l
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
+from famille_tui.api import Payment, PaymentStatus
+from famille_tui.client.session import FollowedPayment, PaymentPage
 from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.kiosk.payment import KioskPaymentScreen
-from famille_tui.tui.payment_watch import Watched
-from tests.tui.conftest import wait_until
+from tests.support.tui import wait_until
 from tests.tui.test_kiosk import FakeClock, at_welcome, idle_out, kiosk_login, make_kiosk
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -60,15 +62,22 @@ def test_qr_payment_snapshot(snap_compare: Any, portal: PortalProcess,
 
     async def before(pilot: Pilot[Any]) -> None:
         await kiosk_login(pilot)
-        watched = Watched(
-            payment_id="pay_0123456789abcdefghijKL",
+        created = datetime(2026, 11, 16, 10, 0, tzinfo=UTC)
+        payment = Payment(
+            id="pay_0123456789abcdefghijKL", status=PaymentStatus.PENDING, amount_cents=31240,
+            invoice_ids=[1], reference="PF0123456789ABCD", payment_url=STEADY_URL,
+            short_url=STEADY_SHORT_URL, created_at=created,
+            expires_at=created + timedelta(minutes=15),
+        )
+        watched = FollowedPayment(
+            payment_id=payment.id,
             login="martin",
             invoice_ids=[1],
             invoice_numbers=["2026100042"],
             amount_cents=31240,
-            payment_url=STEADY_URL,
             started=1000.0,
-            short_url=STEADY_SHORT_URL,
+            page=PaymentPage(payment, url=STEADY_URL, short_url=STEADY_SHORT_URL,
+                             refusal=None),
         )
         screen = KioskPaymentScreen(watched)
         await pilot.app.push_screen(screen)

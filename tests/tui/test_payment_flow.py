@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,21 +23,18 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from famille_tui.api import InvoiceStatus
-from famille_tui.client.config import LaunchOptions, PortalProfile, Settings, state_dir
-from famille_tui.client.credentials import CredentialStore
+from famille_tui.client.config import state_dir
 from famille_tui.client.payments import PaymentJournal, default_journal_dir
-from famille_tui.client.portal_client import PortalClient
 from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.app import FamilleApp
-from famille_tui.tui.payment_watch import payment_watch
 from famille_tui.tui.screens.invoices import InvoicesScreen
 from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.qr import QRCode
-from tests.support import CHAMBON, start_test_portal
+from tests.support import start_test_portal
 from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox
-from tests.tui.conftest import logged_in, wait_until
+from tests.support.tui import logged_in, make_app, notifications, opened_urls, wait_until
 
 TODAY = date(2026, 11, 16)
 #: martin's unpaid invoices at Le Chambon-Feugerolles (demo data): 312,40 €, 45,00 € left of
@@ -50,42 +46,10 @@ TOTAL_UNPAID = 31240 + 4500 + 29680 + 60
 # -- the app and its browser --------------------------------------------------------------
 
 
-@pytest.fixture
-def browser_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """`BROWSER` is a script writing each URL it is asked to open into the returned file."""
-    log = tmp_path / "browser-opened.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("BROWSER", str(script))
-    return log
-
-
-def opened_urls(log: Path) -> list[str]:
-    return log.read_text(encoding="utf-8").split() if log.exists() else []
-
-
-def build_app(
-    portal: PortalProcess,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    demo: bool = True,
-) -> FamilleApp:
+def build_app(portal: PortalProcess, *, transport: httpx.AsyncBaseTransport | None = None,
+              demo: bool = True) -> FamilleApp:
     """The real app on the test portal, optionally with a fault-making transport."""
-    settings = Settings(
-        portals=[PortalProfile(name="Le Chambon-Feugerolles", url=portal.base_url(CHAMBON))],
-        animations=False,
-    )
-    factory: Callable[[str], PortalClient] | None = None
-    if transport is not None:
-        def factory(url: str) -> PortalClient:
-            return PortalClient(url, transport=transport)
-    return FamilleApp(
-        LaunchOptions(settings=settings, demo=demo),
-        client_factory=factory,
-        credential_store=CredentialStore(),
-        today=lambda: TODAY,
-    )
+    return make_app(portal, transport=transport, demo=demo)
 
 
 async def open_invoices(pilot: Pilot[Any]) -> InvoicesScreen:
@@ -251,7 +215,7 @@ async def test_pay_one_invoice(portal: PortalProcess, browser_log: Path) -> None
         assert "accepté" in page
         await wait_until(pilot, lambda: "Réglée" in text_of(wait, "#wait-title"), what="Réglée")
         assert "Réglée" in text_of(wait, "#wait-outcome")
-        await wait_until(pilot, lambda: app.remaining_cents == TOTAL_UNPAID - 4500,
+        await wait_until(pilot, lambda: app.session.remaining_cents == TOTAL_UNPAID - 4500,
                          what="header total")
         assert journal().entries() == []
 
@@ -278,7 +242,8 @@ async def test_pay_three_at_once(portal: PortalProcess, browser_log: Path) -> No
         url = await browser_url(pilot, browser_log)
         await asyncio.to_thread(pay_in_sandbox, url)
         await wait_until(pilot, lambda: "Réglée" in text_of(wait, "#wait-title"), what="Réglée")
-        await wait_until(pilot, lambda: app.remaining_cents == 60, what="header total 0,60 €")
+        await wait_until(pilot, lambda: app.session.remaining_cents == 60,
+                         what="header total 0,60 €")
 
         await pilot.press("escape")
         await wait_until(pilot, lambda: all(
@@ -399,8 +364,27 @@ async def test_disallowed_payment_host_is_refused(portal: PortalProcess,
         assert isinstance(app.screen, PaymentSummaryScreen)
         assert opened_urls(browser_log) == []  # nothing was opened, ever
         assert payments_in_portal(portal) == 1
+        # The payment the portal made is handed back, followed to its end, and never said
+        # not to exist (issue 19, bug 2).
+        assert "Aucun paiement" not in str(notice.content)
+        assert "Paiement en cours" in str(notice.content)
+        followed = app.session.active_payments()
+        assert len(followed) == 1 and followed[0].refused
         await pilot.press("enter")  # « Fermer » has the focus
         await wait_until(pilot, lambda: isinstance(app.screen, InvoicesScreen))
+        assert opened_urls(browser_log) == []
+        await wait_until(pilot, lambda: invoice_by_number(screen, OVERDUE).status
+                         is InvoiceStatus.EN_COURS, what="« Paiement en cours »")
+        # Enter on it: its waiting screen, which neither opens nor promises a page.
+        rows = [i.number for i in screen.shown_invoices()]
+        screen.query_one("#invoice-table").move_cursor(row=rows.index(OVERDUE))  # type: ignore
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen))
+        wait = app.screen
+        assert isinstance(wait, PaymentWaitScreen)
+        assert wait.has_class("-no-qr") and not list(wait.query(QRCode))
+        assert not wait.query_one("#wait-qr-narrow").display
+        assert not wait.query_one("#wait-qr-wide").display
         assert opened_urls(browser_log) == []
 
 
@@ -451,9 +435,9 @@ async def test_escape_keeps_watching_in_background(portal: PortalProcess,
         await pilot.press("1")  # somewhere else entirely
         await asyncio.to_thread(pay_in_sandbox, url)
         await wait_until(pilot, lambda: any("Réglée" in n.message
-                                            for n in app._notifications),
+                                            for n in notifications(app)),
                          what="outcome notified")
-        await wait_until(pilot, lambda: app.remaining_cents == TOTAL_UNPAID - 4500)
+        await wait_until(pilot, lambda: app.session.remaining_cents == TOTAL_UNPAID - 4500)
         await pilot.press("4")
         await wait_until(pilot, lambda: invoice_by_number(screen, MUSIC).status
                          is InvoiceStatus.REGLEE)
@@ -497,13 +481,13 @@ async def test_killed_mid_payment_then_restarted(portal: PortalProcess,
     second = build_app(portal)
     async with second.run_test(size=(100, 40)) as pilot:
         await logged_in(pilot)
-        watch = payment_watch(second)
-        await wait_until(pilot, lambda: watch.get(payment_id) is not None, what="resumed")
-        assert any("toujours en attente" in n.message for n in second._notifications)
+        await wait_until(pilot, lambda: second.session.followed(payment_id) is not None,
+                         what="resumed")
+        assert any("toujours en attente" in n.message for n in notifications(second))
         await asyncio.to_thread(pay_in_sandbox, url)
-        await wait_until(pilot, lambda: any(n.title == "Réglée" for n in second._notifications),
+        await wait_until(pilot, lambda: any(n.title == "Réglée" for n in notifications(second)),
                          what="outcome told")
-        await wait_until(pilot, lambda: second.remaining_cents == TOTAL_UNPAID - 4500)
+        await wait_until(pilot, lambda: second.session.remaining_cents == TOTAL_UNPAID - 4500)
     assert journal().entries() == []
     assert state_dir().exists()
 
@@ -522,9 +506,9 @@ async def test_paid_while_closed_is_told_at_next_start(portal: PortalProcess,
     second = build_app(portal)
     async with second.run_test(size=(100, 40)) as pilot:
         await logged_in(pilot)
-        await wait_until(pilot, lambda: any(n.title == "Réglée" for n in second._notifications),
+        await wait_until(pilot, lambda: any(n.title == "Réglée" for n in notifications(second)),
                          what="Réglée told at start")
-        told = next(n.message for n in second._notifications if n.title == "Réglée")
+        told = next(n.message for n in notifications(second) if n.title == "Réglée")
         assert OVERDUE in told
         assert journal().entries() == []
         await pilot.press("4")

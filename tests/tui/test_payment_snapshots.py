@@ -18,15 +18,15 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from famille_tui.client.session import PaymentPage
 from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox
-from tests.tui.conftest import wait_until
+from tests.support.tui import wait_until
 from tests.tui.test_payment_flow import (  # noqa: F401 - fixtures used by name
     MUSIC,
     OVERDUE,
-    browser_log,
     browser_url,
     build_app,
     open_invoices,
@@ -53,8 +53,9 @@ def steady(screen: PaymentWaitScreen, monkeypatch: pytest.MonkeyPatch) -> None:
     watched = screen.watched
     watched.started = 1000.0
     monkeypatch.setattr(PaymentWaitScreen, "now", lambda: 1083.0)
-    watched.payment_url = STEADY_URL
-    watched.short_url = STEADY_SHORT_URL
+    if watched.page is not None:
+        watched.page = PaymentPage(watched.page.payment, url=STEADY_URL,
+                                   short_url=STEADY_SHORT_URL, refusal=None)
     if watched.payment is not None:
         update: dict[str, Any] = {
             "payment_url": STEADY_URL,

@@ -15,12 +15,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from famille_tui.client.config import LaunchOptions, Settings
 from famille_tui.client.credentials import CredentialStore
-from famille_tui.tui.app import FamilleApp
+from tests.support import expire_sessions
 from tests.support.keyring import MemoryKeyring
-from tests.tui.conftest import (
-    expire_sessions,
+from tests.support.tui import (
     field,
     log_in,
     logged_in,
@@ -28,6 +26,7 @@ from tests.tui.conftest import (
     type_into,
     wait_until,
 )
+from tests.support.tui import make_app as make_app_on
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
@@ -191,9 +190,7 @@ def test_login_remembered(size: tuple[int, int], make_app: Any, portal: Any,
 
 @pytest.mark.parametrize("size", SIZES)
 def test_no_portal(size: tuple[int, int], snap_compare: Any) -> None:
-    app = FamilleApp(LaunchOptions(settings=Settings(animations=False)),
-                     credential_store=CredentialStore(backend=MemoryKeyring()))
-    assert snap_compare(app, terminal_size=size)
+    assert snap_compare(make_app_on(None), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -127,7 +127,7 @@ async def probe_dialect(url: str, *, timeout: float = 10.0) -> str:
 
     from famille_tui.client.config import is_loopback_host, normalize_portal_url
     from famille_tui.client.errors import FamilleError
-    from famille_tui.client.portal_client import USER_AGENT, _fetch
+    from famille_tui.client.portal_client import DEADLINE_FACTOR, USER_AGENT, _fetch
 
     # Imported here: a face imports this package at start, httpx only when a portal is used.
     by_shape = detect_dialect(url)
@@ -142,7 +142,7 @@ async def probe_dialect(url: str, *, timeout: float = 10.0) -> str:
     ) as http:
         try:
             answer = await _fetch(http, "GET", base, timeout=httpx.Timeout(timeout),
-                                  max_bytes=_PROBE_BYTES)
+                                  deadline=DEADLINE_FACTOR * timeout, max_bytes=_PROBE_BYTES)
         except FamilleError:
             return DEFAULT_DIALECT
     if "html" not in answer.content_type:

@@ -76,6 +76,12 @@ class Capability(StrEnum):
         """The French name of what is missing, for « … : non proposé par ce portail »."""
         return _LABELS[self]
 
+    @property
+    def not_offered(self) -> str:
+        """« L'entourage : non proposé par ce portail. » (NotOffered's message): what every
+        face says of a capability its portal lacks."""
+        return _missing(self).message
+
 
 _LABELS: dict[Capability, str] = {
     Capability.ACTIVATION: "La première connexion",
@@ -124,6 +130,9 @@ class PaymentTerms:
     #: Fields the State's payment page asks the parent to type again (French label →
     #: value), e.g. the invoice number and the e-mail: shown with a key to copy each.
     retyped_on_payment_page: tuple[str, ...] = ()
+    #: True when the portal sends the receipt to the address it holds for the family and
+    #: takes none from the client (Noethysweb): the faces ask no e-mail, they say so.
+    receipt_to_family_address: bool = False
 
 
 def _missing(capability: Capability) -> NotOffered:

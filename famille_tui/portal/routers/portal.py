@@ -17,6 +17,7 @@ origin_router = APIRouter(tags=["portail"])
 pages_router = APIRouter(include_in_schema=False)
 
 BANNER = "<strong>famille-tui</strong> – portail de référence (démonstration)"
+PLAIN_BANNER = "<strong>famille-tui</strong> – portail de référence"
 
 
 @origin_router.get("/communes", response_model=list[Commune])
@@ -68,6 +69,21 @@ def outbox_page(db: Db, state: State, commune: CommuneRow) -> HTMLResponse:
 def home(db: Db, state: State) -> HTMLResponse:
     origin = state.config.public_origin
     rows = db.execute("SELECT slug, name, structure FROM communes ORDER BY name").fetchall()
+    if not state.config.demo:
+        # Nothing here anyone could use to get in: no account, no outbox, no test card.
+        items = "".join(
+            f"<li><strong>{e(r['name'])}</strong> ({e(r['structure'])})<br>"
+            f"Adresse pour famille-tui : <code>{e(origin)}/{e(r['slug'])}/</code></li>"
+            for r in rows
+        )
+        body = (
+            "<h1>Portail famille</h1>"
+            "<p>Ce serveur joue le rôle des portails famille de ces communes.</p>"
+            f"<ul>{items}</ul>"
+            '<p><a href="/docs">Documentation de l\'API</a> · '
+            '<a href="/openapi.json">openapi.json</a></p>'
+        )
+        return page("Portail famille", body, banner=PLAIN_BANNER)
     items = "".join(
         f"<li><strong>{e(r['name'])}</strong> ({e(r['structure'])})<br>"
         f"Adresse pour famille-tui : <code>{e(origin)}/{e(r['slug'])}/</code><br>"

@@ -1,44 +1,47 @@
 """`KioskApp`: the family app made fit for a shared machine at the front desk.
 
-It is `FamilleApp` with these differences, each in one place here:
+It is `FamilleApp` with its kiosk hooks filled in, and these differences, each in one place
+here:
 
-- nothing remembered: the keyring is never read nor written (a store on keyring's `fail`
-  backend, whatever was passed in), the payment journal is memory-only (`PaymentWatch` reads
-  `options.kiosk`), every session starts from a new welcome screen and a new login screen;
+- nothing remembered: the session's policy is a kiosk's (`SessionPolicy.kiosk`): the keyring
+  is never read nor written (`remembers_passwords` is False), the payment journal is
+  memory-only, a session ends by handing its payments over; every session starts from a new
+  welcome screen (`show_start`) and a new login screen;
+- paying: the QR code first (`payment_screen` is `KioskPaymentScreen`, `payment_help` says so);
 - idle logout: `IdleWatcher` (see `idle.py`), reset by every key and mouse event;
 - « Terminer » (F2, a priority binding: it works on every screen and dialog, and is in the
   footer) ends the session at once; on the login screens the same key says « Accueil »;
-- ending a session (`end_session`) logs out on the portal, hands a pending payment over to
-  the portal (the parent is told how to check it from home), then discards everything that
-  held the family's data: every mode and screen (a fresh welcome screen takes their place),
-  the app's workers, the payment watch, `family`, `family_name`, `remaining_cents`, the login,
-  the client (a new one, logged out), the notifications and the clipboard;
+- ending a session (`end_session`) is the session's `close(hand_over=True)` (logout on the
+  portal, pending payments handed over — the parent is told how to check them from home)
+  and `session = None`: each screen drops its copies of the family's data in its watcher;
+  then every mode and screen goes (a fresh welcome screen takes their place), with the app's
+  workers, the notifications and the clipboard; a new session, logged out, waits for the
+  next person;
 - no way out: quit, ctrl+c, ctrl+q, ctrl+z (suspend) and the command palette are disabled;
   F12 and the staff code open the staff menu (quit, change the commune).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import signal
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
-from typing import Any, ClassVar
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from keyring.backends import fail
-from textual import events
+from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from famille_tui.client.config import LaunchOptions, PortalProfile, resolve_portals
-from famille_tui.client.credentials import CredentialStore
 from famille_tui.client.errors import FamilleError
-from famille_tui.tui.app import ClientFactory, FamilleApp
+from famille_tui.client.kiosk import ignore_job_control
+from famille_tui.client.rules import handed_over_sentence
+from famille_tui.tui.app import LOGIN_MODE, ConnectorFactory, FamilleApp
 from famille_tui.tui.kiosk.idle import TICK_SECONDS, IdleWarningScreen, IdleWatcher
 from famille_tui.tui.kiosk.staff import StaffCodeScreen, StaffGate, StaffMenuScreen
 from famille_tui.tui.kiosk.welcome import WelcomeScreen
@@ -48,23 +51,21 @@ BLOCKED_ACTIONS = frozenset({"quit", "help_quit", "suspend_process", "command_pa
 #: Screens that hold nothing of a person: the idle timer does not run on them alone.
 _NEUTRAL_SCREENS = (WelcomeScreen, StaffCodeScreen, StaffMenuScreen, IdleWarningScreen)
 WELCOME_MODE = "accueil"
-#: Seconds the portal has to answer the logout before the session is left to expire there.
-LOGOUT_TIMEOUT = 3.0
 
 BLOCKED = "Borne d'accueil : pour finir votre session, appuyez sur F2 « Terminer »."
 BLOCKED_IDLE = "Borne d'accueil : l'application reste ouverte pour les familles suivantes."
 ENDED = "Session terminée : vous êtes déconnecté, rien de votre famille ne reste sur cet écran."
 ENDED_IDLE = "Session fermée après inactivité : rien de la famille ne reste sur cet écran."
-HANDED_OVER = (
-    " Un paiement était encore en attente : s'il est terminé, les factures seront « Réglée » "
-    "dans « Mes factures » de votre Espace famille, que vous pouvez consulter depuis chez vous."
-)
+
+if TYPE_CHECKING:
+    from famille_tui.client.credentials import CredentialStore
+    from famille_tui.client.session import FollowedPayment
 
 
 class KioskApp(FamilleApp):
     """`famille-tui --kiosk`: one family after another on the same machine."""
 
-    CSS_PATH = "../app.tcss"
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["../app.tcss"]
     TITLE = "Espace famille — borne d'accueil"
     ENABLE_COMMAND_PALETTE: ClassVar[bool] = False
 
@@ -84,38 +85,32 @@ class KioskApp(FamilleApp):
         self,
         options: LaunchOptions,
         *,
-        client_factory: ClientFactory | None = None,
+        connector_factory: ConnectorFactory | None = None,
         credential_store: CredentialStore | None = None,
         today: Callable[[], date] | None = None,
     ) -> None:
         if not options.kiosk:
-            options = options.model_copy(update={"kiosk": True})  # the journal reads it
-        del credential_store  # a shared machine never uses the keyring, whatever is given
-        super().__init__(
-            options,
-            client_factory=client_factory,
-            # keyring's `fail` backend: unavailable, and never touches the OS keyring.
-            credential_store=CredentialStore(backend=fail.Keyring()),  # type: ignore[no-untyped-call]
-            today=today,
-        )
+            options = options.model_copy(update={"kiosk": True})  # the policy reads it
+        # A shared machine never uses the keyring, whatever is given (the policy says so).
+        del credential_store
+        super().__init__(options, connector_factory=connector_factory, today=today)
         #: Monotonic seconds; tests move it forward instead of waiting.
         self.clock: Callable[[], float] = time.monotonic
         self.idle = IdleWatcher(self)
-        self.staff_gate = StaffGate(options.settings.kiosk_staff_code_hash, lambda: self.clock())
+        self.staff_gate = StaffGate(self.policy.staff_code_hash, lambda: self.clock())
         self.portals: list[PortalProfile] = []
         #: A session is being ended (the idle timer waits).
         self.ending = False
         self._welcomes = 0
+        self._welcome_modes: list[str] = []
+        self._login_mode_removed = False
 
-    # -- start ---------------------------------------------------------------------------------
+    # -- the kiosk's hooks ---------------------------------------------------------------------
 
-    async def _on_mount(self, event: events.Mount) -> None:
-        # Not FamilleApp's start (login screen or commune choice): the kiosk's welcome screen.
-        # (`_on_mount`, not `on_mount`: Textual calls each class's handler along the MRO, and
-        # prevent_default() stops it before FamilleApp's.)
-        event.prevent_default()
+    async def show_start(self) -> None:
+        """The kiosk's welcome screen (not the login screen nor the commune choice)."""
         if not self.is_headless:
-            _ignore_job_control()
+            ignore_job_control(keyboard_interrupt=True)
         self.set_interval(TICK_SECONDS, self.idle.check)
         from famille_tui.tui.screens.start import NoPortalScreen
 
@@ -124,24 +119,35 @@ class KioskApp(FamilleApp):
             if self.portals:
                 self.connect(self.portals[0])
         except FamilleError as error:
-            self.push_screen(NoPortalScreen(error.message))
+            await self.push_screen(NoPortalScreen(error.message))
             return
         if not self.portals:
-            self.push_screen(NoPortalScreen())
+            await self.push_screen(NoPortalScreen())
             return
         await self._show_welcome(None)
+
+    def payment_screen(self, followed: FollowedPayment, *, open_browser: bool) -> Screen[None]:
+        """The QR code first, and no browser opened: the parent pays on their own phone."""
+        from famille_tui.tui.kiosk.payment import KioskPaymentScreen
+
+        return KioskPaymentScreen(followed)
+
+    @property
+    def payment_help(self) -> str:
+        return ("Le paiement se fait sur le site sécurisé de l'État (PayFiP), sur votre "
+                "téléphone grâce à un QR code. Échap : annuler.")
 
     # -- who is here -----------------------------------------------------------------------
 
     @property
     def session_open(self) -> bool:
         """A family is logged in (or being logged in)."""
-        return self.has_client and self.client.logged_in
+        return self.session is not None and self.session.logged_in
 
     @property
     def person_on_screen(self) -> bool:
         """Something of a person is on screen: a session, or a screen beyond the welcome."""
-        if self.session_open or self.family is not None:
+        if self.session_open or (self.session is not None and self.session.family is not None):
             return True
         return any(not isinstance(s, _NEUTRAL_SCREENS) for s in self.screen_stack)
 
@@ -195,11 +201,9 @@ class KioskApp(FamilleApp):
 
         self.push_screen(StaffCodeScreen(), callback=opened)
 
-    def staff_quit(self) -> None:
+    @work(group="kiosk-end", exclusive=True, exit_on_error=False)
+    async def staff_quit(self) -> None:
         """The staff menu's « Quitter la borne »: log out, then leave."""
-        self._in_worker(self._staff_quit)
-
-    async def _staff_quit(self) -> None:
         await FamilleApp.action_quit(self)
 
     def change_commune(self, portal: PortalProfile) -> None:
@@ -228,88 +232,58 @@ class KioskApp(FamilleApp):
         if self.ending:
             return
         self.ending = True
-        self._in_worker(partial(self._end_session, idle=idle, portal=portal))
+        self._end_session(idle=idle, portal=portal)
 
-    def _in_worker(self, factory: Callable[[], Any]) -> None:
-        from famille_tui.tui.payment_watch import run_in_background
-
-        run_in_background(self, factory, group="kiosk-end", exclusive=True, exit_on_error=False)
-
+    @work(group="kiosk-end", exclusive=True, exit_on_error=False)
     async def _end_session(self, *, idle: bool, portal: PortalProfile | None) -> None:
         try:
-            had_session = self.session_open or self.family is not None
-            pending = self._pending_payments()
+            session = self.session
+            had_session = session is not None and (session.logged_in
+                                                   or session.family is not None)
+            pending = session.pending_count() if session is not None and had_session else 0
             # 1. Nothing may call the portal with this family's token any more.
             for worker in list(self.workers):
                 if worker.node is self and worker.group != "kiosk-end":
                     worker.cancel()
-            # 2. The app forgets the family; a new client, logged out, for the next person.
-            old_client = self._client
-            self._client = None
-            self._login = None
-            self.family = None
-            self.family_name = ""
-            self.remaining_cents = None
+            # 2. The app forgets the family: every screen drops its copies in its watcher
+            #    (a discarded screen can outlive its removal for a while); a new session,
+            #    logged out, for the next person.
+            self.session = None
             if portal is not None:
                 self.portal = portal
             if self.portal is not None:
-                try:
+                with contextlib.suppress(FamilleError):
                     self.connect(self.portal)
-                except FamilleError:
-                    self._client = None
-            # 3. The screens drop what they hold of the family (a discarded screen can outlive
-            #    its removal for a while), then a fresh welcome screen, and every other screen
-            #    and mode goes.
-            for stack in list(self._screen_stacks.values()):
-                for screen in stack:
-                    forget = getattr(screen, "forget_family_data", None)
-                    if callable(forget):
-                        forget()
+            # 3. A fresh welcome screen, and every other screen and mode goes.
             notice: str | None = None
             if had_session:
-                notice = (ENDED_IDLE if idle else ENDED) + (HANDED_OVER if pending else "")
+                notice = (ENDED_IDLE if idle else ENDED) + (
+                    " " + handed_over_sentence(pending) if pending else "")
             await self._show_welcome(notice)
             # 4. What screens left behind.
-            from famille_tui.tui import payment_watch
-
-            payment_watch._watches.pop(self, None)  # its journal is memory-only: gone with it
             self.clear_notifications()
-            self._clipboard = ""
+            self.copy_to_clipboard("")
             self.idle.touch()
-            # 5. The session ends on the portal too (not only here).
-            if old_client is not None:
-                with contextlib.suppress(FamilleError, TimeoutError):
-                    if old_client.logged_in:
-                        await asyncio.wait_for(old_client.logout(), timeout=LOGOUT_TIMEOUT)
-                with contextlib.suppress(FamilleError):
-                    await old_client.aclose()
+            # 5. The session ends on the portal too (not only here), its payments handed
+            #    over (its journal was memory-only: nothing of them stays).
+            if session is not None:
+                await session.close(hand_over=True)
         finally:
             self.ending = False
-
-    def _pending_payments(self) -> int:
-        """Payments of this session still awaited: handed over to the portal at the end."""
-        from famille_tui.tui import payment_watch
-
-        watch = payment_watch._watches.get(self)
-        return len(watch.active()) if watch is not None else 0
 
     async def _show_welcome(self, notice: str | None) -> None:
         self._welcomes += 1
         mode = f"{WELCOME_MODE}-{self._welcomes}"
         self.add_mode(mode, partial(WelcomeScreen, notice))
         await self.switch_mode(mode)
-        for old in [name for name in self._modes if name != mode]:
-            await self.remove_mode(old)  # the login mode too: its screens held what was typed
-
-
-def _ignore_job_control() -> None:
-    """A desk's terminal: no signal from the keyboard ends or stops the program. (Textual's
-    raw mode already turns ctrl+c and ctrl+z into keys; this covers TEXTUAL_ALLOW_SIGNALS.)"""
-    for name in ("SIGINT", "SIGQUIT", "SIGTSTP"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            with contextlib.suppress(ValueError, OSError):  # not the main thread
-                signal.signal(number, signal.SIG_IGN)
+        # The login mode and the old welcome modes too: their screens held what was typed.
+        for old in self._welcome_modes:
+            await self.remove_mode(old)
+        self._welcome_modes = [mode]
+        if not self._login_mode_removed:
+            await self.remove_mode(LOGIN_MODE)
+            self._login_mode_removed = True
+        await self._remove_section_modes()
 
 
 def run(options: LaunchOptions) -> int:

@@ -112,9 +112,10 @@ class IdleWatcher:
 
     def __init__(self, app: KioskApp) -> None:
         self.app = app
-        settings = app.options.settings
-        self.idle_seconds: float = settings.kiosk_idle_seconds
-        self.warning_seconds: int = settings.kiosk_warning_seconds
+        idle, warning = app.policy.idle_logout or (app.policy.idle_seconds,
+                                                   app.policy.warning_seconds)
+        self.idle_seconds: float = idle
+        self.warning_seconds: int = warning
         self.last_input = app.clock()
         self.warning: IdleWarningScreen | None = None
 
@@ -128,12 +129,11 @@ class IdleWatcher:
 
     def payment_awaited(self) -> bool:
         """A payment of this session is still pending and not yet expired."""
-        if not self.app.logged_in:
+        session = self.app.session
+        if not self.app.logged_in or session is None:
             return False
-        from famille_tui.tui.payment_watch import payment_watch
-
         now = datetime.now(UTC)
-        for watched in payment_watch(self.app).active():
+        for watched in session.active_payments():
             payment = watched.payment
             if payment is None or payment.expires_at > now:
                 return True

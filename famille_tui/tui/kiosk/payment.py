@@ -2,27 +2,28 @@
 
 No card is typed on a shared keyboard unless the parent chooses to: « Ouvrir ici » (the
 payment page in this machine's browser) is the second choice, under the code. The screen is
-a view of the payment the app-level watcher follows (`payment_watch`), like the laptop's
-waiting screen: it shows « En attente du paiement… », then the outcome (« Réglée »…) as soon
-as the portal knows it. While the payment is pending the kiosk's idle timer is paused (see
+a view of a payment the session follows, like the laptop's waiting screen: it shows « En
+attente du paiement… », then the outcome (« Réglée »…) as soon as the portal knows it. While
+the payment is pending the kiosk's idle timer is paused (see
 `idle.IdleWatcher.payment_awaited`), up to the payment's expiry.
 """
 
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer, Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
+from famille_tui.client.browser import open_in_browser
 from famille_tui.client.payments import outcome_message
-from famille_tui.tui.payment_watch import Watched, open_in_browser, run_in_background
+from famille_tui.client.session import FollowedPayment
 from famille_tui.tui.screens.payment_follow import PaymentFollowScreen, what_line
 from famille_tui.tui.widgets.qr import QRCode
 
@@ -52,7 +53,7 @@ class KioskPaymentScreen(PaymentFollowScreen):
         Binding("enter", "done", "Terminé", show=False),
     ]
 
-    def __init__(self, watched: Watched) -> None:
+    def __init__(self, watched: FollowedPayment) -> None:
         super().__init__(watched)
         #: None: « Ouvrir ici » not asked; then whether the browser opened.
         self.opened_here: bool | None = None
@@ -98,11 +99,11 @@ class KioskPaymentScreen(PaymentFollowScreen):
         payment = watched.payment
         self.set_class(watched.stopped, "-final")
         if watched.final and payment is not None:
-            self._line("kpay-status", outcome_message(payment)
+            self._line("kpay-status", Text(outcome_message(payment)
                        + "\n\nEntrée ou Échap : retour à « Mes factures ». "
-                         "F2 : terminer la session.")
+                         "F2 : terminer la session."))
         elif watched.error is not None:
-            self._line("kpay-status", watched.error)
+            self._line("kpay-status", Text(watched.error))
         else:
             self._show_status()
         self._show_code()
@@ -125,8 +126,10 @@ class KioskPaymentScreen(PaymentFollowScreen):
                 qr.remove()
             box.display = False
             self._line("kpay-scan", "" if self.watched.stopped else
-                       "✗ L'adresse de paiement n'a pas pu être vérifiée : payez depuis chez "
-                       "vous, dans « Mes factures » de votre Espace famille.")
+                       Text(self.watched.page.refusal if self.watched.page is not None
+                            and self.watched.page.refusal else
+                            "✗ L'adresse de paiement n'a pas pu être vérifiée : payez depuis "
+                            "chez vous, dans « Mes factures » de votre Espace famille."))
             self._line("kpay-here", "")
             return
         box.display = True
@@ -165,9 +168,9 @@ class KioskPaymentScreen(PaymentFollowScreen):
     def action_open_here(self) -> None:
         url = self.watched.payment_url
         if url and not self.watched.stopped:
-            run_in_background(self, partial(self._open, url), group="kiosk-open-here",
-                              exclusive=True, exit_on_error=False)
+            self._open(url)
 
+    @work(group="kiosk-open-here", exclusive=True, exit_on_error=False)
     async def _open(self, url: str) -> None:
         # The browser command may block for seconds: never in the UI's loop.
         self.opened_here = await asyncio.to_thread(open_in_browser, url)

@@ -1,16 +1,14 @@
 """The staff's way out of the kiosk: a code (hashed in the config, never shown), then a menu.
 
-`StaffGate` checks codes with `verify_staff_code` (scrypt, in a thread: it takes tens of
-milliseconds) and refuses them for a growing time after repeated wrong codes: three free
-tries, then 30 s, 60 s, 120 s… (the same rule as the screen-reader mode's `plain.kiosk`). The
-gate belongs to the app, so closing and reopening the dialog does not reset it.
+`StaffGate` (client/rules.py, the same as the screen-reader kiosk's) checks codes — in a
+thread here: scrypt takes tens of milliseconds — and refuses them for a growing time after
+repeated wrong codes. The gate belongs to the app, so closing and reopening the dialog does
+not reset it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -22,59 +20,15 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from famille_tui.client.config import PortalProfile
-from famille_tui.client.kiosk import verify_staff_code
+from famille_tui.client.display import shown
+from famille_tui.client.rules import StaffGate
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.notice import Notice
 
 if TYPE_CHECKING:
     from famille_tui.tui.kiosk.app import KioskApp
 
-#: Wrong codes allowed before a pause, and the first pause (doubled at each further failure).
-FREE_TRIES = 3
-FIRST_PAUSE_SECONDS = 30
-NO_CODE = (
-    "Aucun code du personnel n'est configuré : cette borne ne peut pas être quittée d'ici."
-)
-REFUSED = "Code refusé."
-
-
-def too_many(seconds: int) -> str:
-    return f"Trop d'essais : réessayez dans {seconds} secondes."
-
-
-class StaffGate:
-    """Checks the staff code, with a growing pause after repeated wrong codes."""
-
-    def __init__(self, stored_hash: str | None, clock: Callable[[], float]) -> None:
-        self._stored = stored_hash
-        self._clock = clock
-        self.failures = 0
-        self.locked_until = 0.0
-
-    @property
-    def configured(self) -> bool:
-        return bool(self._stored)
-
-    def wait_seconds(self) -> int:
-        """Seconds before another code is even looked at (0: now)."""
-        return max(0, math.ceil(self.locked_until - self._clock()))
-
-    async def check(self, code: str) -> str | None:
-        """None when the code is right; else the French reason it was refused."""
-        if not self._stored:
-            return NO_CODE
-        wait = self.wait_seconds()
-        if wait:
-            return too_many(wait)
-        if await asyncio.to_thread(verify_staff_code, code, self._stored):
-            self.failures = 0
-            return None
-        self.failures += 1
-        if self.failures >= FREE_TRIES:
-            pause = FIRST_PAUSE_SECONDS * 2 ** (self.failures - FREE_TRIES)
-            self.locked_until = self._clock() + pause
-            return f"{REFUSED} {too_many(pause)}"
-        return REFUSED
+__all__ = ["StaffCodeScreen", "StaffGate", "StaffMenuScreen"]
 
 
 class _KioskModal(ModalScreen[bool]):
@@ -102,11 +56,9 @@ class StaffCodeScreen(_KioskModal):
                 yield Button("Retour (Échap)", id="staff-cancel")
 
     def on_mount(self) -> None:
-        gate = self.kiosk.staff_gate
-        if not gate.configured:
-            self.query_one(Notice).show(NO_CODE)
-        elif gate.wait_seconds():
-            self.query_one(Notice).show(too_many(gate.wait_seconds()))
+        refusal = self.kiosk.staff_gate.refusal_before_asking()
+        if refusal is not None:
+            self.query_one(Notice).show(refusal)
         self.query_one("#field-staff_code", FormField).input.focus()
 
     @on(Button.Pressed, "#staff-cancel")
@@ -123,7 +75,7 @@ class StaffCodeScreen(_KioskModal):
 
     @work(exclusive=True, group="staff-code")
     async def _check(self, code: str) -> None:
-        refusal = await self.kiosk.staff_gate.check(code)
+        refusal = await asyncio.to_thread(self.kiosk.staff_gate.check, code)
         if refusal is None:
             self.dismiss(True)
             return
@@ -143,7 +95,7 @@ class StaffMenuScreen(_KioskModal):
         with Vertical(id="staff-menu-dialog", classes="kiosk-dialog"):
             yield Static("Menu du personnel", classes="kiosk-dialog-title")
             if current:
-                yield Static(f"Commune servie : {current}", classes="explanation")
+                yield Static(shown(f"Commune servie : {current}"), classes="explanation")
             with Vertical(classes="kiosk-menu"):
                 yield Button("Quitter la borne", id="staff-quit", variant="error")
                 if len(self.portals) > 1:

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from famille_tui.api import HelpContact
+from famille_tui.client.display import shown
 from famille_tui.client.errors import FamilleError
 from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.notice import Kind, Notice
@@ -90,10 +91,11 @@ class WelcomeScreen(Screen[None]):
 
     @work(exclusive=True, group="welcome-help")
     async def _load_contact(self) -> None:
-        if not self.kiosk.has_client:
+        session = self.kiosk.session
+        if session is None:
             return
         try:
-            contact = await self.kiosk.client.help()
+            contact = await session.connector.help()
         except FamilleError:
             # The buttons still work; the contact is a comfort, not a condition.
             self.query_one("#welcome-contact", Static).update(
@@ -101,9 +103,9 @@ class WelcomeScreen(Screen[None]):
             )
             return
         self.query_one("#welcome-structure", Static).update(
-            f"{contact.structure} — {contact.commune}"
+            shown(f"{contact.structure} — {contact.commune}")
         )
-        self.query_one("#welcome-contact", Static).update(contact_lines(contact))
+        self.query_one("#welcome-contact", Static).update(shown(contact_lines(contact)))
 
     # -- the three ways in ---------------------------------------------------------------------
 

@@ -129,7 +129,7 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
     async def _activate(self, login: str, temporary: str, new: str) -> None:
         accepted = await send_form(
             self.query_one(".page"), self.query_one(Notice),
-            lambda: self.famille.client.activate(login, temporary, new),
+            lambda: self.session.connector.activate(login, temporary, new),
         )
         if accepted is None:
             return

@@ -18,17 +18,32 @@ from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.sections import SectionBar
 
 if TYPE_CHECKING:
+    from famille_tui.client.portals.base import Capability
+    from famille_tui.client.session import FamilySession
     from famille_tui.tui.app import FamilleApp
 
 T = TypeVar("T")
 
 
+def not_offered(capability: Capability) -> str:
+    """« L'entourage : non proposé par ce portail. », for a section the portal lacks."""
+    return capability.not_offered
+
+
 class FamilleScreenMixin:
-    """`self.famille`: the app, typed."""
+    """`self.famille`: the app, typed; `self.session`: its session."""
 
     @property
     def famille(self) -> FamilleApp:
         return cast("FamilleApp", cast(Screen[Any], self).app)
+
+    @property
+    def session(self) -> FamilySession:
+        """The app's session (every screen but the first ones has one)."""
+        session = self.famille.session
+        if session is None:
+            raise RuntimeError("no portal chosen yet")
+        return session
 
 
 class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
@@ -44,6 +59,11 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
         Binding("r", "reload", "Actualiser", tooltip="Recharger depuis le portail"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: The session this screen shows (its family's data belong to it).
+        self._session: FamilySession | None = None
+
     def compose(self) -> ComposeResult:
         yield FamilyHeader(self.SECTION)
         # Docked widgets on one edge overlap: the two bottom lines share one container.
@@ -54,6 +74,27 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "session", self._session_watcher)
+
+    def _session_watcher(self, session: FamilySession | None) -> None:
+        if session is not self._session:
+            if self._session is not None:
+                # Another family, or none (kiosk: end of a session): nothing of the last
+                # one stays in this screen, even if Textual keeps it alive a while.
+                self.forget_family_data()
+            self._session = session
+        # A session not (or no longer) in the family space has nothing for these screens:
+        # they are on their way out (a kiosk's next person, a session given up on).
+        if session is not None and session.in_family_space:
+            self.session_changed(session)
+
+    def session_changed(self, session: FamilySession) -> None:
+        """The session changed (any change): redraw what depends on it. Cheap by default."""
+
+    def forget_family_data(self) -> None:
+        """Drop every copy of the family's data this screen holds."""
 
     def action_reload(self) -> None:
         """Reload the screen's data; subclasses override `reload()`."""
@@ -67,7 +108,7 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
         (a French notification) and gives None."""
         restore = start_loading(loading)
         try:
-            return await self.famille.run_with_session(call)
+            return await self.session.call(call)
         except FamilleError as error:
             self.famille.report_error(error)
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,7 +22,7 @@ class ConfirmScreen(FamilleModal):
         Binding("o,y", "yes", "Oui"),
     ]
 
-    def __init__(self, title: str, question: str, *, yes: str = "Oui",
+    def __init__(self, title: str, question: str | Text, *, yes: str = "Oui",
                  no: str = "Non, annuler") -> None:
         super().__init__()
         self.title_text = title

@@ -126,15 +126,15 @@ class ContactFormScreen(FamilleModal):
     async def _save(self, model: ContactCreate | ContactUpdate, phone_fields: list[str]) -> None:
         dialog = self.query_one(".form-dialog")
         restore = start_loading(dialog)
-        client = self.famille.client
+        session = self.session
         try:
             if isinstance(model, ContactUpdate) and self.contact is not None:
                 contact_id = self.contact.id
-                saved = await self.famille.run_with_session(
-                    lambda: client.update_contact(contact_id, model))
+                saved = await session.call(
+                    lambda: session.connector.update_contact(contact_id, model))
             else:
                 assert isinstance(model, ContactCreate)
-                saved = await self.famille.run_with_session(lambda: client.add_contact(model))
+                saved = await session.call(lambda: session.connector.add_contact(model))
         except ApiError as error:
             if error.field_errors:
                 self._show_errors(error.field_errors, phone_fields)

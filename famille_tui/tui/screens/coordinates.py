@@ -16,8 +16,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from famille_tui.api import Profile, ProfileUpdate
+from famille_tui.client.display import shown
 from famille_tui.client.errors import ApiError, FamilleError
-from famille_tui.tui.screens.base import FamilleModal, FamilySpaceScreen
+from famille_tui.client.portals.base import Capability
+from famille_tui.tui.screens.base import FamilleModal, FamilySpaceScreen, not_offered
 from famille_tui.tui.validation import apply_errors, clear_errors, french_errors
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
@@ -69,14 +71,23 @@ class CoordinatesScreen(FamilySpaceScreen):
                 yield Button("Modifier mes coordonnées (e)", id="edit", variant="primary")
 
     def on_mount(self) -> None:
+        if not self.session.offers(Capability.PROFILE):
+            self.query_one("#coordinates", Static).update(not_offered(Capability.PROFILE))
+            return
         self.reload()
 
     def reload(self) -> None:
-        self._load()
+        if self.session.offers(Capability.PROFILE):
+            self._load()
+
+    def forget_family_data(self) -> None:
+        self.profile = None
+        self.query_one("#coordinates", Static).update("")
 
     @work(exclusive=True)
     async def _load(self) -> None:
-        profile = await self.fetch(self.query_one("#coordinates-page"), self.famille.client.profile)
+        profile = await self.fetch(self.query_one("#coordinates-page"),
+                                   self.session.connector.profile)
         if profile is None:
             return
         self.show(profile)
@@ -84,16 +95,21 @@ class CoordinatesScreen(FamilySpaceScreen):
     def show(self, profile: Profile) -> None:
         self.profile = profile
         width = max(len(label) for label, _ in profile_lines(profile)) + 2
-        text = []
+        parts: list[object] = []
         for label, value in profile_lines(profile):
             pad = " " * width
             value = value.replace("\n", "\n" + pad)
-            text.append(f"[b]{label}[/b]{' ' * (width - len(label))}{value}")
-        self.query_one("#coordinates", Static).update("\n".join(text))
+            if parts:
+                parts.append("\n")
+            parts += [(label, "bold"), " " * (width - len(label)), value]
+        self.query_one("#coordinates", Static).update(shown(*parts))
         self.query_one("#edit", Button).focus()
 
     @on(Button.Pressed, "#edit")
     def action_edit(self) -> None:
+        if not self.session.offers(Capability.PROFILE_EDIT):
+            self.notify(not_offered(Capability.PROFILE_EDIT), title="Coordonnées", timeout=8)
+            return
         if self.profile is None:
             self.notify("Les coordonnées ne sont pas encore chargées : « r » pour réessayer.")
             return
@@ -162,9 +178,9 @@ class ProfileFormScreen(FamilleModal):
     async def _save(self, update: ProfileUpdate) -> None:
         dialog = self.query_one(".form-dialog")
         restore = start_loading(dialog)
-        client = self.famille.client
+        session = self.session
         try:
-            profile = await self.famille.run_with_session(lambda: client.update_profile(update))
+            profile = await session.call(lambda: session.connector.update_profile(update))
         except ApiError as error:
             rest = apply_errors(self, error.field_errors)
             self.query_one(Notice).show(" ".join([error.message, *rest]))

@@ -15,8 +15,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from famille_tui.api import Dashboard, Message
+from famille_tui.client.display import shown
 from famille_tui.client.errors import FamilleError
-from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.client.portals.base import Capability
+from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 from famille_tui.tui.screens.family import french_date
 
 UNREAD = "● Non lu"
@@ -71,17 +73,31 @@ class DashboardScreen(FamilySpaceScreen):
         self.query_one("#messages-table", DataTable).add_columns("État", "Date", "De", "Objet")
         self.query_one("#requests-table", DataTable).add_columns("Date", "Demande", "État")
         self.query_one("#events-table", DataTable).add_columns("Date", "Évènement", "Lieu")
+        if not self.session.offers(Capability.DASHBOARD):
+            self.query_one("#news-body", Static).update(not_offered(Capability.DASHBOARD))
+            self.query_one("#messages-table", DataTable).add_row(
+                "", "", "", not_offered(Capability.DASHBOARD))
+            return
         self.reload()
 
     def action_tab(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
 
     def reload(self) -> None:
-        self._load()
+        if self.session.offers(Capability.DASHBOARD):
+            self._load()
+
+    def forget_family_data(self) -> None:
+        self.dashboard = None
+        self.messages = []
+        for table in self.query(DataTable):
+            table.clear()
+        self.query_one("#news-body", Static).update("")
 
     @work(exclusive=True, group="dashboard")
     async def _load(self) -> None:
-        dashboard = await self.fetch(self.query_one(TabbedContent), self.famille.client.dashboard)
+        dashboard = await self.fetch(self.query_one(TabbedContent),
+                                     self.session.connector.dashboard)
         if dashboard is None:
             return
         self.show(dashboard)
@@ -93,16 +109,20 @@ class DashboardScreen(FamilySpaceScreen):
         requests = self.query_one("#requests-table", DataTable)
         requests.clear()
         for item in dashboard.requests:
-            requests.add_row(french_date(item.date), item.label, request_status(item.status))
+            requests.add_row(french_date(item.date), shown(item.label),
+                             shown(request_status(item.status)))
         events = self.query_one("#events-table", DataTable)
         events.clear()
         for event in dashboard.events:
-            events.add_row(french_date(event.date), event.title, event.place or "—")
-        news = "\n\n".join(
-            f"[b]{item.title}[/b] — {french_date(item.published)}\n{item.body}"
-            for item in dashboard.news
-        ) or "Aucune actualité."
-        self.query_one("#news-body", Static).update(news)
+            events.add_row(french_date(event.date), shown(event.title), shown(event.place or "—"))
+        news: list[object] = []
+        for article in dashboard.news:
+            if news:
+                news.append("\n\n")
+            news += [(article.title, "bold"), f" — {french_date(article.published)}\n",
+                     article.body]
+        self.query_one("#news-body", Static).update(shown(*news) if news
+                                                    else "Aucune actualité.")
         if self.query_one(TabbedContent).active == "messages":
             self.query_one("#messages-table", DataTable).focus()
 
@@ -112,8 +132,8 @@ class DashboardScreen(FamilySpaceScreen):
         table.clear()
         for message in self.messages:
             table.add_row(READ if message.read else UNREAD,
-                          french_date(message.sent_at.date()), message.sender, message.subject,
-                          key=str(message.id))
+                          french_date(message.sent_at.date()), shown(message.sender),
+                          shown(message.subject), key=str(message.id))
         if self.messages:
             table.move_cursor(row=max(0, min(row, len(self.messages) - 1)))
         unread = sum(1 for m in self.messages if not m.read)
@@ -133,10 +153,11 @@ class DashboardScreen(FamilySpaceScreen):
 
     @work(group="mark-read")
     async def _mark_read(self, message: Message) -> None:
-        client = self.famille.client
+        session = self.session
+        if not session.offers(Capability.MESSAGE_READ):
+            return  # read here; the portal keeps it unread (it cannot be told)
         try:
-            updated = await self.famille.run_with_session(
-                lambda: client.mark_message_read(message.id))
+            updated = await session.call(lambda: session.connector.mark_message_read(message.id))
         except FamilleError as error:
             self.famille.report_error(error)
             return

@@ -11,8 +11,10 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from famille_tui.api import Contact
+from famille_tui.client.display import shown
 from famille_tui.client.errors import FamilleError
-from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.client.portals.base import Capability
+from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
 
 
@@ -47,14 +49,30 @@ class EntourageScreen(FamilySpaceScreen):
         table = self.query_one(DataTable)
         # Five short columns fit 80 terminal columns; the rest is in the detail below.
         table.add_columns("Nom", "Lien", "Téléphone", "Récupère", "Urgence")
+        if not self.session.offers(Capability.ENTOURAGE):
+            self.query_one("#entourage-title", Static).update(not_offered(Capability.ENTOURAGE))
+            return
         self.reload()
 
     def reload(self) -> None:
-        self._load()
+        if self.session.offers(Capability.ENTOURAGE):
+            self._load()
+
+    def forget_family_data(self) -> None:
+        self.contacts = []
+        self.query_one(DataTable).clear()
+        self.query_one("#contact-detail", Static).update("")
+
+    def _editable(self) -> bool:
+        """Whether the portal lets the entourage be changed; says so when it does not."""
+        if self.session.offers(Capability.ENTOURAGE_EDIT):
+            return True
+        self.notify(not_offered(Capability.ENTOURAGE_EDIT), title="Entourage", timeout=8)
+        return False
 
     @work(exclusive=True, group="entourage")
     async def _load(self, select_id: int | None = None) -> None:
-        contacts = await self.fetch(self.query_one(DataTable), self.famille.client.entourage)
+        contacts = await self.fetch(self.query_one(DataTable), self.session.connector.entourage)
         if contacts is None:
             return
         self.show(contacts, select_id)
@@ -66,9 +84,9 @@ class EntourageScreen(FamilySpaceScreen):
         table.clear()
         for contact in contacts:
             table.add_row(
-                f"{contact.first_name} {contact.last_name}",
-                contact.relationship,
-                contact.phones[0] if contact.phones else "—",
+                shown(contact.first_name, " ", contact.last_name),
+                shown(contact.relationship),
+                shown(contact.phones[0] if contact.phones else "—"),
                 yes_no(contact.can_pick_up),
                 yes_no(contact.emergency_contact),
                 key=str(contact.id),
@@ -104,11 +122,11 @@ class EntourageScreen(FamilySpaceScreen):
                    else "ne vient pas chercher les enfants")
         urgent = ("à prévenir en cas d'urgence" if contact.emergency_contact
                   else "pas à prévenir en cas d'urgence")
-        detail.update(
-            f"[b]{contact.first_name} {contact.last_name}[/b] ({contact.relationship})\n"
+        detail.update(shown(
+            (f"{contact.first_name} {contact.last_name}", "bold"), f" ({contact.relationship})\n"
             f"Téléphone : {phones}\nE-mail : {contact.email or '—'}\n"
             f"{pick_up[0].upper() + pick_up[1:]} ; {urgent}."
-        )
+        ))
 
     def _current(self) -> Contact | None:
         table = self.query_one(DataTable)
@@ -119,12 +137,16 @@ class EntourageScreen(FamilySpaceScreen):
     def action_add(self) -> None:
         from famille_tui.tui.screens.contact_form import ContactFormScreen
 
+        if not self._editable():
+            return
         self.app.push_screen(ContactFormScreen(), callback=self._saved("ajouté"))
 
     @on(DataTable.RowSelected)
     def action_edit(self) -> None:
         from famille_tui.tui.screens.contact_form import ContactFormScreen
 
+        if not self._editable():
+            return
         contact = self._current()
         if contact is None:
             self.notify("Aucun contact à modifier : « a » pour en ajouter un.")
@@ -144,6 +166,8 @@ class EntourageScreen(FamilySpaceScreen):
     def action_remove(self) -> None:
         from famille_tui.tui.screens.confirm import ConfirmScreen
 
+        if not self._editable():
+            return
         contact = self._current()
         if contact is None:
             self.notify("Aucun contact à retirer.")
@@ -156,9 +180,9 @@ class EntourageScreen(FamilySpaceScreen):
 
         self.app.push_screen(
             ConfirmScreen("Retirer un contact",
-                          f"Retirer {name} ({contact.relationship}) de l'entourage ? "
-                          "Cette personne ne pourra plus venir chercher les enfants "
-                          "ni être prévenue en cas d'urgence.",
+                          shown(f"Retirer {name} ({contact.relationship}) de l'entourage ? "
+                                "Cette personne ne pourra plus venir chercher les enfants "
+                                "ni être prévenue en cas d'urgence."),
                           yes="Oui, retirer"),
             callback=answered,
         )
@@ -167,10 +191,10 @@ class EntourageScreen(FamilySpaceScreen):
     async def _remove(self, contact: Contact) -> None:
         table = self.query_one(DataTable)
         restore = start_loading(table)
-        client = self.famille.client
+        session = self.session
         try:
-            await self.famille.run_with_session(lambda: client.remove_contact(contact.id))
-            contacts = await self.famille.run_with_session(client.entourage)
+            await session.call(lambda: session.connector.remove_contact(contact.id))
+            contacts = await session.call(session.connector.entourage)
         except FamilleError as error:
             self.famille.report_error(error)
             return

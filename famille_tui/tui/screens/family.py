@@ -10,28 +10,15 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from famille_tui.api import Family
-from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.client.display import shown
+from famille_tui.client.portals.base import Capability
+from famille_tui.client.rules import child_age
+from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 
 
 def age_in_words(birth: date, today: date) -> str:
-    """« 3 ans », « 1 an », « 8 mois », « 2 semaines »: a crèche counts months."""
-    months = (today.year - birth.year) * 12 + today.month - birth.month
-    if today.day < birth.day:
-        months -= 1
-    if months < 0:
-        return "à naître"
-    if months < 1:
-        weeks = (today - birth).days // 7
-        if weeks < 1:
-            return "moins d'une semaine"
-        return f"{weeks} semaine" + ("s" if weeks > 1 else "")
-    if months < 24:
-        return f"{months} mois"
-    years, rest = divmod(months, 12)
-    if years < 6 and rest:
-        # Crèche and nursery count in months as well.
-        return f"{years} ans et {rest} mois"
-    return f"{years} ans"
+    """« 3 ans », « 18 mois », « 2 semaines », « à naître »: `rules.child_age`'s words."""
+    return child_age(birth, today).words
 
 
 def french_date(day: date) -> str:
@@ -56,37 +43,41 @@ class FamilyScreen(FamilySpaceScreen):
         adults.add_columns("Nom", "Rôle", "Téléphone", "E-mail")
         children = self.query_one("#children", DataTable)
         children.add_columns("Enfant", "Né(e) le", "Âge", "Structure")
-        if self.famille.family is not None:
-            self.show(self.famille.family)
+        if not self.session.offers(Capability.FAMILY):
+            self.query_one("#family-title", Static).update(not_offered(Capability.FAMILY))
+        elif self.session.family is not None:
+            self.show(self.session.family)
         else:
             self.reload()
 
     def reload(self) -> None:
-        self._load()
+        if self.session.offers(Capability.FAMILY):
+            self._load()
 
     @work(exclusive=True)
     async def _load(self) -> None:
-        family = await self.fetch(self.query_one("#family-page"), self.famille.client.family)
-        if family is None:
-            return
-        self.famille.family = family
-        self.famille.family_name = family.name
-        self.show(family)
+        family = await self.fetch(self.query_one("#family-page"), self.session.refresh_family)
+        if family is not None:
+            self.show(family)
+
+    def forget_family_data(self) -> None:
+        for table in self.query(DataTable):
+            table.clear()
 
     def show(self, family: Family) -> None:
         today = self.famille.today()
         count = len(family.children)
         kids = "1 enfant" if count == 1 else f"{count} enfants"
-        self.query_one("#family-title", Static).update(f"{family.name} — {kids}")
+        self.query_one("#family-title", Static).update(shown(family.name, f" — {kids}"))
         adults = self.query_one("#adults", DataTable)
         adults.clear()
         for adult in family.adults:
-            adults.add_row(f"{adult.first_name} {adult.last_name}", adult.role,
-                           adult.phone or "—", adult.email or "—")
+            adults.add_row(shown(adult.first_name, " ", adult.last_name), shown(adult.role),
+                           shown(adult.phone or "—"), shown(adult.email or "—"))
         children = self.query_one("#children", DataTable)
         children.clear()
         for child in family.children:
-            children.add_row(f"{child.first_name} {child.last_name}",
+            children.add_row(shown(child.first_name, " ", child.last_name),
                              french_date(child.birth_date),
-                             age_in_words(child.birth_date, today), child.structure)
+                             age_in_words(child.birth_date, today), shown(child.structure))
         children.focus()

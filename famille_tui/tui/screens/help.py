@@ -8,7 +8,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from famille_tui.api import HelpContact
-from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.client.display import shown
+from famille_tui.client.portals.base import Capability
+from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 
 KEYS_HELP = (
     "Touches : 1 Famille · 2 Entourage · 3 Tableau de bord · 4 Mes factures · "
@@ -31,14 +33,18 @@ class HelpScreen(FamilySpaceScreen):
             yield Static(KEYS_HELP, id="help-keys", classes="explanation")
 
     def on_mount(self) -> None:
+        if not self.session.offers(Capability.HELP):
+            self.query_one("#help-contact", Static).update(not_offered(Capability.HELP))
+            return
         self.reload()
 
     def reload(self) -> None:
-        self._load()
+        if self.session.offers(Capability.HELP):
+            self._load()
 
     @work(exclusive=True)
     async def _load(self) -> None:
-        contact = await self.fetch(self.query_one("#help-page"), self.famille.client.help)
+        contact = await self.fetch(self.query_one("#help-page"), self.session.connector.help)
         if contact is None:
             return
         self.show(contact)
@@ -53,6 +59,6 @@ class HelpScreen(FamilySpaceScreen):
             f"Tél. : {contact.phone}",
             f"E-mail : {contact.email}",
         ]
-        self.query_one("#help-contact", Static).update("\n".join(lines))
+        self.query_one("#help-contact", Static).update(shown("\n".join(lines)))
         hours = "\n".join(f"• {line}" for line in contact.opening_hours) or "—"
-        self.query_one("#help-hours", Static).update(hours)
+        self.query_one("#help-hours", Static).update(shown(hours))

@@ -11,25 +11,25 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, Payment
+from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, PaymentStatus
 from famille_tui.api.money import format_euros
 from famille_tui.client import config
 from famille_tui.client.errors import FamilleError
-from famille_tui.tui.payment_watch import Watched, payment_watch, run_in_background
-from famille_tui.tui.screens.base import FamilySpaceScreen
+from famille_tui.client.portals.base import Capability
+from famille_tui.client.rules import payment_batches
+from famille_tui.client.session import FamilySession, FollowedPayment
+from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 from famille_tui.tui.widgets.invoice_detail import InvoiceDetail
 from famille_tui.tui.widgets.invoice_rows import (
     is_tickable,
@@ -95,12 +95,15 @@ class InvoicesScreen(FamilySpaceScreen):
         self.ticked: set[int] = set()
         self.filter = InvoiceFilter.UNPAID
         self._loaded = False
+        #: The session's `invoices_version` the list was last read at.
+        self._version: int | None = None
 
     def forget_family_data(self) -> None:
         """Drop the family's invoices now rather than when this screen is collected: at a
         kiosk, Textual may keep a discarded screen alive a while (a scrollbar's message
         loop still running holds it through its context), and the next family must find
         nothing of this one in memory."""
+        self._version = None
         self.invoices = []
         self.ticked = set()
         self.total_remaining_cents = None
@@ -121,15 +124,16 @@ class InvoicesScreen(FamilySpaceScreen):
                 yield InvoiceDetail(id="invoice-detail")
 
     def on_mount(self) -> None:
-        watch = payment_watch(self.famille)
-        watch.listeners.append(self._on_payment_change)
         self.query_one(InvoiceTable).focus()
-        self.reload()
+        if not self.session.offers(Capability.INVOICES):
+            self.query_one("#invoices-selection", Static).update(
+                not_offered(Capability.INVOICES))
 
-    def on_unmount(self) -> None:
-        watch = payment_watch(self.famille)
-        if self._on_payment_change in watch.listeners:
-            watch.listeners.remove(self._on_payment_change)
+    def session_changed(self, session: FamilySession) -> None:
+        # A payment started or ended (here, in the background, in a previous run): the
+        # portal's list is read again. Other changes (the total, a poll) are not ours.
+        if session.invoices_version != self._version:
+            self.reload()
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
@@ -143,16 +147,22 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def reload(self) -> None:
         """Load every invoice of the family again (the filter is applied here)."""
-        run_in_background(self, self._load,
-                          group="invoices-load", exclusive=True, exit_on_error=False)
+        session = self.famille.session
+        if session is None or not session.offers(Capability.INVOICES):
+            return
+        self._version = session.invoices_version
+        self._load(session)
 
-    async def _load(self) -> None:
+    @work(group="invoices-load", exclusive=True, exit_on_error=False)
+    async def _load(self, session: FamilySession) -> None:
         app = self.famille
         table = self.query_one(InvoiceTable)
         if not self._loaded:
             table.loading = True
         try:
-            result = await app.run_with_session(lambda: app.client.invoices(InvoiceFilter.ALL))
+            # The session marks the invoices of a payment it still follows « en cours »,
+            # and keeps the header's « Reste à payer » equal to this list's.
+            result = await session.invoices(InvoiceFilter.ALL)
         except FamilleError as error:
             app.report_error(error, title="Mes factures")
             if not self._loaded:
@@ -163,28 +173,11 @@ class InvoicesScreen(FamilySpaceScreen):
         finally:
             table.loading = False
         self._loaded = True
-        self.invoices = sort_by_due_date(self._with_local_state(result.invoices))
+        self.invoices = sort_by_due_date(result.invoices)
         self.total_remaining_cents = result.total_remaining_cents
-        # The header shows the same total: keep them equal.
-        app.remaining_cents = result.total_remaining_cents
         payable = {i.id for i in self.invoices if is_tickable(i)}
         self.ticked &= payable
         self._show()
-
-    def _with_local_state(self, invoices: list[Invoice]) -> list[Invoice]:
-        """An invoice of a payment this app is still following is « en cours » even if the
-        list was read a moment before the portal knew it: it must not be paid twice."""
-        following = payment_watch(self.famille).invoices_in_progress()
-        return [
-            i.model_copy(update={"status": InvoiceStatus.EN_COURS})
-            if i.id in following and i.status is InvoiceStatus.A_PAYER
-            else i
-            for i in invoices
-        ]
-
-    def _on_payment_change(self, watched: Watched | None) -> None:
-        if watched is None or watched.stopped:
-            self.reload()
 
     # -- view ------------------------------------------------------------------------------
 
@@ -279,19 +272,22 @@ class InvoicesScreen(FamilySpaceScreen):
     # -- actions ---------------------------------------------------------------------------
 
     def action_download(self) -> None:
+        if not self.session.offers(Capability.INVOICE_PDF):
+            self.notify(not_offered(Capability.INVOICE_PDF), title="PDF", timeout=8)
+            return
         invoice = self.current()
         if invoice is None:
             self.notify("Choisissez d'abord une facture.", severity="warning")
             return
-        run_in_background(self, partial(self._download, invoice),
-                          group="invoice-pdf", exit_on_error=False)
+        self._download(invoice)
 
+    @work(group="invoice-pdf", exit_on_error=False)
     async def _download(self, invoice: Invoice) -> None:
-        app = self.famille
+        session = self.session
         try:
-            content = await app.run_with_session(lambda: app.client.invoice_pdf(invoice.id))
+            content = await session.call(lambda: session.connector.invoice_pdf(invoice.id))
         except FamilleError as error:
-            app.report_error(error, title="PDF")
+            self.famille.report_error(error, title="PDF")
             return
         try:
             path = save_pdf(config.download_dir(), invoice.number, content)
@@ -306,8 +302,9 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def action_pay(self) -> None:
         """Open the summary of the ticked invoices (or of the one under the cursor)."""
-        from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
-
+        if not self.session.offers(Capability.PAYMENT):
+            self.notify(not_offered(Capability.PAYMENT), title="Payer", timeout=8)
+            return
         chosen = [i for i in self.invoices if i.id in self.ticked]
         if not chosen:
             invoice = self.current()
@@ -319,48 +316,65 @@ class InvoicesScreen(FamilySpaceScreen):
                 )
                 return
             chosen = [invoice]
-        self.app.push_screen(PaymentSummaryScreen(chosen), callback=self._summary_closed)
+        limit = self.session.connector.payment_terms.max_invoices_per_payment
+        self._pay_batches(payment_batches(chosen, limit), limit, step=1)
 
-    def _summary_closed(self, payment: Payment | None) -> None:
-        if payment is None:
+    def _pay_batches(self, batches: list[list[Invoice]], limit: int | None, *,
+                     step: int) -> None:
+        """The summary of the next payment (a portal paying few invoices per payment pays
+        them one payment after another, each confirmed by the parent on its summary)."""
+        from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
+
+        first, rest = batches[0], batches[1:]
+        steps = step + len(rest)
+
+        def closed(followed: FollowedPayment | None) -> None:
+            self._summary_closed(followed, rest, limit, step + 1)
+
+        self.app.push_screen(PaymentSummaryScreen(first, step=step, steps=steps, limit=limit),
+                             callback=closed)
+
+    def _summary_closed(self, followed: FollowedPayment | None,
+                        rest: list[list[Invoice]], limit: int | None, step: int) -> None:
+        if followed is None:
             return
-        watched = payment_watch(self.famille).get(payment.id)
         self.ticked.clear()
-        self.reload()
-        if watched is not None:
-            self.app.push_screen(self._wait_screen(watched, open_browser=True))
+        self._show()
 
-    def _wait_screen(self, watched: Watched, *, open_browser: bool) -> Screen[None]:
-        """The waiting screen; on a kiosk (issue 6), the QR code first and no browser opened:
-        the parent pays on their own phone (`famille_tui.tui.kiosk.payment`)."""
-        if self.famille.kiosk:
-            from famille_tui.tui.kiosk.payment import KioskPaymentScreen
+        def left(_: None) -> None:
+            payment = followed.payment
+            if payment is not None and payment.status is PaymentStatus.PAID:
+                self._pay_batches(rest, limit, step=step)
+                return
+            numbers = ", ".join(i.number for batch in rest for i in batch)
+            self.notify(f"Les factures {numbers} n'ont pas été payées : le paiement "
+                        "précédent n'est pas réglé.", title="Payer", severity="warning",
+                        timeout=10)
 
-            return KioskPaymentScreen(watched)
-        from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
-
-        return PaymentWaitScreen(watched, open_browser=open_browser)
+        self.app.push_screen(self.famille.payment_screen(followed, open_browser=True),
+                             callback=left if rest else None)
 
     def follow(self, invoice: Invoice) -> None:
         """Enter on an invoice « Paiement en cours »: its waiting screen."""
-        run_in_background(self, partial(self._follow, invoice),
-                          group="invoice-follow", exit_on_error=False)
+        self._follow(invoice)
 
+    @work(group="invoice-follow", exit_on_error=False)
     async def _follow(self, invoice: Invoice) -> None:
-        app = self.famille
-        watch = payment_watch(app)
-        watched = next((w for w in watch.active() if invoice.id in w.invoice_ids), None)
-        if watched is None and invoice.pending_payment_id:
+        session = self.session
+        followed = session.following_invoice(invoice.id)
+        if followed is None and invoice.pending_payment_id:
             payment_id = invoice.pending_payment_id
             try:
-                payment = await app.run_with_session(lambda: app.client.payment(payment_id))
+                payment = await session.call(lambda: session.connector.payment(payment_id))
             except FamilleError as error:
-                app.report_error(error, title="Paiement en cours")
+                self.famille.report_error(error, title="Paiement en cours")
                 return
             numbers = [i.number for i in self.invoices if i.id in payment.invoice_ids]
-            watched = watch.watch(payment, invoice_numbers=numbers)
-        if watched is None:
+            followed = session.track(payment, invoice_numbers=numbers)
+            if not followed.stopped:
+                session.follow_in_background(followed.payment_id)
+        if followed is None or followed.stopped:
             self.notify("Ce paiement n'est plus en cours.", title="Paiement", timeout=6)
             self.reload()
             return
-        await app.push_screen(self._wait_screen(watched, open_browser=False))
+        await self.app.push_screen(self.famille.payment_screen(followed, open_browser=False))

@@ -7,8 +7,10 @@ nothing is ever written anywhere else.
 This is the first screen of a start: it is drawn before anything slow happens. Probing the OS
 keyring (≈ 0.1 s: keyring loads and tries its backends) runs in a thread once the screen is
 on view, when the app has no credential store yet; the remembered logins then appear, unless
-the parent has already started typing. The HTTP client (httpx, pydantic, the API models) is
-built just after the first frame too (`FamilleApp.warm_up_client`).
+the parent has already started typing. The portal's connector is made just after the first
+frame too (`session.login_challenge()`: its dialect read from the portal's page when the
+config does not name it, then its captcha, if it asks one: drawn in a `CaptchaField` under
+the password, « Nouveau code » on ctrl+g; a code serves once, so a failed login draws another).
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from famille_tui.client.config import PortalProfile, commune_slug
+from famille_tui.client.display import shown
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
+    ChallengeFailed,
     CredentialStoreUnavailable,
     FamilleError,
     InvalidCredentials,
 )
 from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.widgets.captcha import CaptchaField
 from famille_tui.tui.widgets.checkbox import Case
 from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.form import FormField
@@ -69,6 +74,8 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         super().__init__()
         self.initial_login = login or ""
         self._not_activated = False
+        #: The portal asks a captcha (known once `_load_challenge` has run).
+        self._asks_code = False
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -77,7 +84,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
 
         Slow the first time (the OS keyring is probed): see `_probe_keyring`."""
         store = self.famille.credential_store
-        if not store.available:
+        if store is None or not store.available:
             return False, []
         portal = self.famille.portal
         if portal is None:
@@ -91,13 +98,14 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         return True, logins[:3]
 
     def compose(self) -> ComposeResult:
-        # The kiosk never touches the keyring; an app without a store yet probes it after
+        # A kiosk never touches the keyring; an app without a store yet probes it after
         # the first frame (`on_mount`), the form being shown until then.
-        known = not self.famille.kiosk and self.famille.credential_store_ready
+        remembers = self.famille.remembers_passwords
+        known = remembers and self.famille.credential_store_ready
         available, remembered = self._keyring_state() if known else (True, [])
         with VerticalScroll(classes="page"):
-            yield Static(f"Espace famille — {self.famille.commune_name}", classes="title",
-                         id="login-title")
+            yield Static(shown(f"Espace famille — {self.famille.commune_name}"),
+                         classes="title", id="login-title")
             with Vertical(id="remembered", classes="" if remembered else "hidden"):
                 yield from self._remembered_buttons(remembered)
                 with Horizontal(classes="buttons"):
@@ -108,7 +116,8 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
                                 placeholder="votre identifiant")
                 yield FormField("Mot de passe", "password", password=True,
                                 placeholder="votre mot de passe")
-                if not self.famille.kiosk:
+                yield CaptchaField(id="captcha", classes="hidden")
+                if remembers:
                     yield Case(REMEMBER_LABEL if available else NO_KEYRING_LABEL,
                                id="remember", disabled=not available)
                 with Horizontal(classes="buttons"):
@@ -150,12 +159,12 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        if not self.famille.kiosk and not self.famille.credential_store_ready:
+        if self.famille.remembers_passwords and not self.famille.credential_store_ready:
             self._probe_keyring()
         portal = self.famille.portal
         if portal is not None and portal.name == commune_slug(portal.url):
             self._commune_name(portal)
-        self.famille.warm_up_client()
+        self._load_challenge()
 
     @work(thread=True, exclusive=True, group="keyring")
     def _probe_keyring(self) -> None:
@@ -185,6 +194,29 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.query_one("#login-form").add_class("hidden")
         self._focus_first()
 
+    @work(exclusive=True, group="captcha", exit_on_error=False)
+    async def _load_challenge(self, *, focus: bool = False) -> None:
+        """The portal's connector (its dialect read first) and its captcha, if it asks one."""
+        captcha = self.query_one(CaptchaField)
+        try:
+            challenge = await self.session.login_challenge()
+        except FamilleError as error:
+            if self._asks_code:
+                captcha.note(error.message)
+            # Otherwise the login itself will say what is wrong with the portal.
+            return
+        if challenge is None:
+            return
+        self._asks_code = True
+        captcha.remove_class("hidden")
+        captcha.show(challenge)
+        if focus:
+            captcha.focus_code()
+
+    @on(CaptchaField.NewCode)
+    def _new_code(self) -> None:
+        self._load_challenge(focus=True)
+
     @work(exclusive=True, group="commune-name")
     async def _commune_name(self, portal: PortalProfile) -> None:
         """`--portal URL` names the commune by its slug; the portal knows its real name."""
@@ -197,9 +229,9 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             return  # the slug will do; the login itself will say if the portal is away
         for commune in communes:
             if commune.slug == commune_slug(portal.url):
-                self.famille.portal = PortalProfile(name=commune.name, url=portal.url)
+                self.famille.rename_portal(commune.name)
                 self.query_one("#login-title", Static).update(
-                    f"Espace famille — {commune.name}")
+                    shown(f"Espace famille — {commune.name}"))
 
     def on_screen_resume(self) -> None:
         # Back here after a logout: the password typed before must not still be there.
@@ -229,12 +261,13 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     @on(Button.Pressed, "#forget")
     def _forget(self) -> None:
         portal = self.famille.portal
-        if portal is None:
+        store = self.famille.credential_store
+        if portal is None or store is None:
             return
         for button in self.query(".remembered-login").results(Button):
             if button.name:
                 try:
-                    self.famille.credential_store.forget(portal.url, button.name)
+                    store.forget(portal.url, button.name)
                 except CredentialStoreUnavailable as error:
                     self.query_one(Notice).show(error.message)
                     return
@@ -246,12 +279,21 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     def _login_remembered(self, event: Button.Pressed) -> None:
         login = event.button.name or ""
         portal = self.famille.portal
-        password = self.famille.credential_store.get(portal.url, login) if portal else None
+        store = self.famille.credential_store
+        password = store.get(portal.url, login) if portal and store else None
         if not password:
             self.query_one("#field-login", FormField).value = login
             self._show_form()
             self.query_one(Notice).show("Mot de passe introuvable dans le trousseau : "
                                         "saisissez-le.", "info")
+            return
+        if self._asks_code:
+            # The code must be typed each time: the form, filled in, with the focus on it.
+            self.query_one("#field-login", FormField).value = login
+            self.query_one("#field-password", FormField).value = password
+            self._show_form()
+            self.query_one(CaptchaField).focus_code()
+            self.query_one(Notice).show("Recopiez le code de sécurité, puis Entrée.", "info")
             return
         self._login(login, password, remember=False, remembered=True)
 
@@ -260,6 +302,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.query_one("#field-password", FormField).input.focus()
 
     @on(Input.Submitted, "#password-input")
+    @on(Input.Submitted, "#captcha-input")
     @on(Case.Submitted)
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
@@ -275,8 +318,19 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         if not password:
             password_field.input.focus()
             return
+        answer = None
+        if self._asks_code:
+            captcha = self.query_one(CaptchaField)
+            answer = captcha.value
+            if not answer:
+                # From the password, Enter goes on to the code; on the code, it is missing.
+                captcha.set_error("Recopiez le code de sécurité." if captcha.code_focused
+                                  else None)
+                captcha.focus_code()
+                return
+            captcha.set_error(None)
         remember = bool(self.query("#remember")) and self.query_one("#remember", Case).value
-        self._login(login, password, remember=remember, remembered=False)
+        self._login(login, password, remember=remember, remembered=False, answer=answer)
 
     @on(Button.Pressed, "#activation")
     def action_activation(self) -> None:
@@ -322,9 +376,10 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         elif isinstance(error, InvalidCredentials) and remembered:
             # The password was changed elsewhere: the remembered one is useless now.
             portal = self.famille.portal
-            if portal is not None:
+            store = self.famille.credential_store
+            if portal is not None and store is not None:
                 with contextlib.suppress(CredentialStoreUnavailable):
-                    self.famille.credential_store.forget(portal.url, login)
+                    store.forget(portal.url, login)
             self.query_one("#field-login", FormField).value = login
             self._show_form()
             notice.show("Le mot de passe retenu n'est plus le bon (il a peut-être été "
@@ -332,19 +387,26 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         elif isinstance(error, InvalidCredentials):
             notice.show(f"{error.message} Vérifiez-les, ou utilisez « Mot de passe oublié ».")
             self.query_one("#field-password", FormField).input.focus()
+        elif isinstance(error, ChallengeFailed):
+            # Beside the code's field (the notice may be below the screen's edge).
+            self.query_one(CaptchaField).set_error(error.message)
+            self.query_one(CaptchaField).focus_code()
         else:
             notice.show(error.message)
+        if self._asks_code:
+            self._load_challenge()  # the code just sent is used up, right or wrong
 
     @work(exclusive=True, group="login")
     async def _login(self, login: str, password: str, *, remember: bool,
-                     remembered: bool) -> None:
+                     remembered: bool, answer: str | None = None) -> None:
         notice = self.query_one(Notice)
         notice.show(f"Connexion de {login} en cours…", "info")
         self._not_activated = False
         page = self.query_one(".page")
         restore = start_loading(page)
         try:
-            await self.famille.login(login, password)
+            await self.session.login(login, password, challenge_answer=answer)
+            await self.famille.enter_family_space()
         except FamilleError as error:
             # The loading state ends first: focus can only move once the page is back.
             stop_loading(page, restore)
@@ -353,9 +415,9 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         stop_loading(page, restore)
         notice.clear()
         self.query_one("#field-password", FormField).value = ""
-        if remember and self.famille.portal is not None:
+        store = self.famille.credential_store
+        if remember and self.famille.portal is not None and store is not None:
             try:
-                self.famille.credential_store.save(self.famille.portal.url, login, password)
+                store.save(self.famille.portal.url, login, password)
             except CredentialStoreUnavailable as error:
                 self.notify(error.message, title="Se souvenir de moi", severity="warning")
-        await self.famille.enter_family_space()

@@ -10,6 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from famille_tui.api import Message
+from famille_tui.client.display import shown
 from famille_tui.tui.screens.base import FamilleModal
 
 
@@ -33,11 +34,11 @@ class MessageScreen(FamilleModal):
     def compose(self) -> ComposeResult:
         m = self.message
         with Vertical(classes="dialog", id="message-dialog"):
-            yield Static(m.subject, classes="title", id="message-subject")
-            yield Static(f"De : {m.sender}\nLe : {message_when(m)}", id="message-meta",
+            yield Static(shown(m.subject), classes="title", id="message-subject")
+            yield Static(shown(f"De : {m.sender}\nLe : {message_when(m)}"), id="message-meta",
                          classes="explanation")
             with VerticalScroll(id="message-body-scroll"):
-                yield Static(m.body, id="message-body")
+                yield Static(shown(m.body), id="message-body")
             yield Button("Fermer (Échap)", id="close", variant="primary")
 
     def on_mount(self) -> None:

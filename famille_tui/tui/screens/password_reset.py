@@ -134,7 +134,7 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
         page = self.query_one(".page")
         restore = start_loading(page)
         try:
-            accepted = await self.famille.client.request_password_reset(login)
+            accepted = await self.session.connector.request_password_reset(login)
         except FamilleError as error:
             notice.show(error.message)
             return
@@ -147,7 +147,7 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
     async def _change(self, login: str, code: str, new: str) -> None:
         accepted = await send_form(
             self.query_one(".page"), self.query_one(Notice),
-            lambda: self.famille.client.confirm_password_reset(login, code, new),
+            lambda: self.session.connector.confirm_password_reset(login, code, new),
         )
         if accepted is None:
             return

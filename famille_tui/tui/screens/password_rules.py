@@ -32,7 +32,9 @@ class PasswordRules(Static):
     async def _load(self) -> None:
         app = cast("FamilleApp", self.app)
         try:
-            self.policy = await app.client.password_policy()
+            if app.session is None:
+                raise FamilleError()
+            self.policy = await app.session.connector.password_policy()
         except FamilleError:
             self.update("Règles du mot de passe : le portail ne les a pas données ; "
                         "choisissez au moins 10 caractères avec lettres et chiffres.")

@@ -1,10 +1,10 @@
 """What the two screens that follow a payment share: the laptop's waiting screen
 (`payment_wait.PaymentWaitScreen`) and the kiosk's QR code screen (`kiosk.payment`).
 
-Both are views of one payment the app-level watcher (`payment_watch`) follows: they subscribe
-to it while mounted, tell the watcher whether the payment is on screen (when it is not, the
-outcome needs a toast), and draw the same « what » line and outcome title. Each screen keeps
-its own layout, ids and wording.
+Both are views of one payment the session follows (`FollowedPayment`, client/session.py):
+they redraw when the app's `session` changes, tell the app whether the payment is on screen
+(when it is not, the outcome needs a toast), and draw the same « what » line and outcome
+title. Each screen keeps its own layout, ids and wording.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from textual.widgets import Static
 
 from famille_tui.api import PaymentStatus
 from famille_tui.api.money import format_euros
-from famille_tui.tui.payment_watch import OUTCOME_TITLES, Watched, payment_watch
+from famille_tui.client.display import plain
+from famille_tui.client.session import FamilySession, FollowedPayment
+from famille_tui.tui.app import OUTCOME_TITLES
 from famille_tui.tui.screens.base import FamilySpaceScreen
 
 #: Symbol + words of each outcome (never colour alone).
@@ -37,11 +39,12 @@ def format_elapsed(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def what_line(watched: Watched) -> str:
+def what_line(watched: FollowedPayment) -> Text:
     """« Facture F-1 — 45,00 € », « 2 factures : F-1, F-2 — 90,00 € »."""
     count = len(watched.invoice_numbers)
     noun = "Facture" if count == 1 else f"{count} factures :"
-    return f"{noun} {', '.join(watched.invoice_numbers)} — {format_euros(watched.amount_cents)}"
+    numbers = plain(", ".join(watched.invoice_numbers))
+    return Text(f"{noun} {numbers} — {format_euros(watched.amount_cents)}")
 
 
 class PaymentFollowScreen(FamilySpaceScreen):
@@ -50,37 +53,33 @@ class PaymentFollowScreen(FamilySpaceScreen):
     #: The clock of the elapsed time (replaced in snapshot tests for a steady picture).
     now: ClassVar[Callable[[], float]] = time.monotonic
 
-    def __init__(self, watched: Watched) -> None:
+    def __init__(self, watched: FollowedPayment) -> None:
         super().__init__()
         self.watched = watched
 
     def show(self) -> None:
-        """Redraw from the watcher's state. Abstract: each of the two payment screens (the
+        """Redraw from the followed payment. Abstract: each of the two payment screens (the
         laptop's waiting screen and the kiosk's QR screen) draws its own."""
         raise NotImplementedError
 
     def _follow(self) -> None:
-        """Subscribe to the payment and say it is on screen (from the subclass's on_mount)."""
-        watch = payment_watch(self.famille)
-        watch.subscribe(self.watched.payment_id, self._changed)
-        watch.on_screen = self.watched.payment_id
+        """Say the payment is on screen (from the subclass's on_mount)."""
+        self.famille.payment_on_screen = self.watched.payment_id
+
+    def session_changed(self, session: FamilySession) -> None:
+        if self.is_mounted:
+            self.show()
 
     def on_unmount(self) -> None:
-        watch = payment_watch(self.famille)
-        watch.unsubscribe(self.watched.payment_id, self._changed)
-        if watch.on_screen == self.watched.payment_id:
-            watch.on_screen = None
+        if self.famille.payment_on_screen == self.watched.payment_id:
+            self.famille.payment_on_screen = None
 
     def on_screen_suspend(self) -> None:
-        watch = payment_watch(self.famille)
-        if watch.on_screen == self.watched.payment_id:
-            watch.on_screen = None  # another screen is shown: the outcome needs a toast
+        if self.famille.payment_on_screen == self.watched.payment_id:
+            self.famille.payment_on_screen = None  # another screen: the outcome needs a toast
 
     def on_screen_resume(self) -> None:
-        payment_watch(self.famille).on_screen = self.watched.payment_id
-        self.show()
-
-    def _changed(self, watched: Watched) -> None:
+        self.famille.payment_on_screen = self.watched.payment_id
         self.show()
 
     def _elapsed(self) -> str:
@@ -99,7 +98,7 @@ class PaymentFollowScreen(FamilySpaceScreen):
         payment = self.watched.payment
         if self.watched.final and payment is not None:
             status = payment.status
-            title.update(f"{OUTCOME_SYMBOLS[status]} {OUTCOME_TITLES[status]}")
+            title.update(f"{OUTCOME_SYMBOLS[status]} {OUTCOME_TITLES[status.value]}")
             title.set_class(status is PaymentStatus.PAID, "-paid")
             title.set_class(status is not PaymentStatus.PAID, "-failed")
         elif self.watched.error is not None:

@@ -2,33 +2,39 @@
 
 It lists the invoices and the total, asks for the e-mail the receipt goes to (prefilled from
 the profile, editable, checked here before anything is sent), then « Payer par carte
-bancaire » creates the payment with `start_payment`. The Idempotency-Key is made once per
-summary: a double key press, or a retry after the network failed, finds the same payment on
-the portal instead of making a second one. Dismissed with the created `Payment`, or None.
+bancaire » creates the payment with `FamilySession.start_payment`. The Idempotency-Key is made
+once per summary: a double key press, or a retry after the network failed, finds the same payment on
+the portal instead of making a second one. Dismissed with the session's `FollowedPayment`, or
+None (cancelled, or its page refused: then the summary says so, and the payment is followed to
+its end all the same).
+
+On a portal that pays few invoices per payment (Noethysweb: one), the invoices screen opens
+one summary per payment, one after the other: the first says how many payments there will be
+(`rules.batches_sentence`), each names its place (« Paiement 2 sur 3 »). On a portal that
+sends the receipt to the family's own address, no e-mail is asked: the summary says where it
+goes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from famille_tui.api import Invoice, check_email
 from famille_tui.api.money import format_euros
+from famille_tui.client.display import shown
 from famille_tui.client.errors import (
     FamilleError,
-    PaymentHostNotAllowed,
     PaymentRejected,
     SessionExpired,
     ValidationFailed,
 )
-from famille_tui.client.payments import new_idempotency_key, start_payment
-from famille_tui.tui.payment_watch import payment_watch, run_in_background
+from famille_tui.client.payments import new_idempotency_key
 from famille_tui.tui.screens.base import FamilleModal
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.notice import Notice
@@ -38,10 +44,8 @@ def summary_lines(invoices: Sequence[Invoice]) -> Text:
     """One line per invoice: number, label, « Reste à payer »."""
     text = Text()
     for invoice in invoices:
-        text.append(f"{invoice.number}  ", style="bold")
-        text.append(f"{invoice.label}  ")
-        text.append(format_euros(invoice.remaining_cents), style="bold")
-        text.append("\n")
+        text.append_text(shown((f"{invoice.number}  ", "bold"), f"{invoice.label}  ",
+                               (format_euros(invoice.remaining_cents), "bold"), "\n"))
     text.rstrip()
     return text
 
@@ -51,9 +55,12 @@ class PaymentSummaryScreen(FamilleModal):
 
     CSS_PATH = "payment.tcss"
 
-    def __init__(self, invoices: Sequence[Invoice]) -> None:
+    def __init__(self, invoices: Sequence[Invoice], *, step: int = 1, steps: int = 1,
+                 limit: int | None = None) -> None:
         super().__init__()
         self.invoices = list(invoices)
+        #: This payment's place among the payments the ticked invoices need.
+        self.step, self.steps, self.limit = step, steps, limit
         self.total_cents = sum(i.remaining_cents for i in self.invoices)
         #: One key for this summary: every press of « Payer » sends the same one.
         self.idempotency_key = new_idempotency_key()
@@ -73,34 +80,48 @@ class PaymentSummaryScreen(FamilleModal):
                 f"({count} facture{'s' if count > 1 else ''})",
                 id="summary-total",
             )
+            yield Static(self._batches_words(), id="summary-batches",
+                         classes="" if self.steps > 1 else "hidden")
             yield FormField(
                 "E-mail pour le justificatif de paiement",
                 "email",
                 placeholder="prenom.nom@exemple.fr",
                 max_length=254,
             )
+            yield Static("Le justificatif est envoyé par le portail à l'adresse e-mail qu'il "
+                         "a pour votre famille.", id="summary-receipt", classes="hidden")
             yield Notice(id="summary-notice")
             with Horizontal(id="summary-buttons"):
                 yield Button("Payer par carte bancaire", id="summary-pay", variant="primary")
                 yield Button("Annuler", id="summary-cancel")
-            yield Static(
-                # Kiosk (issue 6): the next screen is a QR code, the parent pays on the phone.
-                "Le paiement se fait sur le site sécurisé de l'État (PayFiP), sur votre "
-                "téléphone grâce à un QR code. Échap : annuler."
-                if self.famille.kiosk else
-                "Le paiement se fait dans votre navigateur, sur le site sécurisé de l'État "
-                "(PayFiP). Échap : annuler.",
-                id="summary-help",
-            )
+            yield Static(self.famille.payment_help, id="summary-help")
+
+    def _batches_words(self) -> str:
+        from famille_tui.client.rules import batches_sentence
+
+        if self.steps <= 1:
+            return ""
+        if self.step == 1:
+            return batches_sentence(self.limit, self.steps) or ""
+        return f"Paiement {self.step} sur {self.steps}, sur sa propre page."
+
+    @property
+    def _receipt_by_portal(self) -> bool:
+        return self.session.connector.payment_terms.receipt_to_family_address
 
     def on_mount(self) -> None:
         self.query_one("#summary-pay", Button).focus()
-        run_in_background(self, self._prefill, group="summary-email", exit_on_error=False)
+        if self._receipt_by_portal:
+            self.query_one(FormField).add_class("hidden")
+            self.query_one("#summary-receipt").remove_class("hidden")
+            return
+        self._prefill()
 
+    @work(group="summary-email", exit_on_error=False)
     async def _prefill(self) -> None:
         field = self.query_one(FormField)
         try:
-            email = await self.famille.profile_email()
+            email = await self.session.receipt_email()
         except FamilleError:
             email = None  # the parent types it; nothing else depends on it
         if email and not field.value:
@@ -133,7 +154,8 @@ class PaymentSummaryScreen(FamilleModal):
         field = self.query_one(FormField)
         email = field.value.strip()
         try:
-            check_email(email)
+            if not self._receipt_by_portal:
+                check_email(email)
         except ValueError as error:
             field.set_error(str(error))
             field.input.focus()
@@ -142,38 +164,20 @@ class PaymentSummaryScreen(FamilleModal):
         self.creating = True
         self._set_buttons(enabled=False)
         self.query_one(Notice).show("Création du paiement…", "info")
-        run_in_background(self, partial(self._pay, email), group="summary-pay", exit_on_error=False)
+        self._pay(email)
 
     def _set_buttons(self, *, enabled: bool) -> None:
         self.query_one("#summary-pay", Button).disabled = not enabled
         self.query_one(FormField).input.disabled = not enabled
 
+    @work(group="summary-pay", exit_on_error=False)
     async def _pay(self, email: str) -> None:
-        app = self.famille
-        watch = payment_watch(app)
+        session = self.session
         notice = self.query_one(Notice)
         try:
-            payment = await app.run_with_session(
-                lambda: start_payment(
-                    app.client,
-                    self.invoices,
-                    email,
-                    journal=watch.journal,
-                    idempotency_key=self.idempotency_key,
-                    demo=app.demo,
-                )
+            page = await session.start_payment(
+                self.invoices, email, idempotency_key=self.idempotency_key
             )
-        except PaymentHostNotAllowed as error:
-            # The payment exists (and is journaled): follow it so that its invoices are
-            # freed when it expires, but never open the page.
-            self._follow_refused()
-            notice.show(error.message, "error")
-            self.creating = False
-            self.refused = True  # the same key would give the same refused page
-            cancel = self.query_one("#summary-cancel", Button)
-            cancel.label = "Fermer"
-            cancel.focus()
-            return
         except ValidationFailed as error:
             message = error.field_errors.get("email")
             if message:
@@ -189,21 +193,20 @@ class PaymentSummaryScreen(FamilleModal):
             notice.show(f"{error.message} Vous pouvez réessayer sans risque de payer deux "
                         "fois.", "error")
         else:
-            numbers = {i.id: i.number for i in self.invoices}
-            watch.watch(payment, invoice_numbers=[numbers.get(i, str(i))
-                                                  for i in payment.invoice_ids])
-            self.dismiss(payment)
+            # The payment exists (journaled, followed) whatever is decided of its page: it
+            # is watched to its end, so that its invoices are freed if it is never paid.
+            session.follow_in_background(page.payment.id)
+            followed = session.followed(page.payment.id)
+            if page.refusal is None and followed is not None:
+                self.dismiss(followed)
+                return
+            # Its page is not opened: say so, and what becomes of the payment.
+            notice.show(page.refusal or "", "error")
+            self.creating = False
+            self.refused = True  # the same key would give the same refused page
+            cancel = self.query_one("#summary-cancel", Button)
+            cancel.label = "Fermer"
+            cancel.focus()
             return
         self.creating = False
         self._set_buttons(enabled=True)
-
-    def _follow_refused(self) -> None:
-        """Find the refused payment in the journal (start_payment wrote it) and watch it."""
-        watch = payment_watch(self.famille)
-        wanted = {i.id for i in self.invoices}
-        client = self.famille.client
-        login = client.account.login if client.account else None
-        for entry in reversed(watch.journal.entries(portal_url=client.base_url, login=login)):
-            if set(entry.invoice_ids) == wanted:
-                watch.watch_entry(entry)
-                return

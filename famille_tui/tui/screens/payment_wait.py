@@ -1,7 +1,7 @@
 """« En attente du paiement… »: the screen shown while the parent pays in the browser.
 
-It is a view of a payment the app-level watcher (`payment_watch`) follows: Esc leaves it and
-the watch goes on in the background. Because browsers fail to open (blocked windows, remote
+It is a view of a payment the session follows (in the background): Esc leaves it and the
+following goes on. Because browsers fail to open (blocked windows, remote
 terminals — the Chaponost leaflet spends a page on it), the address of the payment page is
 shown, copied in one key (« c », OSC 52), and drawn as a QR code to pay from a phone. The
 outcome replaces the waiting state as soon as the portal knows it, with what to do next.
@@ -10,10 +10,10 @@ outcome replaces the waiting state as soon as the portal knows it, with what to 
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,8 +21,9 @@ from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Static
 
+from famille_tui.client.browser import open_in_browser
 from famille_tui.client.payments import outcome_message
-from famille_tui.tui.payment_watch import Watched, open_in_browser, run_in_background
+from famille_tui.client.session import FollowedPayment
 from famille_tui.tui.screens.payment_follow import PaymentFollowScreen, what_line
 from famille_tui.tui.widgets.qr import QRCode
 
@@ -45,7 +46,7 @@ class PaymentWaitScreen(PaymentFollowScreen):
         Binding("enter", "done", "Terminé", show=False),
     ]
 
-    def __init__(self, watched: Watched, *, open_browser: bool = False) -> None:
+    def __init__(self, watched: FollowedPayment, *, open_browser: bool = False) -> None:
         super().__init__(watched)
         self._open_on_mount = open_browser
         #: What happened when the browser was asked to open (None: not asked yet).
@@ -93,6 +94,8 @@ class PaymentWaitScreen(PaymentFollowScreen):
         """The QR code beside the text when there is room, else under it (scrolling)."""
         url = self.watched.qr_url
         self.set_class(self.wide, "-wide")
+        # No page to pay on (ended, or refused): no code, and no words promising one.
+        self.set_class(not url or self.watched.stopped, "-no-qr")
         if not url or self.watched.stopped:
             for qr in self.query(QRCode):
                 qr.remove()
@@ -195,9 +198,9 @@ class PaymentWaitScreen(PaymentFollowScreen):
         url = self.watched.payment_url
         if not url or self.watched.stopped:
             return
-        run_in_background(self, partial(self._open, url), group="wait-browser", exclusive=True,
-                        exit_on_error=False)
+        self._open(url)
 
+    @work(group="wait-browser", exclusive=True, exit_on_error=False)
     async def _open(self, url: str) -> None:
         # webbrowser may block until the browser command returns: never in the UI's loop.
         self.browser_opened = await asyncio.to_thread(open_in_browser, url)

@@ -54,7 +54,7 @@ class PortalChoiceScreen(FamilleScreenMixin, Screen[None]):
     def _open_remembered(self) -> None:
         famille = self.famille
         store = famille.credential_store
-        if famille.kiosk or famille.options.login or not store.available:
+        if store is None or famille.options.login or not store.available:
             return
         remembered = [
             index for index, portal in enumerate(self.portals)

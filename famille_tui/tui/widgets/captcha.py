@@ -4,7 +4,8 @@ The image is the portal's PNG drawn with half blocks by `client.captcha` (dark o
 whatever the theme, like the QR code), above an input for the code. « Nouveau code »
 (ctrl+g, or the button) posts `CaptchaField.NewCode`: the screen asks the session for
 another challenge and gives it back with `show()`. An image that cannot be read says so in
-words, never a traceback; the audio version's address is shown when the portal has one.
+words, never a traceback; where the portal has an audio version, the screen-reader face
+(`--screen-reader`, which plays it) is named.
 """
 
 from __future__ import annotations
@@ -88,14 +89,37 @@ class CaptchaField(Vertical):
             picture.rows = ()
             words = error.message
         if challenge is not None and challenge.audio_url:
+            # Its sound is played by the screen-reader face, which can say where it went.
             words = (words + " " if words else "") + (
-                f"Version audio du code : {challenge.audio_url}")
+                "Version audio du code : famille-tui --screen-reader.")
         note.update(words)
-        self.query_one("#field-captcha Input", Input).value = ""
+        self._input.value = ""
 
     @property
     def value(self) -> str:
-        return self.query_one("#field-captcha Input", Input).value.strip()
+        return self._input.value.strip()
+
+    @property
+    def _input(self) -> Input:
+        return self.query_one("#field-captcha Input", Input)
+
+    @property
+    def code_focused(self) -> bool:
+        return self._input.has_focus
+
+    def focus_code(self) -> None:
+        self._input.focus()
+
+    def set_error(self, message: str | None) -> None:
+        """A French sentence under the code's field (None: none), scrolled into view."""
+        field = self.query_one("#field-captcha", FormField)
+        field.set_error(message)
+        if message:
+            self.call_after_refresh(field.scroll_visible, animate=False)
+
+    def note(self, words: str) -> None:
+        """Words under the drawing (a code that could not be fetched…)."""
+        self.query_one("#captcha-note", Static).update(words)
 
     def action_new_code(self) -> None:
         self.post_message(self.NewCode())

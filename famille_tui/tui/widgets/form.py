@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
+from famille_tui.client.display import shown
+
 
 class FormField(Vertical):
     """Label, input, error. `field` is the API field name the errors are keyed by."""
@@ -77,7 +79,7 @@ class FormField(Vertical):
     def set_error(self, message: str | None) -> None:
         error = self.query_one(".field-error", Static)
         if message:
-            error.update("✗ " + message)
+            error.update(shown("✗ ", message))  # often the portal's words
             self.add_class("-invalid")
         else:
             error.update("")

@@ -8,12 +8,17 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from famille_tui.client.display import shown
+
 if TYPE_CHECKING:
+    from rich.text import Text
+
+    from famille_tui.client.session import FamilySession
     from famille_tui.tui.app import FamilleApp
 
 
 class FamilyHeader(Horizontal):
-    """One line, kept up to date from the app's reactive `family_name` and `remaining_cents`."""
+    """One line, kept up to date from the app's session (its family and « Reste à payer »)."""
 
     DEFAULT_CSS = """
     FamilyHeader { dock: top; height: 1; background: $primary; color: $text; }
@@ -26,6 +31,7 @@ class FamilyHeader(Horizontal):
     def __init__(self, section: str = "") -> None:
         super().__init__()
         self.section = section
+        self._shown: tuple[str, int | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._where(), id="header-where")
@@ -36,21 +42,23 @@ class FamilyHeader(Horizontal):
     def famille(self) -> FamilleApp:
         return cast("FamilleApp", self.app)
 
-    def _where(self) -> str:
+    def _where(self) -> Text:
         # The section is marked in the section bar; the header says where and for whom.
-        return self.famille.commune_name or "Espace famille"
+        return shown(self.famille.commune_name or "Espace famille")
 
     def on_mount(self) -> None:
-        self.watch(self.famille, "family_name", self._show_family)
-        self.watch(self.famille, "remaining_cents", self._show_remaining)
+        self.watch(self.famille, "session", self._show)
 
-    def _show_family(self, name: str) -> None:
-        self.query_one("#header-family", Static).update(name)
-
-    def _show_remaining(self, cents: int | None) -> None:
+    def _show(self, session: FamilySession | None) -> None:
+        name = session.family_name if session is not None else ""
+        cents = session.remaining_cents if session is not None else None
+        if self._shown == (name, cents):
+            return  # most changes of the session are not the header's
+        self._shown = (name, cents)
         # Imported here: `famille_tui.api` loads pydantic and every model, which the login
         # screen (through `screens.base`) must not wait for.
         from famille_tui.api.money import format_euros
 
+        self.query_one("#header-family", Static).update(shown(name))
         amount = "…" if cents is None else format_euros(cents)
         self.query_one("#header-remaining", Static).update(f"Reste à payer : {amount}")

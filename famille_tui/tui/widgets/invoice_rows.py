@@ -1,7 +1,8 @@
 """How an invoice is told on screen, and which invoices may be ticked for payment.
 
 Pure functions over the API models (no Textual here), shared by the invoice table, the detail
-pane and the payment summary, so that the words are the same everywhere and are tested once.
+pane and the payment summary, so that the words are the same everywhere and are tested once;
+the truths they put into words (overdue, payable, why not) are `client.rules`'.
 Every state is said in words with a symbol, never by colour alone (screen readers, colour
 blindness, monochrome terminals).
 """
@@ -13,6 +14,8 @@ from datetime import date
 
 from famille_tui.api import Invoice, InvoiceStatus
 from famille_tui.api.money import format_euros
+from famille_tui.client.display import clean_message
+from famille_tui.client.rules import NO_OFFLINE_REASON, invoice_state, payment_refusal
 
 MONTHS = (
     "janv.", "févr.", "mars", "avr.", "mai", "juin",
@@ -45,43 +48,31 @@ def format_period(invoice: Invoice) -> str:
 
 def is_overdue(invoice: Invoice, today: date) -> bool:
     """Unpaid and past its due date (a payment in progress is not « en retard »)."""
-    return (
-        invoice.status is InvoiceStatus.A_PAYER
-        and invoice.overdue_on(today)
-    )
+    return invoice_state(invoice, today).overdue
 
 
 def status_words(invoice: Invoice, today: date) -> str:
     """The status column: a symbol and words, e.g. « ⚠ À payer, en retard »."""
-    if invoice.status is InvoiceStatus.REGLEE or invoice.remaining_cents == 0:
+    state = invoice_state(invoice, today)
+    if state.paid:
         return f"{SYMBOL_PAID} Réglée"
-    if invoice.status is InvoiceStatus.EN_COURS:
+    if state.pending:
         return f"{SYMBOL_PENDING} Paiement en cours"
-    if not invoice.payable_online:
+    if state.offline:
         return f"{SYMBOL_OFFLINE} À payer, hors ligne"
-    if is_overdue(invoice, today):
+    if state.overdue:
         return f"{SYMBOL_OVERDUE} À payer, en retard"
     return f"{SYMBOL_UNPAID} À payer"
 
 
 def offline_reason(invoice: Invoice) -> str:
     """Why an unpaid invoice cannot be paid here, in the portal's words when it gave them."""
-    reason = (invoice.not_payable_reason or "").strip()
-    return reason or "Cette facture ne peut pas être payée en ligne : contactez la structure."
+    return (clean_message(invoice.not_payable_reason) or NO_OFFLINE_REASON)
 
 
 def tick_refusal(invoice: Invoice) -> str | None:
     """Why this invoice cannot be ticked for payment, or None when it can."""
-    if invoice.status is InvoiceStatus.REGLEE or invoice.remaining_cents == 0:
-        return f"La facture {invoice.number} est déjà réglée."
-    if invoice.status is InvoiceStatus.EN_COURS:
-        return (
-            f"Un paiement est déjà en cours pour la facture {invoice.number} : "
-            "attendez son issue avant de la payer à nouveau."
-        )
-    if not invoice.payable_online:
-        return f"Facture {invoice.number} : {offline_reason(invoice)}"
-    return None
+    return payment_refusal(invoice)
 
 
 def is_tickable(invoice: Invoice) -> bool:

@@ -25,6 +25,7 @@ from textual.widgets.data_table import RowKey
 
 from famille_tui.api import Invoice, InvoiceStatus
 from famille_tui.api.money import format_euros
+from famille_tui.client.display import plain
 from famille_tui.tui.widgets.invoice_rows import (
     NOT_TICKABLE,
     TICKED,
@@ -59,7 +60,7 @@ def _cut(text: str, width: int) -> str:
 def _plain(text: str) -> Text:
     """A cell of text as DataTable would make it of a `str`, without reading it as markup
     (« [x] » or a label with brackets is shown as written)."""
-    return Text(text, no_wrap=True, end="")
+    return Text(plain(text), no_wrap=True, end="")
 
 
 class _Row:

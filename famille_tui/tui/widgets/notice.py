@@ -10,6 +10,8 @@ from typing import Literal
 
 from textual.widgets import Static
 
+from famille_tui.client.display import shown
+
 Kind = Literal["error", "info", "success"]
 SYMBOLS: dict[Kind, str] = {"error": "✗ ", "info": "ℹ ", "success": "✓ "}
 
@@ -28,7 +30,8 @@ class Notice(Static):
     def show(self, message: str, kind: Kind = "error") -> None:
         self.remove_class("-error", "-info", "-success")
         self.add_class("-shown", f"-{kind}")
-        self.update(SYMBOLS[kind] + message)
+        # The message is often the portal's own sentence: data, never markup.
+        self.update(shown(SYMBOLS[kind], message))
 
     def clear(self) -> None:
         self.remove_class("-shown", "-error", "-info", "-success")

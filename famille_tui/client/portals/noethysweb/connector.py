@@ -52,6 +52,7 @@ from famille_tui.api import (
     PaymentStatus,
 )
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
+from famille_tui.client.display import clean_message
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
@@ -69,12 +70,13 @@ from famille_tui.client.errors import (
     ValidationFailed,
 )
 from famille_tui.client.portal_client import (
+    DEADLINE_FACTOR,
     MAX_JSON_BYTES,
     MAX_PDF_BYTES,
+    PDF_DEADLINE_FACTOR,
     USER_AGENT,
     _Answer,
     _fetch,
-    clean_message,
     without_terminal_controls,
 )
 from famille_tui.client.portals.base import (
@@ -150,7 +152,8 @@ class NoethyswebConnector(PortalConnector):
         self._base_url = normalize_portal_url(base_url)
         parts = urlsplit(self._base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._timeout = httpx.Timeout(float(timeout))
+        self._timeout_seconds = float(timeout)
+        self._timeout = httpx.Timeout(self._timeout_seconds)
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=self._timeout,
@@ -178,7 +181,8 @@ class NoethyswebConnector(PortalConnector):
 
     @property
     def payment_terms(self) -> PaymentTerms:
-        return PaymentTerms(max_invoices_per_payment=1, outcome_from_portal=False)
+        return PaymentTerms(max_invoices_per_payment=1, outcome_from_portal=False,
+                            receipt_to_family_address=True)
 
     async def aclose(self) -> None:
         self._logged_in = False
@@ -232,9 +236,11 @@ class NoethyswebConnector(PortalConnector):
             headers["X-CSRFToken"] = self._csrf()
         if xhr:
             headers["X-Requested-With"] = "XMLHttpRequest"
+        # An overall deadline per call, as for the Famille API (a PDF gets longer).
+        factor = PDF_DEADLINE_FACTOR if max_bytes == MAX_PDF_BYTES else DEADLINE_FACTOR
         return await _fetch(self._http, method, self._url(path), timeout=self._timeout,
-                            max_bytes=max_bytes, headers=headers, data=data,
-                            follow_redirects=follow_redirects)
+                            deadline=factor * self._timeout_seconds, max_bytes=max_bytes,
+                            headers=headers, data=data, follow_redirects=follow_redirects)
 
     def _failed(self, answer: _Answer, what: str) -> FamilleError:
         """An unexpected status, as a French sentence (never a traceback)."""

@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from famille_tui.client.display import clean_message
 from famille_tui.client.errors import PortalProtocolError
-from famille_tui.client.portal_client import clean_message
 
 __all__ = [
     "CaptchaRefresh",

@@ -1,0 +1,292 @@
+"""The truths of the domain, written once and shown by every face (TUI, plain, commands).
+
+Pure functions and small value objects over the `famille_tui.api` models: no I/O, no clock
+of their own (« today » and the monotonic clock are given), so that each is table-tested
+(tests/client/test_rules.py). A face only chooses the words around them.
+
+- `child_age(birth, today) -> ChildAge`: years, months, weeks, or unborn, and `.words`
+  (« 18 mois », « 2 semaines », « 3 ans et 2 mois », « à naître ») — a crèche counts months;
+- `invoice_state(invoice, today) -> InvoiceState`: paid, pending, overdue, payable, and why
+  not (`refusal`, `offline_reason`); `payment_refusal(invoice)` is the one sentence both the
+  faces and `start_payment` give;
+- `StaffGate`: the kiosk's staff code with a growing pause after wrong codes;
+- `browser_commands(url, ...)`: how a payment page is opened (the TUI's careful rules: the
+  `BROWSER` variable as Python reads it, never a text browser in the program's terminal).
+- `handed_over_sentence(count)`: what a kiosk says of payments still pending at the end.
+- `payment_batches(invoices, limit)` and `batches_sentence(limit, count)`: a portal paying
+  at most `limit` invoices per payment pays several one batch after another, and every face
+  says so, in these words, before the first.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from famille_tui.api import Invoice
+
+__all__ = [
+    "CONSOLE_BROWSERS",
+    "FIRST_PAUSE_SECONDS",
+    "FREE_TRIES",
+    "ChildAge",
+    "InvoiceState",
+    "StaffGate",
+    "batches_sentence",
+    "browser_commands",
+    "child_age",
+    "handed_over_sentence",
+    "invoice_state",
+    "payment_batches",
+    "payment_refusal",
+]
+
+
+# --- a child's age -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChildAge:
+    """A child's age as a crèche counts it."""
+
+    #: Not born yet (a birth date in the future: portals list expected children).
+    unborn: bool
+    #: Whole months since birth (0 for a baby of a few weeks, and when unborn).
+    months: int
+    #: Whole weeks since birth, meaningful under one month.
+    weeks: int
+
+    @property
+    def years(self) -> int:
+        return self.months // 12
+
+    @property
+    def words(self) -> str:
+        """« à naître », « moins d'une semaine », « 2 semaines », « 18 mois », « 3 ans et
+        2 mois » (under 6, crèche and nursery count months too), « 7 ans »."""
+        if self.unborn:
+            return "à naître"
+        if self.months < 1:
+            if self.weeks < 1:
+                return "moins d'une semaine"
+            return f"{self.weeks} semaine" + ("s" if self.weeks > 1 else "")
+        if self.months < 24:
+            return f"{self.months} mois"
+        years, rest = divmod(self.months, 12)
+        if years < 6 and rest:
+            return f"{years} ans et {rest} mois"
+        return f"{years} ans"
+
+
+def child_age(birth: date, today: date) -> ChildAge:
+    """The age on `today` of a child born on `birth`."""
+    months = (today.year - birth.year) * 12 + today.month - birth.month
+    if today.day < birth.day:
+        months -= 1
+    if birth > today:
+        return ChildAge(unborn=True, months=0, weeks=0)
+    return ChildAge(unborn=False, months=max(months, 0), weeks=(today - birth).days // 7)
+
+
+# --- an invoice's state ------------------------------------------------------------------
+
+#: When the portal gives no reason for an invoice that cannot be paid online.
+NO_OFFLINE_REASON = "Cette facture ne peut pas être payée en ligne : contactez la structure."
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceState:
+    """What can be said of an invoice, whatever the face."""
+
+    #: « Réglée »: nothing left to pay.
+    paid: bool
+    #: « Paiement en cours »: a payment was started and has no outcome yet.
+    pending: bool
+    #: Unpaid, no payment in progress, past its due date (« en retard »).
+    overdue: bool
+    #: Can be paid online now (ticked, « Payer »).
+    payable: bool
+    #: Unpaid but not payable online at all (« hors ligne »).
+    offline: bool
+    #: Why it cannot be paid online now (a French sentence), None when it can.
+    refusal: str | None
+    #: Why it is not payable online (the portal's words, else a default), when `offline`.
+    offline_reason: str | None
+
+
+def _clean(text: str | None) -> str:
+    from famille_tui.client.display import clean_message
+
+    return clean_message(text) or ""
+
+
+def payment_refusal(invoice: Invoice) -> str | None:
+    """Why this invoice cannot be paid online now, or None when it can."""
+    from famille_tui.api import InvoiceStatus
+
+    if invoice.status is InvoiceStatus.REGLEE or invoice.remaining_cents <= 0:
+        return f"La facture {invoice.number} est déjà réglée."
+    if invoice.status is InvoiceStatus.EN_COURS:
+        return (
+            f"Un paiement est déjà en cours pour la facture {invoice.number} : "
+            "attendez son issue avant de la payer à nouveau."
+        )
+    if not invoice.payable_online:
+        why = _clean(invoice.not_payable_reason) or NO_OFFLINE_REASON
+        return f"Facture {invoice.number} : {why}"
+    return None
+
+
+def invoice_state(invoice: Invoice, today: date) -> InvoiceState:
+    from famille_tui.api import InvoiceStatus
+
+    paid = invoice.status is InvoiceStatus.REGLEE or invoice.remaining_cents <= 0
+    pending = not paid and invoice.status is InvoiceStatus.EN_COURS
+    offline = not paid and not pending and not invoice.payable_online
+    refusal = payment_refusal(invoice)
+    return InvoiceState(
+        paid=paid,
+        pending=pending,
+        overdue=not paid and not pending and invoice.overdue_on(today),
+        payable=refusal is None,
+        offline=offline,
+        refusal=refusal,
+        offline_reason=(_clean(invoice.not_payable_reason) or NO_OFFLINE_REASON)
+        if offline else None,
+    )
+
+
+# --- the kiosk's staff code --------------------------------------------------------------
+
+#: Wrong codes allowed before a pause, and the first pause (doubled at each further failure).
+FREE_TRIES = 3
+FIRST_PAUSE_SECONDS = 30
+NO_STAFF_CODE = (
+    "Aucun code du personnel n'est configuré : cette borne ne peut pas être quittée d'ici."
+)
+STAFF_CODE_REFUSED = "Code refusé."
+
+
+def too_many_tries(seconds: int) -> str:
+    return f"Trop d'essais : réessayez dans {seconds} secondes."
+
+
+class StaffGate:
+    """Checks the staff code (`verify_staff_code`, scrypt: tens of milliseconds — a face
+    with an event loop calls `check` in a thread), refusing every code for a growing time
+    after repeated wrong ones: three free tries, then 30 s, 60 s, 120 s…"""
+
+    def __init__(self, stored_hash: str | None, clock: Callable[[], float]) -> None:
+        self._stored = stored_hash
+        self._clock = clock
+        self.failures = 0
+        self.locked_until = 0.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._stored)
+
+    def wait_seconds(self) -> int:
+        """Seconds before another code is even looked at (0: now)."""
+        return max(0, math.ceil(self.locked_until - self._clock()))
+
+    def refusal_before_asking(self) -> str | None:
+        """Why no code is asked at all now (none configured, or a pause), else None."""
+        if not self._stored:
+            return NO_STAFF_CODE
+        wait = self.wait_seconds()
+        return too_many_tries(wait) if wait else None
+
+    def check(self, code: str) -> str | None:
+        """None when the code is right; else the French reason it was refused."""
+        from famille_tui.client.kiosk import verify_staff_code
+
+        refusal = self.refusal_before_asking()
+        if refusal is not None or self._stored is None:
+            return refusal or NO_STAFF_CODE
+        if verify_staff_code(code, self._stored):
+            self.failures = 0
+            return None
+        self.failures += 1
+        if self.failures >= FREE_TRIES:
+            pause = FIRST_PAUSE_SECONDS * 2 ** (self.failures - FREE_TRIES)
+            self.locked_until = self._clock() + pause
+            return f"{STAFF_CODE_REFUSED} {too_many_tries(pause)}"
+        return STAFF_CODE_REFUSED
+
+
+# --- opening a payment page --------------------------------------------------------------
+
+#: Text browsers would take over the terminal the program is drawn in: never started.
+CONSOLE_BROWSERS = frozenset({"www-browser", "links", "links2", "elinks", "lynx", "w3m"})
+
+
+def browser_commands(url: str, browser_variable: str | None) -> list[list[str]] | None:
+    """The commands to try, in order, to open `url` (already checked by
+    `check_payment_url`), as `BROWSER` says (commands separated by « : », « %s » replaced
+    by the URL, else the URL as the last argument, as Python's webbrowser does), leaving out
+    text browsers. None when `BROWSER` is unset or blank: the desktop's browser is to be
+    asked instead. The URL is always one argument, never read by a shell."""
+    if browser_variable is None or not browser_variable.strip():
+        return None
+    commands: list[list[str]] = []
+    for command in browser_variable.split(os.pathsep):
+        try:
+            parts = shlex.split(command)
+        except ValueError:
+            continue
+        if not parts or os.path.basename(parts[0]) in CONSOLE_BROWSERS:
+            continue
+        if any("%s" in part for part in parts):
+            commands.append([part.replace("%s", url) for part in parts])
+        else:
+            commands.append([*parts, url])
+    return commands
+
+
+def has_graphical_session(platform: str, environ: Mapping[str, str]) -> bool:
+    """Whether a desktop browser can be shown at all (macOS, Windows, X11, Wayland)."""
+    if platform in ("darwin", "win32"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+# --- the kiosk's hand-over ---------------------------------------------------------------
+
+
+def handed_over_sentence(count: int) -> str:
+    """Said at the end of a kiosk session when `count` (> 0) payments are still pending:
+    they go on at the portal, and the parent checks them from home."""
+    if count == 1:
+        which, done = "Un paiement était", "s'il est terminé"
+    else:
+        which, done = f"{count} paiements étaient", "s'ils sont terminés"
+    return (
+        f"{which} encore en attente : {done}, les factures seront « Réglée » "
+        "dans « Mes factures » de votre Espace famille, que vous pouvez consulter depuis "
+        "chez vous."
+    )
+
+
+# --- paying on a portal that pays few invoices at a time --------------------------------
+
+
+def payment_batches(invoices: Sequence[Invoice], limit: int | None) -> list[list[Invoice]]:
+    """The invoices in the order given, `limit` per payment (None: all in one)."""
+    size = limit if limit and limit > 0 else max(len(invoices), 1)
+    return [list(invoices[i:i + size]) for i in range(0, len(invoices), size)]
+
+
+def batches_sentence(limit: int | None, count: int) -> str | None:
+    """What is said before the first of `count` payments (None for a single one)."""
+    if count <= 1:
+        return None
+    each = "une facture" if limit == 1 else f"au plus {limit} factures"
+    return (f"Ce portail paie {each} par paiement : {count} paiements l'un après l'autre, "
+            "chacun sur sa propre page.")

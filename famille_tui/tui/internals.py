@@ -1,0 +1,32 @@
+"""The Textual internals this app relies on, each for a measured reason, each guarded by
+tests/tui/test_internals.py, which fails loudly when the pinned Textual changes it.
+
+No other module of `famille_tui` reads or writes a Textual private attribute, except the
+two overrides named here:
+
+1. `mark_styled_like(screen, app)` (below): a new mode's screen counts as « styled before
+   the last CSS change » (-1), so Textual's `_init_mode` and `switch_mode` each parse every
+   stylesheet of the app again and restyle every widget (2 × ≈ 50 ms per section opened).
+   Nothing has changed since the last refresh (every stylesheet is read at start, see
+   `FamilleApp.CSS_PATH`) and a new screen is styled when it mounts: it is up to date.
+2. `InvoiceTable._update_dimensions` (widgets/invoice_table.py) overrides DataTable's
+   measure of new rows: the widths of its cells are known already, and Rich's measure of
+   every cell was most of the time of a reload of « Mes factures ».
+3. `Case.render` (widgets/checkbox.py) sets `BUTTON_INNER` (a public class attribute read
+   by Textual's private `ToggleButton._button`) to draw ✓ rather than Textual's ✗-like X.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.screen import Screen
+
+S = TypeVar("S", bound=Screen[Any])
+
+
+def mark_styled_like(screen: S, app: App[Any]) -> S:
+    """`screen`, counted as styled with the app's current stylesheets (see 1. above)."""
+    screen._css_update_count = app._css_update_count
+    return screen

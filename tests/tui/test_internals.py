@@ -1,0 +1,79 @@
+"""The Textual internals famille_tui relies on (famille_tui/tui/internals.py names each, and
+why): these tests fail loudly when the pinned Textual changes one of them, and when a module
+of famille_tui starts reading another one."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import textual
+from textual.app import App
+from textual.screen import Screen
+from textual.widgets import DataTable
+from textual.widgets._toggle_button import ToggleButton
+
+import famille_tui
+from famille_tui.tui.internals import mark_styled_like
+from famille_tui.tui.widgets.invoice_table import InvoiceTable
+
+PACKAGE = Path(famille_tui.__file__).parent
+ROOT = PACKAGE.parent
+
+
+def test_textual_is_the_pinned_one() -> None:
+    pin = re.search(r'"textual==([^"]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pin is not None and textual.__version__ == pin.group(1)
+
+
+async def test_a_screen_marked_styled_keeps_the_apps_count() -> None:
+    app: App[None] = App()
+    async with app.run_test():
+        assert isinstance(app._css_update_count, int)
+        screen = mark_styled_like(Screen(), app)
+        assert screen._css_update_count == app._css_update_count
+    # Textual still compares these two counts to decide whether to restyle a mode's screen.
+    source = inspect.getsource(App)
+    assert "_css_update_count" in inspect.getsource(App._init_mode)
+    assert "_css_update_count" in source
+
+
+def test_the_invoice_table_measures_the_rows_datatable_would() -> None:
+    signature = inspect.signature(DataTable._update_dimensions)
+    assert list(signature.parameters) == ["self", "new_rows"]
+    # DataTable still measures new rows through it (the override's whole point).
+    assert "self._update_dimensions(" in inspect.getsource(DataTable)
+    assert InvoiceTable._update_dimensions is not DataTable._update_dimensions
+
+
+def test_the_tick_box_is_drawn_from_button_inner() -> None:
+    button = ToggleButton._button
+    assert isinstance(button, property) and button.fget is not None
+    assert "self.BUTTON_INNER" in inspect.getsource(button.fget)
+
+
+# Textual's private names, and where (and only where) famille_tui may use them.
+ALLOWED = {
+    "_css_update_count": {"tui/internals.py"},
+    "_update_dimensions": {"tui/widgets/invoice_table.py"},
+}
+TEXTUAL_PRIVATES = ("_screen_stacks", "_modes", "_clipboard", "_notifications",
+                    "_css_update_count", "_update_dimensions", "_installed_screens",
+                    "_registry", "_driver")
+
+
+def test_no_other_textual_private_in_famille_tui() -> None:
+    found: list[str] = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative.startswith("portal/"):
+            continue  # the embedded portal has no Textual
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\bfrom textual\._|\bimport textual\._|textual\.[a-z_.]*\._[a-z]", text):
+            found.append(f"{relative}: a private Textual module")
+        for name in TEXTUAL_PRIVATES:
+            allowed = {"tui/internals.py", *ALLOWED.get(name, set())}  # where they are named
+            if re.search(rf"\.{name}\b", text) and relative not in allowed:
+                found.append(f"{relative}: {name}")
+    assert found == []
