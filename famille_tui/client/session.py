@@ -330,6 +330,7 @@ class FamilySession:
         self.reauthenticate = reauthenticate
         self._connector_factory = connector_factory
         self._connector: PortalConnector | None = None
+        self._probe: asyncio.Future[str] | None = None
         self._journal: PaymentJournal | None = None
         self._clock = clock
         self._family: Family | None = None
@@ -353,8 +354,13 @@ class FamilySession:
                 and self.portal.dialect is None:
             from famille_tui.client.portals import probe_dialect
 
-            dialect = await probe_dialect(self.base_url)
-            self.portal = self.portal.model_copy(update={"dialect": dialect})
+            # One reading of the page however many callers wait (the login screen's first
+            # frame and an early « Se connecter »).
+            if self._probe is None:
+                self._probe = asyncio.ensure_future(probe_dialect(self.base_url))
+            dialect = await asyncio.shield(self._probe)
+            if self.portal.dialect is None:
+                self.portal = self.portal.model_copy(update={"dialect": dialect})
         return self.connector
 
     @property
@@ -787,6 +793,8 @@ class FamilySession:
             if self.login_name:
                 for entry in self.pending_entries():
                     self.journal.remove(entry.payment_id)
+        if self._probe is not None and not self._probe.done():
+            self._probe.cancel()
         tasks = [t for t in self._tasks.values() if not t.done()]
         for task in tasks:
             task.cancel()

@@ -272,6 +272,10 @@ class CommandContext:
             password, self.password_source = self.resolve_password(portal.url, login)
         session = FamilySession(portal, self.policy, connector_factory=self.connector_factory)
         try:
+            try:
+                await session.open()  # the portal's kind, read from its page if not given
+            except ConfigError as error:
+                raise UsageError(error.message) from error
             if authenticated and login is not None and password is not None:
                 try:
                     await self._log_in(session, login, password)
