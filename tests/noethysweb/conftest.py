@@ -38,17 +38,6 @@ def noethysweb_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Noethy
 
 
 @pytest.fixture
-def noethysweb(noethysweb_peer: NoethyswebPeer, monkeypatch: pytest.MonkeyPatch
-               ) -> NoethyswebPeer:
-    """The peer as seeded; marked changed, so that the next test gets it reset."""
-    monkeypatch.setenv("FAMILLE_TUI_PAYFIP_ORIGIN", noethysweb_peer.payfip_origin)
-    if noethysweb_peer.dirty:
-        noethysweb_peer.reset()
-    noethysweb_peer.dirty = True
-    return noethysweb_peer
-
-
-@pytest.fixture
 def noethysweb_seeded(noethysweb_peer: NoethyswebPeer, monkeypatch: pytest.MonkeyPatch
                       ) -> NoethyswebPeer:
     """The peer as seeded, for a test that changes nothing on it."""
@@ -56,3 +45,10 @@ def noethysweb_seeded(noethysweb_peer: NoethyswebPeer, monkeypatch: pytest.Monke
     if noethysweb_peer.dirty:
         noethysweb_peer.reset()
     return noethysweb_peer
+
+
+@pytest.fixture
+def noethysweb(noethysweb_seeded: NoethyswebPeer) -> NoethyswebPeer:
+    """The peer as seeded; marked changed, so that the next test gets it reset."""
+    noethysweb_seeded.dirty = True
+    return noethysweb_seeded

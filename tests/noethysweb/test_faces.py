@@ -116,6 +116,16 @@ def test_tui_captcha_drawn_two_invoices_paid_one_after_the_other(
     _peer_agrees(noethysweb, "1002", "1003")
 
 
+def _choose(child: pexpect.spawn, entry: str) -> None:
+    """Answer a menu with the number said before `entry`."""
+    child.expect(re.escape(entry))
+    menu = child.before + child.after
+    child.expect(r"\) : ")
+    number = re.search(rf"(\d+)\W+{re.escape(entry)}", menu)
+    assert number, menu
+    child.sendline(number.group(1))
+
+
 def test_screen_reader_captcha_audio_said_two_invoices_paid(
     noethysweb: NoethyswebPeer, browser_log: Path,
 ) -> None:
@@ -123,12 +133,7 @@ def test_screen_reader_captcha_audio_said_two_invoices_paid(
                           env={**os.environ, **_env(), "NO_COLOR": "1"}, encoding="utf-8",
                           timeout=60, dimensions=(40, 120))
     try:
-        child.expect("Se connecter avec un identifiant et un mot de passe")
-        menu = child.before + child.after
-        child.expect(r"\) : ")
-        number = re.search(r"(\d+)\W+Se connecter avec un identifiant", menu)
-        assert number, menu
-        child.sendline(number.group(1))
+        _choose(child, "Se connecter avec un identifiant et un mot de passe")
         child.expect("Identifiant")
         child.sendline(LOGIN)
         child.expect("Mot de passe")
@@ -138,14 +143,15 @@ def test_screen_reader_captcha_audio_said_two_invoices_paid(
         child.sendline("a")  # its spoken version: the peer serves none, and says so
         child.expect("version audio du code de sécurité n'est pas disponible")
         child.expect("Code de sécurité")
+        child.sendline("i")  # the image, for a parent who can read it
+        child.expect("Code de sécurité")
+        assert sum(child.before.count(c) for c in HALF_BLOCKS) > 30, child.before
+        child.sendline("n")
+        child.expect("Nouveau code de sécurité prêt")
+        child.expect("Code de sécurité")
         child.sendline(CAPTCHA)
         child.expect("Connexion réussie")
-        child.expect("Mes factures")
-        menu = child.before + child.after
-        child.expect(r"\) : ")
-        number = re.search(r"(\d+)\W+Mes factures", menu)
-        assert number, menu
-        child.sendline(number.group(1))
+        _choose(child, "Mes factures")
         child.expect("Payer une ou plusieurs factures")
         child.expect(r"\) : ")
         listing = child.before

@@ -74,8 +74,6 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         super().__init__()
         self.initial_login = login or ""
         self._not_activated = False
-        #: The portal asks a captcha (known once `_load_challenge` has run).
-        self._asks_code = False
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -194,24 +192,10 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.query_one("#login-form").add_class("hidden")
         self._focus_first()
 
-    @work(exclusive=True, group="captcha", exit_on_error=False)
-    async def _load_challenge(self, *, focus: bool = False) -> None:
+    def _load_challenge(self, *, focus: bool = False) -> None:
         """The portal's connector (its dialect read first) and its captcha, if it asks one."""
-        captcha = self.query_one(CaptchaField)
-        try:
-            challenge = await self.session.login_challenge()
-        except FamilleError as error:
-            if self._asks_code:
-                captcha.note(error.message)
-            # Otherwise the login itself will say what is wrong with the portal.
-            return
-        if challenge is None:
-            return
-        self._asks_code = True
-        captcha.remove_class("hidden")
-        captcha.show(challenge)
-        if focus:
-            captcha.focus_code()
+        self.run_worker(self.query_one(CaptchaField).load(self.session, focus=focus),
+                        group="captcha", exclusive=True, exit_on_error=False)
 
     @on(CaptchaField.NewCode)
     def _new_code(self) -> None:
@@ -287,7 +271,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             self.query_one(Notice).show("Mot de passe introuvable dans le trousseau : "
                                         "saisissez-le.", "info")
             return
-        if self._asks_code:
+        if self.query_one(CaptchaField).asks:
             # The code must be typed each time: the form, filled in, with the focus on it.
             self.query_one("#field-login", FormField).value = login
             self.query_one("#field-password", FormField).value = password
@@ -318,17 +302,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         if not password:
             password_field.input.focus()
             return
-        answer = None
-        if self._asks_code:
-            captcha = self.query_one(CaptchaField)
-            answer = captcha.value
-            if not answer:
-                # From the password, Enter goes on to the code; on the code, it is missing.
-                captcha.set_error("Recopiez le code de sécurité." if captcha.code_focused
-                                  else None)
-                captcha.focus_code()
-                return
-            captcha.set_error(None)
+        captcha = self.query_one(CaptchaField)
+        # From the password, Enter goes on to the code; on the code, it says it is missing.
+        answer = captcha.code_or_focus() if captcha.asks else None
+        if captcha.asks and answer is None:
+            return
         remember = bool(self.query("#remember")) and self.query_one("#remember", Case).value
         self._login(login, password, remember=remember, remembered=False, answer=answer)
 
@@ -393,7 +371,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             self.query_one(CaptchaField).focus_code()
         else:
             notice.show(error.message)
-        if self._asks_code:
+        if self.query_one(CaptchaField).asks:
             self._load_challenge()  # the code just sent is used up, right or wrong
 
     @work(exclusive=True, group="login")

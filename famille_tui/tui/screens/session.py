@@ -39,7 +39,6 @@ class SessionPasswordScreen(FamilleModal):
     def __init__(self, login: str) -> None:
         super().__init__()
         self.login = login
-        self._asks_code = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -60,21 +59,9 @@ class SessionPasswordScreen(FamilleModal):
         self.query_one("#field-password", FormField).input.focus()
         self._load_challenge()
 
-    @work(exclusive=True, group="captcha", exit_on_error=False)
-    async def _load_challenge(self, *, focus: bool = False) -> None:
-        captcha = self.query_one(CaptchaField)
-        try:
-            challenge = await self.session.login_challenge()
-        except FamilleError as error:
-            captcha.note(error.message)
-            return
-        if challenge is None:
-            return
-        self._asks_code = True
-        captcha.remove_class("hidden")
-        captcha.show(challenge)
-        if focus:
-            captcha.focus_code()
+    def _load_challenge(self, *, focus: bool = False) -> None:
+        self.run_worker(self.query_one(CaptchaField).load(self.session, focus=focus),
+                        group="captcha", exclusive=True, exit_on_error=False)
 
     @on(CaptchaField.NewCode)
     def _new_code(self) -> None:
@@ -95,16 +82,10 @@ class SessionPasswordScreen(FamilleModal):
             field.set_error("Saisissez votre mot de passe.")
             return
         field.set_error(None)
-        answer = None
-        if self._asks_code:
-            captcha = self.query_one(CaptchaField)
-            answer = captcha.value
-            if not answer:
-                captcha.set_error("Recopiez le code de sécurité." if captcha.code_focused
-                                  else None)
-                captcha.focus_code()
-                return
-            captcha.set_error(None)
+        captcha = self.query_one(CaptchaField)
+        answer = captcha.code_or_focus() if captcha.asks else None
+        if captcha.asks and answer is None:
+            return
         self._relogin(field.value, answer)
 
     @work(exclusive=True)
@@ -124,7 +105,7 @@ class SessionPasswordScreen(FamilleModal):
                 notice.show(error.message)
             if isinstance(error, InvalidCredentials):
                 self.query_one("#field-password", FormField).value = ""
-            if self._asks_code:
+            if self.query_one(CaptchaField).asks:
                 # The code just sent is used up, right or wrong: another one.
                 self._load_challenge(focus=isinstance(error, ChallengeFailed))
             return

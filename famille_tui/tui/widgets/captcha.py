@@ -2,15 +2,17 @@
 
 The image is the portal's PNG drawn with half blocks by `client.captcha` (dark on light,
 whatever the theme, like the QR code), above an input for the code. « Nouveau code »
-(ctrl+g, or the button) posts `CaptchaField.NewCode`: the screen asks the session for
-another challenge and gives it back with `show()`. An image that cannot be read says so in
+(ctrl+g, or the button) posts `CaptchaField.NewCode`: the screen has `load(session)` fetch
+another (a code serves once: after every failed login too). `asks` says whether the
+portal asks one at all; `code_or_focus()` gives the typed code, or None (and the focus, with
+a sentence when it was already there) when it is missing. An image that cannot be read says so in
 words, never a traceback; where the portal has an audio version, the screen-reader face
 (`--screen-reader`, which plays it) is named.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,9 +25,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from famille_tui.client.captcha import CaptchaImageError, captcha_lines
+from famille_tui.client.errors import FamilleError
 from famille_tui.client.portals import LoginChallenge
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.qr import HalfBlockRows
+
+if TYPE_CHECKING:
+    from famille_tui.client.session import FamilySession
 
 
 class CaptchaPicture(Widget):
@@ -65,6 +71,8 @@ class CaptchaField(Vertical):
         """The parent asked for another code (the drawing was unreadable)."""
 
     challenge: reactive[LoginChallenge | None] = reactive(None, init=False)
+    #: The portal asks a code (known once `load` has found one).
+    asks: reactive[bool] = reactive(False, init=False)
 
     def compose(self) -> ComposeResult:
         yield Static("Code de sécurité : recopiez les caractères de l'image",
@@ -74,6 +82,34 @@ class CaptchaField(Vertical):
         yield FormField("Code", "captcha", placeholder="le code de l'image")
         with Horizontal(classes="buttons"):
             yield Button("Nouveau code", id="captcha-new")
+
+    async def load(self, session: FamilySession, *, focus: bool = False) -> None:
+        """The portal's captcha from the session (its connector made first: the dialect is
+        read then), shown when it asks one; an error is said under the drawing."""
+        try:
+            challenge = await session.login_challenge()
+        except FamilleError as error:
+            if self.asks:
+                self.note(error.message)
+            return  # otherwise the login itself will say what is wrong with the portal
+        if challenge is None:
+            return
+        self.asks = True
+        self.remove_class("hidden")
+        self.show(challenge)
+        if focus:
+            self.focus_code()
+
+    def code_or_focus(self) -> str | None:
+        """The code typed, or None with the focus on its field (and, when the focus was
+        already there, « Recopiez le code de sécurité. »)."""
+        code = self.value
+        if code:
+            self.set_error(None)
+            return code
+        self.set_error("Recopiez le code de sécurité." if self.code_focused else None)
+        self.focus_code()
+        return None
 
     def show(self, challenge: LoginChallenge) -> None:
         """Draw this challenge and empty the field (a code serves once)."""
