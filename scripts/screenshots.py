@@ -17,6 +17,10 @@ do: « today » is fixed, the kiosk's clock is a fake one, and on the payment sc
 address (random port, payment reference and id), the elapsed time and the bank's
 authorisation number are replaced by fixed ones. The pictures only change when the app does.
 Nothing of the user's configuration, keyring or state directory is touched.
+
+Where the real Noethysweb is found (`../shared/peers/noethysweb/`, as for the tests), it is
+started too for its login screen with the captcha drawn (the code's picture one the peer drew
+once, so that it stays the same); without it that picture is left as it is, and said.
 """
 
 from __future__ import annotations
@@ -498,6 +502,36 @@ async def tour_kiosk(t: Tour, portal: PortalProcess, clock: FakeClock) -> None:
                   timeout=30)
 
 
+async def tour_noethysweb(t: Tour) -> None:
+    from famille_tui.tui.widgets.captcha import CaptchaPicture
+
+    await t.on("LoginScreen")
+    await t.until(lambda: t.app.screen.query_one(CaptchaPicture).rows, timeout=30)
+    await t.shot("30-noethysweb-connexion-code")
+
+
+async def noethysweb_pictures(tmp: Path, size: tuple[int, int], out: Path) -> None:
+    """The login screen on the real Noethysweb, its captcha drawn."""
+    from tests.support.noethysweb_peer import NoethyswebPeer, SampleDrawing, shared_dir
+
+    shared, why = shared_dir()
+    if shared is None:
+        print(f"  ! Noethysweb : {why} ; 30-noethysweb-connexion-code.svg inchangé",
+              file=sys.stderr)
+        return
+    peer = await asyncio.to_thread(NoethyswebPeer.start_with_payfip, shared, tmp / "noethysweb")
+    try:
+        settings = Settings(portals=[PortalProfile(name="Testville", url=peer.url,
+                                                   dialect="noethysweb")], animations=False)
+        app = FamilleApp(LaunchOptions(settings=settings, demo=True),
+                         connector_factory=lambda profile: SampleDrawing(profile.url),
+                         credential_store=CredentialStore(backend=MemoryKeyring()),
+                         today=lambda: TODAY)
+        await run(app, size, out, tour_noethysweb)
+    finally:
+        peer.stop()
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="80x24", help="columns x rows (default 80x24)")
@@ -540,6 +574,7 @@ async def main() -> int:
                       lambda t: tour_espace_citoyens(t, portal))
         finally:
             portal.stop()
+        await noethysweb_pictures(Path(tmp), (width, height), out)
     return 0
 
 

@@ -34,8 +34,10 @@ class Invoice(Response):
     children: list[str]
     period_start: date
     period_end: date
-    issue_date: date
-    due_date: date
+    #: None when the portal does not say (Noethysweb's list shows neither date): never a
+    #: guess, so that no face calls an invoice « en retard » on a date it made up.
+    issue_date: date | None = None
+    due_date: date | None = None
     amount_cents: Cents
     paid_cents: Cents
     #: « Reste à payer »
@@ -46,6 +48,17 @@ class Invoice(Response):
     not_payable_reason: str | None = None
     #: The pending payment, when status is en_cours.
     pending_payment_id: str | None = None
+
+
+    @property
+    def sort_key(self) -> tuple[date, str]:
+        """Oldest due date first (the period's end where the portal gives none), then the
+        number: the order every face lists invoices in."""
+        return (self.due_date or self.period_end, self.number)
+
+    def overdue_on(self, today: date) -> bool:
+        """Past a due date the portal gave, with something still to pay."""
+        return self.remaining_cents > 0 and self.due_date is not None and self.due_date < today
 
 
 class InvoiceList(Response):

@@ -197,7 +197,9 @@ def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
     """The portals this run may use: `--portal`, else `--commune` among the configured ones,
     else all configured ones (the UI lets the user pick when there are several)."""
     if options.portal_url:
-        return [PortalProfile(name=commune_slug(options.portal_url) or options.portal_url,
+        # A portal at the root of its site (Noethysweb) is named by its host.
+        name = commune_slug(options.portal_url) or urlsplit(options.portal_url).netloc
+        return [PortalProfile(name=name or options.portal_url,
                               url=options.portal_url, dialect=options.dialect)]
     portals = options.settings.portals
     if options.commune:

@@ -272,16 +272,20 @@ async def _fetch(
     json: Any = None,
     params: Mapping[str, str | int] | None = None,
     headers: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    follow_redirects: bool = True,
 ) -> _Answer:
     """One request, streamed and cut at `max_bytes` of decoded body; same-origin GET
-    redirects followed; all of it within `deadline` seconds (PortalTimeout after).
+    redirects followed; all of it within `deadline` seconds (PortalTimeout after). `data`
+    sends a form; `follow_redirects=False` returns a redirect as it is, for the HTML
+    portals whose login answers 302.
 
     Raises only FamilleError subclasses."""
     try:
         async with asyncio.timeout(deadline):
             return await _fetch_in_time(
                 http, method, url, timeout=timeout, max_bytes=max_bytes, json=json,
-                params=params, headers=headers,
+                params=params, headers=headers, data=data, follow_redirects=follow_redirects,
             )
     except TimeoutError:
         log.info("%s %s: over its deadline of %.0f s", method, url, deadline)
@@ -298,16 +302,19 @@ async def _fetch_in_time(
     json: Any,
     params: Mapping[str, str | int] | None,
     headers: Mapping[str, str] | None,
+    data: Mapping[str, str] | None,
+    follow_redirects: bool,
 ) -> _Answer:
     all_headers = {"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
     try:
         request = http.build_request(
-            method, url, json=json, params=params, headers=all_headers, timeout=timeout
+            method, url, json=json, params=params, headers=all_headers, data=data,
+            timeout=timeout,
         )
         for _ in range(MAX_REDIRECTS + 1):
             response = await http.send(request, stream=True)
             try:
-                if response.is_redirect:
+                if response.is_redirect and follow_redirects:
                     location = response.headers.get("location", "")
                     target = request.url.join(location)
                     if method != "GET" or not _same_origin(target, request.url):

@@ -17,6 +17,9 @@ of their own (« today » and the monotonic clock are given), so that each is ta
   before the first payment, on a portal that pays few invoices at once (Espace Citoyens:
   one), and when more are chosen;
 - `retyped_sentence(values)`: the values the State's page will ask the parent to type.
+- `payment_batches(invoices, limit)` and `batches_sentence(limit, count)`: a portal paying
+  at most `limit` invoices per payment pays several one batch after another, and every face
+  says so, in these words, before the first.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import math
 import os
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -42,10 +45,12 @@ __all__ = [
     "ChildAge",
     "InvoiceState",
     "StaffGate",
+    "batches_sentence",
     "browser_commands",
     "child_age",
     "handed_over_sentence",
     "invoice_state",
+    "payment_batches",
     "payment_refusal",
     "per_payment_limit_sentence",
     "retyped_sentence",
@@ -158,7 +163,7 @@ def invoice_state(invoice: Invoice, today: date) -> InvoiceState:
     return InvoiceState(
         paid=paid,
         pending=pending,
-        overdue=not paid and not pending and invoice.due_date < today,
+        overdue=not paid and not pending and invoice.overdue_on(today),
         payable=refusal is None,
         offline=offline,
         refusal=refusal,
@@ -308,3 +313,19 @@ def retyped_sentence(values: Sequence[RetypedValue]) -> str | None:
         return None
     return ("La page de paiement de l'État vous demandera de saisir : "
             + " ; ".join(f"{v.label} : {v.value}" for v in values) + ".")
+# --- paying on a portal that pays few invoices at a time --------------------------------
+
+
+def payment_batches(invoices: Sequence[Invoice], limit: int | None) -> list[list[Invoice]]:
+    """The invoices in the order given, `limit` per payment (None: all in one)."""
+    size = limit if limit and limit > 0 else max(len(invoices), 1)
+    return [list(invoices[i:i + size]) for i in range(0, len(invoices), size)]
+
+
+def batches_sentence(limit: int | None, count: int) -> str | None:
+    """What is said before the first of `count` payments (None for a single one)."""
+    if count <= 1:
+        return None
+    each = "une facture" if limit == 1 else f"au plus {limit} factures"
+    return (f"Ce portail paie {each} par paiement : {count} paiements l'un après l'autre, "
+            "chacun sur sa propre page.")

@@ -3,7 +3,8 @@ view over.
 
     policy = SessionPolicy.from_options(options)         # once per run
     session = FamilySession(portal, policy)              # the connector is made on first use
-    await session.login("martin", "demo-martin")
+    challenge = await session.login_challenge()          # the dialect read first; a captcha?
+    await session.login("martin", "demo-martin")          # (challenge_answer=… if one)
     await session.load_family_space()                    # the family and « Reste à payer »
     listing = await session.invoices()                   # through the one re-login path
     page = await session.start_payment(invoices, email, idempotency_key=key)
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     )
     from famille_tui.client.portals.base import (
         Capability,
+        LoginChallenge,
         PaymentTerms,
         PortalConnector,
         RetypedValue,
@@ -338,6 +340,7 @@ class FamilySession:
         self.reauthenticate = reauthenticate
         self._connector_factory = connector_factory
         self._connector: PortalConnector | None = None
+        self._probe: asyncio.Future[str] | None = None
         self._journal: PaymentJournal | None = None
         self._clock = clock
         self._family: Family | None = None
@@ -353,9 +356,27 @@ class FamilySession:
 
     # -- what it holds -------------------------------------------------------------------
 
+    async def open(self) -> PortalConnector:
+        """The portal's connector, its dialect first read from the portal's own page when
+        neither the config nor `--dialect` names it (one GET; `probe_dialect`). Every face
+        goes through here before logging in (`login_challenge`, `login`)."""
+        if self._connector is None and self._connector_factory is None \
+                and self.portal.dialect is None:
+            from famille_tui.client.portals import probe_dialect
+
+            # One reading of the page however many callers wait (the login screen's first
+            # frame and an early « Se connecter »).
+            if self._probe is None:
+                self._probe = asyncio.ensure_future(probe_dialect(self.base_url))
+            dialect = await asyncio.shield(self._probe)
+            if self.portal.dialect is None:
+                self.portal = self.portal.model_copy(update={"dialect": dialect})
+        return self.connector
+
     @property
     def connector(self) -> PortalConnector:
-        """The portal's connector (made on first use: its imports are paid then)."""
+        """The portal's connector (made on first use: its imports are paid then; `open`
+        reads its dialect first)."""
         if self._connector is None:
             if self._connector_factory is not None:
                 self._connector = self._connector_factory(self.portal)
@@ -446,11 +467,22 @@ class FamilySession:
 
     # -- logging in ----------------------------------------------------------------------
 
+    async def login_challenge(self) -> LoginChallenge | None:
+        """The captcha the next login (or re-login) must answer, None if the portal asks
+        none; each call may fetch a new one (« nouveau code »)."""
+        return await (await self.open()).login_challenge()
+
+    async def challenge_audio(self, challenge: LoginChallenge) -> bytes:
+        """The captcha's spoken version (WAV); NotOffered when the portal serves none."""
+        return await (await self.open()).challenge_audio(challenge)
+
     async def login(
         self, login: str, password: str, *, challenge_answer: str | None = None
     ) -> Account:
-        """Open the session (raises the connector's errors: InvalidCredentials…)."""
-        account = await self.connector.login(login, password, challenge_answer=challenge_answer)
+        """Open the session (raises the connector's errors: InvalidCredentials,
+        ChallengeFailed…). On a portal with a captcha, `login_challenge` comes first."""
+        connector = await self.open()
+        account = await connector.login(login, password, challenge_answer=challenge_answer)
         self._generation += 1
         self._emit(Change.ACCOUNT)
         return account
@@ -778,6 +810,8 @@ class FamilySession:
             if self.login_name:
                 for entry in self.pending_entries():
                     self.journal.remove(entry.payment_id)
+        if self._probe is not None and not self._probe.done():
+            self._probe.cancel()
         tasks = [t for t in self._tasks.values() if not t.done()]
         for task in tasks:
             task.cancel()

@@ -50,10 +50,10 @@ def add_common_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) 
                         help="une commune configurée, par son nom ou son identifiant")
     parser.add_argument("--login", metavar="ID", help="identifiant de connexion", default=default)
     parser.add_argument("--dialect", metavar="TYPE", default=default,
-                        help="type du portail de --portal : famille-api ou espace-citoyens "
-                        "(défaut : d'après son adresse). Sur Espace Citoyens, le paiement et "
-                        "l'emplacement de « Reste à payer » sont déduits de la notice, non "
-                        "publiés : voir docs/espace-citoyens.md")
+                        help="type du portail de --portal : famille-api, espace-citoyens ou "
+                        "noethysweb (défaut : reconnu à son adresse ou à sa page d'accueil). "
+                        "Sur Espace Citoyens, le paiement et l'emplacement de « Reste à payer » "
+                        "sont déduits de la notice, non publiés : voir docs/espace-citoyens.md")
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", default=flag_default,
                        help="un document JSON (noms de champs de l'API Famille)")

@@ -12,7 +12,6 @@ from famille_tui.client.portals.base import Capability
 from famille_tui.client.rules import (
     invoice_state,
     per_payment_limit_sentence,
-    too_many_for_one_payment,
 )
 from famille_tui.plain.paying import pay
 from famille_tui.plain.prompts import GoBack, ask_selection, choose
@@ -62,18 +61,18 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.A_PAYER])
     if state.offline:
         parts.append("paiement en ligne impossible")
-    if state.overdue:
+    if state.overdue and invoice.due_date is not None:
         parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")
-    elif not state.paid:
+    elif not state.paid and invoice.due_date is not None:
         parts.append(f"échéance le {date_words(invoice.due_date)}")
     return ", ".join(parts)
 
 
 def ordered(invoices: list[Invoice]) -> list[Invoice]:
     """Invoices still to pay first, by due date; then paid ones, newest first."""
-    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: (i.due_date, i.number))
+    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: i.sort_key)
     paid = sorted(
-        (i for i in invoices if not is_open(i)), key=lambda i: (i.due_date, i.number),
+        (i for i in invoices if not is_open(i)), key=lambda i: i.sort_key,
         reverse=True,
     )
     return unpaid + paid
@@ -100,9 +99,8 @@ def show_invoices(session: Session) -> None:
         payable = [i for i in invoices if can_pay(i)] if paying else []
         entries = [invoice_words(i) for i in invoices]
         if payable:
-            one = session.family_session.payment_terms.max_invoices_per_payment == 1
             entries.append(
-                ("Payer une facture : " if one else "Payer une ou plusieurs factures : ")
+                "Payer une ou plusieurs factures : "
                 + count_words(len(payable), "facture payable", "factures payables")
                 + " en ligne"
             )
@@ -131,7 +129,9 @@ def detail_lines(invoice: Invoice) -> list[str]:
     lines.append(service + ".")
     lines.append(
         f"Période : {period_words(invoice.period_start, invoice.period_end)}. "
-        f"Émise le {date_words(invoice.issue_date)}, échéance le {date_words(invoice.due_date)}."
+        + (f"Émise le {date_words(invoice.issue_date)}, " if invoice.issue_date else "")
+        + (f"échéance le {date_words(invoice.due_date)}." if invoice.due_date
+           else "échéance non indiquée par le portail.")
     )
     lines.append(
         f"Montant : {amount_words(invoice.amount_cents)}. "
@@ -188,20 +188,12 @@ def choose_and_pay(session: Session, payable: list[Invoice]) -> None:
     limit = per_payment_limit_sentence(most)
     entries = [f"Facture {invoice.number}, {invoice_label(invoice)}, "
                f"{amount_words(invoice.remaining_cents)}" for invoice in payable]
-    if most == 1:
-        # Said before the first payment: one invoice is chosen, the others come after.
-        session.say(str(limit))
-        pay(session, [payable[choose(console, "Facture à payer", entries) - 1]])
-        return
     if limit:
+        # Said before the first payment; several chosen are paid one payment after another.
         session.say(limit)
     for number, entry in enumerate(entries, start=1):
         session.say(f"{number} : {entry}.")
-    while True:
-        picked = ask_selection(console, "Factures à payer", len(payable))
-        if most is None or len(picked) <= most:
-            break
-        session.say("Erreur : " + too_many_for_one_payment(most))
+    picked = ask_selection(console, "Factures à payer", len(payable))
     pay(session, [payable[n - 1] for n in picked])
 
 

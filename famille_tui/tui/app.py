@@ -35,7 +35,6 @@ video); `TEXTUAL_ANIMATIONS=none` or `animations = false` turns animations off.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import PurePath
@@ -273,8 +272,8 @@ class FamilleApp(App[int]):
 
     def connect(self, portal: PortalProfile) -> None:
         """Choose the commune: a new session on its portal (raises `FamilleError` for a bad
-        address). Its connector is made on first use, or by `warm_up_client` once the
-        first screen is drawn (its imports are paid then)."""
+        address). Its connector is made by the login screen once it is drawn (through
+        `session.login_challenge`: the portal's dialect read first; its imports paid then)."""
         session = FamilySession(
             portal,
             self.policy,
@@ -296,13 +295,6 @@ class FamilleApp(App[int]):
     @work(group="session-close", exit_on_error=False)
     async def _close(self, session: FamilySession, *, hand_over: bool = False) -> None:
         await session.close(hand_over=hand_over)
-
-    def warm_up_client(self) -> None:
-        """Make the connector now (imports included), so that the first « Se connecter »
-        does not pay for them; called once the login screen is on screen."""
-        with contextlib.suppress(FamilleError):
-            if self.session is not None:
-                self.session.connector  # noqa: B018  (the property makes it)
 
     def _session_changed(self, change: SessionChange) -> None:
         """Every change of the session: the outcome of a payment said, then the one

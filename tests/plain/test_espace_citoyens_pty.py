@@ -5,6 +5,7 @@ read out, paying on the stand-in's TIPI pages, « Réglée »; the transcript is
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pexpect
@@ -42,9 +43,13 @@ def test_a_journey_on_espace_citoyens(portal: PortalProcess, pty_env: dict[str, 
         person.expect("Enfant : Léa")
 
         person.pick("Mes factures")
-        person.pick("Payer une facture")
+        person.pick("Payer une ou plusieurs")
         person.expect("Sur ce portail, chaque facture se paie séparément")
-        person.pick("Facture 2026100042")
+        listing = person.expect("Factures à payer")
+        number = re.search(r"(\d+) : Facture 2026100042", listing)
+        assert number, listing
+        person.child.expect_exact(") : ")
+        person.child.sendline(number.group(1))
         person.expect("Récapitulatif : 1 facture")
         person.answer("E-mail pour le justificatif", "")
         person.answer("par carte bancaire ?", "o")

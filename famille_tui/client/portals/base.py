@@ -141,6 +141,9 @@ class PaymentTerms:
     #: How long the connector watches a payment before calling it expired, when the portal
     #: does not say (None: the portal's `expires_at` is the truth).
     watch_seconds: int | None = None
+    #: True when the portal sends the receipt to the address it holds for the family and
+    #: takes none from the client (Noethysweb): the faces ask no e-mail, they say so.
+    receipt_to_family_address: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +261,11 @@ class PortalConnector(ABC):
         """The captcha the next login must answer, or None if this portal asks none.
         Each call may fetch a new one (« nouveau code »)."""
         return None
+
+    async def challenge_audio(self, challenge: LoginChallenge) -> bytes:
+        """The spoken version of `challenge` (a WAV file), for the screen-reader face.
+        Raises NotOffered when the portal serves none."""
+        raise NotOffered("Ce portail ne propose pas de version audio du code de sécurité.")
 
     @abstractmethod
     async def login(

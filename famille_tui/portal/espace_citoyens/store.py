@@ -209,8 +209,11 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "septembre", "octobre", "novembre", "décembre")
 
 
-def long_date(value: date | str) -> str:
-    """« 15 janvier 2026 », « 1er octobre 2026 »."""
+def long_date(value: date | str | None) -> str:
+    """« 15 janvier 2026 », « 1er octobre 2026 » (empty for no date: the Famille API's
+    invoice model allows none, the replica's own invoices always have both)."""
+    if value is None:
+        return ""
     day = value if isinstance(value, date) else date.fromisoformat(value)
     first = "1er" if day.day == 1 else str(day.day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"

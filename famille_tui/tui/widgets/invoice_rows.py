@@ -32,9 +32,10 @@ UNTICKED = "[ ]"
 NOT_TICKABLE = " - "
 
 
-def format_date(day: date) -> str:
-    """« 15/11/2026 »: the way French forms and the leaflets write dates."""
-    return day.strftime("%d/%m/%Y")
+def format_date(day: date | None) -> str:
+    """« 15/11/2026 »: the way French forms and the leaflets write dates; « — » when the
+    portal gives none."""
+    return day.strftime("%d/%m/%Y") if day is not None else "—"
 
 
 def format_period(invoice: Invoice) -> str:
@@ -80,7 +81,7 @@ def is_tickable(invoice: Invoice) -> bool:
 
 def sort_by_due_date(invoices: Iterable[Invoice]) -> list[Invoice]:
     """Oldest due date first (what must be paid first comes first), then by number."""
-    return sorted(invoices, key=lambda invoice: (invoice.due_date, invoice.number))
+    return sorted(invoices, key=lambda invoice: invoice.sort_key)
 
 
 def selection_total(invoices: Sequence[Invoice], ticked: Iterable[int]) -> int:
