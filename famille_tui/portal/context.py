@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from famille_tui.api.clock import paris
 from famille_tui.portal.db import ConnectionPool
 from famille_tui.portal.payfip_ws import PayfipService
 
@@ -48,8 +49,8 @@ class PortalConfig:
     clock_offset: float = 0.0
 
     def now(self) -> datetime:
-        """The reservations' clock: deadlines, today, the months billed."""
-        return datetime.now(UTC) + timedelta(seconds=self.clock_offset)
+        """The reservations' clock, in Paris time: deadlines, today, the months billed."""
+        return paris(datetime.now(UTC) + timedelta(seconds=self.clock_offset))
 
 
 class PaymentWatch:

@@ -500,9 +500,9 @@ class _Judge:
         what = f"{activity.noun} du {day_words(day)}"
         closed = ledger.closed_note(activity, day)
         if closed is not None:
-            why = closed[1] or "le service ne fonctionne pas ce jour-là."
+            why = (closed[1] or "le service ne fonctionne pas ce jour-là").rstrip(".")
             return answer(ChangeOutcome.REFUSED, slot, code=RefusalCode.CLOSED,
-                          reason=f"Fermé : {what} — {why[0].lower() + why[1:]}")
+                          reason=f"Fermé : {what} ({why}).")
         if not ledger.enrolled(change.child_id, activity, day):
             return answer(ChangeOutcome.REFUSED, slot, code=RefusalCode.NOT_ENROLLED,
                           reason=f"{name} n'est pas inscrit·e à {what}.")
