@@ -143,6 +143,8 @@ class Slot(Response):
     #: Until when it may be booked or cancelled (None: nothing to book that day).
     deadline: datetime | None = None
     can_book: bool = False
+    #: Full, and still in time: the waiting list may be asked for (`wait`).
+    can_wait: bool = False
     can_cancel: bool = False
     #: A cancellation now would still be billed this much (after the deadline).
     late_cancellation_cents: Cents | None = None
@@ -242,6 +244,8 @@ class ChangeLine(Response):
 
 class ChangeResult(Response):
     dry_run: bool
+    #: The portal's clock when the lines were judged (Paris time).
+    now: datetime
     lines: list[ChangeLine]
     #: Sum of cost_cents minus sum of saving_cents of the lines done (or that would be).
     balance_cents: int

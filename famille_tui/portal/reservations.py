@@ -286,7 +286,7 @@ class Ledger:
         note: str | None = None
         waiting: int | None = None
         late_fee: int | None = None
-        can_book = can_cancel = False
+        can_book = can_wait = can_cancel = False
         if status == "booked":
             if past_day:
                 state = SlotState.ABSENT if booking is not None and booking["absent"] \
@@ -318,10 +318,12 @@ class Ledger:
                         f"jusqu'au {moment_words(deadline)}.")
             elif left == 0:
                 note = "Complet : la liste d'attente est proposée."
+                can_wait = status is None
             else:
                 can_book = status is None
         return Slot(service=activity.service, state=state, price_cents=price,
-                    deadline=deadline, can_book=can_book, can_cancel=can_cancel,
+                    deadline=deadline, can_book=can_book, can_wait=can_wait,
+                    can_cancel=can_cancel,
                     late_cancellation_cents=late_fee,
                     places_left=None if past_day else left, waiting_position=waiting,
                     note=note)
@@ -651,7 +653,7 @@ def apply_changes(conn: sqlite3.Connection, commune: str, family_id: int,
     done = [line for line in lines if line.outcome is ChangeOutcome.DONE]
     balance = sum(line.cost_cents for line in done) - sum(line.saving_cents for line in done)
     unbilled = next_invoice_cents(conn, family_id, ledger.today)
-    return ChangeResult(dry_run=dry_run, lines=lines, balance_cents=balance,
+    return ChangeResult(dry_run=dry_run, now=now, lines=lines, balance_cents=balance,
                         next_invoice_cents=unbilled,
                         next_deadline=next_family_deadline(conn, commune, family_id, now))
 
