@@ -154,6 +154,12 @@ def week_words(monday: date) -> str:
             f"{MONTHS[sunday.month - 1]} {sunday.year}")
 
 
+def short_week(monday: date) -> str:
+    """« semaine du 7/12 au 13/12/2026 » (80 columns)."""
+    sunday = monday + timedelta(days=6)
+    return f"semaine du {monday.day}/{monday.month} au {sunday.day}/{sunday.month}/{sunday.year}"
+
+
 def deadline_words(deadline: FamilyDeadline, now: datetime) -> str:
     """The family's next deadline: « aujourd'hui à 12 h, cantine du lundi 7 décembre »,
     « jeudi 10 décembre à 12 h, cantine de la semaine du 14 » (a deadline closing several
@@ -170,6 +176,33 @@ def deadline_words(deadline: FamilyDeadline, now: datetime) -> str:
     names = deadline.first_names
     who = f" ({', '.join(names)})" if len(names) > 1 else ""
     return f"{moment_words(deadline.at, now)}, {what}{who}"
+
+
+def header_deadline_words(deadline: FamilyDeadline, now: datetime) -> str:
+    """The header's short form: « aujourd'hui 12 h, cantine du lundi 7 », « jeudi 12 h,
+    cantine de la semaine du 14 » (the date in full beyond a week)."""
+    local = paris(deadline.at)
+    day = local.date()
+    if local.hour == 0 and local.minute == 0:
+        day -= timedelta(days=1)
+    today = paris(now).date()
+    if day == today:
+        when = "aujourd'hui"
+    elif day == today + timedelta(days=1):
+        when = "demain"
+    elif today < day < today + timedelta(days=7):
+        when = WEEKDAYS[day.weekday()]
+    else:
+        when = day_words(day)
+    noun = SERVICE_NOUNS[deadline.service]
+    days = deadline.days
+    if len(days) == 1:
+        what = f"{noun} du {WEEKDAYS[days[0].weekday()]} {days[0].day}"
+    elif monday_of(days[0]) == monday_of(days[-1]):
+        what = f"{noun} de la semaine du {monday_of(days[0]).day}"
+    else:
+        what = f"{noun} du {days[0].day}/{days[0].month} au {days[-1].day}/{days[-1].month}"
+    return f"{when} {hour_words(local)}, {what}"
 
 
 def slot_deadline_words(slot: Slot, now: datetime) -> str | None:
