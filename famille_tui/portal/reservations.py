@@ -312,7 +312,7 @@ class Ledger:
             if status == "late_cancelled":
                 note = "Annulé hors délai : la journée reste facturée."
             elif past_day:
-                note = None
+                note = "Ce jour est passé."
             elif not in_time:
                 note = (f"Trop tard : {activity.noun} du {day_words(day)} se réservait "
                         f"jusqu'au {moment_words(deadline)}.")
