@@ -43,6 +43,8 @@ def cell_text(slot: Slot, *, past: bool, pending: ChangeAction | None) -> Text:
     word = state_words(slot, past=past)
     if slot.state is SlotState.WAITING_LIST:
         word = "attente" if not slot.waiting_position else f"attente {slot.waiting_position}"
+    elif slot.state is SlotState.PUBLIC_HOLIDAY:
+        word = words.word  # « férié »: the column stays narrow
     elif slot.state is SlotState.NOT_BOOKED and word == "non réservé":
         word = "non rés."
     elif slot.can_book and slot.places_left is not None and slot.places_left <= 3:
