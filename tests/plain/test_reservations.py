@@ -99,7 +99,8 @@ def test_wrong_answers_in_reservations(portal: object) -> None:
     assert "Réservé : cantine du lundi 7 décembre (Léa), 4 euros 32." in said
 
 
-def test_reservations_in_a_pty(portal: object, pty_env: dict[str, str], tmp_path: object
+def test_reservations_in_a_pty(portal: object, pty_env: dict[str, str],  # noqa: F811
+                               tmp_path: object
                                ) -> None:
     child = pexpect.spawn(
         str(FAMILLE_TUI), ["--portal", portal.base_url("chaponost"), "--screen-reader"],  # type: ignore[attr-defined]
