@@ -168,6 +168,8 @@ async def test_password_reset_with_the_code_from_the_outbox(make_app: Any, porta
         await type_into(pilot, "confirm_password", "Autre-secret42")
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="back to login")
+        await wait_until(pilot, lambda: app.focused is field(app, "password").input,
+                         what="the password to type")
         await pilot.press(*"Autre-secret42", "enter")
         await wait_until(pilot, lambda: in_family_space(app), what="new password works")
     async with PortalClient(portal.base_url(CHAMBON)) as client:
