@@ -169,7 +169,8 @@ class FamilleApp(App[int]):
     #: start (≈ 5 ms): a screen's CSS_PATH read when it first opens makes Textual parse every
     #: stylesheet of the app again and restyle every widget (≈ 0.1 s on « Mes factures »).
     CSS_PATH: ClassVar[list[str | PurePath]] = [
-        "app.tcss", "screens/invoices.tcss", "screens/payment.tcss"
+        "app.tcss", "screens/invoices.tcss", "screens/payment.tcss",
+        "screens/reservations.tcss",
     ]
     TITLE = "Espace famille"
     ENABLE_COMMAND_PALETTE = True

@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
 from textual.widgets import Static
 
 from famille_tui.api import ChildReservations, ReservationPeriod, Service, Slot
@@ -101,9 +100,6 @@ class ReservationsScreen(FamilySpaceScreen):
                 not_offered(Capability.RESERVATIONS))
             return
         self.reload()
-
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width >= 110, "-wide")
 
     def session_changed(self, session: FamilySession) -> None:
         if self._version is not None and session.reservations_version != self._version:
@@ -204,7 +200,7 @@ class ReservationsScreen(FamilySpaceScreen):
             line.append(f"[{name}]" if current else name, style="bold" if current else "")
         self.query_one("#reservations-child", Static).update(line)
         self.query_one("#reservations-week", Static).update(
-            f"◀ PgPréc  {week_words(period.start)}  PgSuiv ▶" if self.has_class("-wide")
+            f"◀ PgPréc  {week_words(period.start)}  PgSuiv ▶" if self.size.width >= 110
             else f"◀ {short_week(period.start)} ▶")
         grid = self.query_one(WeekGrid)
         if not child.services:

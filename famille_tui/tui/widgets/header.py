@@ -57,7 +57,8 @@ class FamilyHeader(Horizontal):
         self.watch(self.famille, "session", self._show)
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < 110, "-narrow")
+        if self.deadline and self.has_class("-narrow") != (event.size.width < 110):
+            self.set_class(event.size.width < 110, "-narrow")
 
     def _deadline_text(self, session: FamilySession | None) -> str:
         if not self.deadline or session is None:
