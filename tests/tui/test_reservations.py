@@ -106,7 +106,7 @@ async def test_arrows_walk_across_weeks(chaponost_app: Any) -> None:
         assert screen.query_one(WeekGrid).focused_cell()[1] == date(2026, 12, 4)  # type: ignore[index]
         await pilot.press("pagedown", "pagedown")
         await week_of(pilot, screen, "2026-12-14")
-        assert cell(screen, "mercredi", "2026-12-16") == "◷ attente 1"
+        assert cell(screen, "mercredi", "2026-12-16") == "◷ attente"
         await pilot.press("pagedown")
         await week_of(pilot, screen, "2026-12-21")
         assert cell(screen, "cantine", "2026-12-21") == "▒ fermé"

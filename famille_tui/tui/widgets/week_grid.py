@@ -18,13 +18,21 @@ from textual.widgets import DataTable
 
 from famille_tui.api import ChangeAction, ChildReservations, Service, Slot, SlotState
 from famille_tui.client.reservations import (
-    SERVICE_NAMES,
     STATE_WORDS,
     PendingChanges,
     short_day,
     state_words,
 )
 
+#: The rows' names: short, so that the service and five days fit 80 columns (a wider table
+#: would scroll sideways to follow the cursor, hiding the names).
+GRID_NAMES: dict[Service, str] = {
+    Service.GARDERIE_MATIN: "Garderie matin",
+    Service.CANTINE: "Cantine",
+    Service.GARDERIE_SOIR: "Garderie soir",
+    Service.MERCREDI: "Mercredi",
+    Service.VACANCES: "Vacances",
+}
 #: A pending change shows what it will do, marked, until « Valider ».
 PENDING_WORDS = {ChangeAction.BOOK: "+ réserver", ChangeAction.CANCEL: "− annuler",
                  ChangeAction.WAIT: "+ attente"}
@@ -42,7 +50,7 @@ def cell_text(slot: Slot, *, past: bool, pending: ChangeAction | None) -> Text:
     words = STATE_WORDS[slot.state]
     word = state_words(slot, past=past)
     if slot.state is SlotState.WAITING_LIST:
-        word = "attente" if not slot.waiting_position else f"attente {slot.waiting_position}"
+        word = "attente"  # its place in the list: in the line under the grid
     elif slot.state is SlotState.PUBLIC_HOLIDAY:
         word = words.word  # « férié »: the column stays narrow
     elif slot.state is SlotState.NOT_BOOKED and word == "non réservé":
@@ -93,7 +101,7 @@ class WeekGrid(DataTable[Text]):
         for day in self.days:
             self.add_column(short_day(day), key=day.isoformat())
         for index, service in enumerate(self.services):
-            cells: list[Text] = [Text(SERVICE_NAMES[service], style="bold")]
+            cells: list[Text] = [Text(GRID_NAMES[service], style="bold")]
             for day in self.days:
                 slots = by_day[day].slots if day in by_day else []
                 slot = slots[index] if index < len(slots) else None
