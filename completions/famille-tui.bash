@@ -10,7 +10,7 @@ _famille_tui() {
     cmd=""
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
-            --commune|--data|--dialect|--email|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--pdf|--port|--portal|--public-origin|--regie|--since|--to|--ttl) ((i++)) ;;
+            --child|--commune|--data|--dialect|--email|--from|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--pdf|--port|--portal|--public-origin|--regie|--since|--to|--ttl|--week) ((i++)) ;;
             -*) ;;
             *) cmd="${COMP_WORDS[i]}"; break ;;
         esac
@@ -20,12 +20,12 @@ _famille_tui() {
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return 0 ;;
-        --commune|--dialect|--email|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--port|--portal|--public-origin|--regie|--since|--to|--ttl)
+        --child|--commune|--dialect|--email|--from|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--port|--portal|--public-origin|--regie|--since|--to|--ttl|--week)
             COMPREPLY=()
             return 0 ;;
     esac
     case "$cmd" in
-        "") words="demo serve payfip login logout family entourage dashboard profile help invoices invoice pay payments outbox doctor kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
+        "") words="demo serve payfip login logout family entourage dashboard profile help invoices invoice pay payments reservations book unbook outbox doctor kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
         demo) words="--portal --commune --login --dialect --json --plain --debug --help --screen-reader --kiosk --stop" ;;
         serve) words="--help --demo --host --port --data --payment-ttl --public-origin --payfip-origin --payfip-port" ;;
         payfip) words="--help --host --port --data --public-origin --regie --ttl" ;;
@@ -40,6 +40,9 @@ _famille_tui() {
         invoice) words="--portal --commune --login --dialect --json --plain --debug --help --pdf" ;;
         pay) words="--portal --commune --login --dialect --json --plain --debug --help --email --no-browser --wait" ;;
         payments) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        reservations) words="--portal --commune --login --dialect --json --plain --debug --help --child --week --from --to --next-deadline" ;;
+        book) words="--portal --commune --login --dialect --json --plain --debug --help --dry-run --waiting-list" ;;
+        unbook) words="--portal --commune --login --dialect --json --plain --debug --help --dry-run --accept-late-fee" ;;
         outbox) words="--portal --commune --login --dialect --json --plain --debug --help --to" ;;
         doctor) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
         kiosk-code) words="--portal --commune --login --dialect --json --plain --debug --help" ;;

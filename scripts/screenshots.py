@@ -532,6 +532,33 @@ async def noethysweb_pictures(tmp: Path, size: tuple[int, int], out: Path) -> No
         peer.stop()
 
 
+async def tour_reservations(t: Tour) -> None:
+    """Chaponost: Léa's canteen booked on three days of next week, one evening cancelled."""
+    from datetime import date
+
+    from famille_tui.tui.screens.reservations import ReservationsScreen
+    from famille_tui.tui.widgets.week_grid import WeekGrid
+
+    await log_in(t)
+    await t.pilot.press("7")
+    await t.on("ReservationsScreen")
+    screen = t.app.screen
+    assert isinstance(screen, ReservationsScreen)
+    await t.until(lambda: screen.period is not None)
+    await t.pilot.press("pagedown")
+    await t.until(lambda: screen.monday == date(2026, 12, 7))
+    grid = screen.query_one(WeekGrid)
+    for row, column in ((1, 1), (1, 2), (1, 4), (2, 2)):
+        grid.move_cursor(row=row, column=column)
+        await t.pilot.pause()
+        await t.pilot.press("space")
+    await t.shot("31-reservations")
+    await t.pilot.press("v")
+    await t.on("ReservationSummaryScreen")
+    await t.until(lambda: "Total" in str(t.app.screen.query_one("#summary-total").render()))
+    await t.shot("32-reservations-recapitulatif")
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="80x24", help="columns x rows (default 80x24)")
@@ -549,7 +576,9 @@ async def main() -> int:
             [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
         notebook_browser(Path(tmp))
         steady_clocks()
-        portal = start_portal(Path(tmp) / "portal.sqlite3")
+        # The reservations' clock: Thursday 3 December 2026, 9 h 30 (the tests' day).
+        portal = start_portal(Path(tmp) / "portal.sqlite3",
+                              env={"FAMILLE_TUI_PORTAL_NOW": "2026-12-03T09:30:00+01:00"})
         # Its PayFiP stand-in's pages: allowed in the app's demo mode.
         os.environ["FAMILLE_TUI_PAYFIP_ORIGIN"] = portal.payfip_origin or ""
         try:
@@ -565,6 +594,7 @@ async def main() -> int:
             clock = FakeClock()
             await run(make_kiosk(portal, clock), size, out,
                       lambda t: tour_kiosk(t, portal, clock))
+            await run(make_app(portal, [CHAPONOST], store), size, out, tour_reservations)
             # A keyring of its own: no remembered login, the login screen as a newcomer sees it.
             fresh = CredentialStore(backend=MemoryKeyring())
             await run(make_app(portal, [CHAMBON], fresh), size, out,

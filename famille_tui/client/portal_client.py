@@ -18,6 +18,7 @@ import asyncio
 import logging
 import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from datetime import date
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -31,6 +32,8 @@ from famille_tui.api import (
     Accepted,
     Account,
     ActivationRequest,
+    ActivityList,
+    ChangeResult,
     Commune,
     Contact,
     ContactCreate,
@@ -53,6 +56,9 @@ from famille_tui.api import (
     PaymentCreate,
     Profile,
     ProfileUpdate,
+    ReservationChange,
+    ReservationChanges,
+    ReservationPeriod,
     SessionCreated,
 )
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
@@ -746,9 +752,37 @@ class PortalClient(PortalConnector):
         result: Payment = _parse(answer, Payment)
         return result
 
+    # --- reservations --------------------------------------------------------------------
 
-#: The Famille API offers everything but reservations (not in the API yet).
-_CAPABILITIES = frozenset(Capability) - {Capability.RESERVATIONS, Capability.RESERVATIONS_EDIT}
+    async def activities(self) -> ActivityList:
+        return await self._get("activities", ActivityList)
+
+    async def reservations(self, start: date | None = None, end: date | None = None,
+                           child_id: int | None = None) -> ReservationPeriod:
+        params: dict[str, str | int] = {}
+        if start is not None:
+            params["start"] = start.isoformat()
+        if end is not None:
+            params["end"] = end.isoformat()
+        if child_id is not None:
+            params["child_id"] = int(child_id)
+        answer = await self._call("GET", "reservations", params=params)
+        result: ReservationPeriod = _parse(answer, ReservationPeriod)
+        return result
+
+    async def change_reservations(self, changes: Sequence[ReservationChange], *,
+                                  idempotency_key: str | None = None,
+                                  dry_run: bool = False) -> ChangeResult:
+        request = _request_model(ReservationChanges, changes=list(changes), dry_run=dry_run)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        answer = await self._call("POST", "reservations/changes", body=request,
+                                  headers=headers, expected=(200,))
+        result: ChangeResult = _parse(answer, ChangeResult)
+        return result
+
+
+#: The Famille API offers every capability.
+_CAPABILITIES = frozenset(Capability)
 
 
 async def list_communes(

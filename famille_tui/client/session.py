@@ -50,7 +50,21 @@ from famille_tui.client.config import (
 from famille_tui.client.errors import FamilleError, NotFound, PaymentHostNotAllowed, SessionExpired
 
 if TYPE_CHECKING:
-    from famille_tui.api import Account, Family, Invoice, InvoiceFilter, InvoiceList, Payment
+    from datetime import date, datetime
+
+    from famille_tui.api import (
+        Account,
+        ActivityList,
+        ChangeResult,
+        Family,
+        FamilyDeadline,
+        Invoice,
+        InvoiceFilter,
+        InvoiceList,
+        Payment,
+        ReservationChange,
+        ReservationPeriod,
+    )
     from famille_tui.client.credentials import CredentialStore
     from famille_tui.client.payments import (
         JournalEntry,
@@ -303,6 +317,7 @@ class Change(StrEnum):
     PAYMENT = "payment"  # a followed payment changed (`payment`)
     OUTCOME = "outcome"  # a followed payment ended (`payment`): tell the parent
     STOPPED = "stopped"  # following a payment stopped on an error (`payment`)
+    RESERVATIONS = "reservations"  # bookings changed, or the next deadline was read again
     CLOSED = "closed"
 
 
@@ -353,6 +368,9 @@ class FamilySession:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._subscribers: list[Callable[[SessionChange], None]] = []
         self._closed = False
+        self._next_deadline: FamilyDeadline | None = None
+        self._portal_now: datetime | None = None
+        self._reservations_version = 0
 
     # -- what it holds -------------------------------------------------------------------
 
@@ -584,6 +602,59 @@ class FamilySession:
             return None
         profile = await self.call(self.connector.profile)
         return profile.email
+
+    # -- reservations --------------------------------------------------------------------
+
+    @property
+    def next_deadline(self) -> FamilyDeadline | None:
+        """The family's next booking deadline, as last read (None: none, or not read)."""
+        return self._next_deadline
+
+    @property
+    def portal_now(self) -> datetime | None:
+        """The portal's clock at its last reservations answer: « today » for the faces."""
+        return self._portal_now
+
+    @property
+    def reservations_version(self) -> int:
+        """Grows each time bookings were changed through this session."""
+        return self._reservations_version
+
+    def _note_reservations(self, now: datetime | None,
+                           deadline: FamilyDeadline | None) -> None:
+        changed = deadline != self._next_deadline
+        self._next_deadline = deadline
+        if now is not None:
+            self._portal_now = now
+        if changed:
+            self._emit(Change.RESERVATIONS)
+
+    async def activities(self) -> ActivityList:
+        listing = await self.call(self.connector.activities)
+        self._note_reservations(listing.now, listing.next_deadline)
+        return listing
+
+    async def reservations(self, start: date | None = None, end: date | None = None,
+                           child_id: int | None = None) -> ReservationPeriod:
+        period = await self.call(lambda: self.connector.reservations(start, end, child_id))
+        self._note_reservations(period.now, period.next_deadline)
+        return period
+
+    async def change_reservations(self, changes: Sequence[ReservationChange], *,
+                                  idempotency_key: str | None = None,
+                                  dry_run: bool = False) -> ChangeResult:
+        """Send the changes (a dry run: the summary's judgement, nothing changed). A real
+        batch needs its `idempotency_key` (`payments.new_idempotency_key()`, one per
+        summary, the same on a retry)."""
+        if not dry_run and not idempotency_key:
+            raise ValueError("a batch of changes needs an idempotency key")
+        result = await self.call(lambda: self.connector.change_reservations(
+            changes, idempotency_key=idempotency_key, dry_run=dry_run))
+        if not dry_run:
+            self._reservations_version += 1
+            self._emit(Change.RESERVATIONS)
+        self._note_reservations(None, result.next_deadline)
+        return result
 
     # -- payments ------------------------------------------------------------------------
 

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 #: The command modules, in the order of `famille-tui --help`. Imported by `register_all` only:
 #: the TUI's start goes through `famille_tui.commands.parsing` (hence this package) without
 #: needing them, and some pull in every API model (pydantic).
-MODULE_NAMES = ("account", "family", "invoices", "pay", "payments", "outbox", "doctor",
+MODULE_NAMES = ("account", "family", "invoices", "pay", "payments", "reservations", "outbox",
+                "doctor",
                 "kiosk_code", "completion")
 
 

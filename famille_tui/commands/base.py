@@ -48,6 +48,8 @@ class ExitCode(IntEnum):
     REFUSED = 5
     ABANDONED = 6
     PENDING = 7
+    BOOKING_REFUSED = 8
+    LATE_FEE = 9
     INTERRUPTED = 130
 
 

@@ -246,6 +246,66 @@ CREATE TABLE IF NOT EXISTS ec_notifications (
 );
 CREATE INDEX IF NOT EXISTS ec_notifications_payment ON ec_notifications(payment_id);
 CREATE INDEX IF NOT EXISTS ec_sessions_last_used ON ec_sessions(last_used_at);
+-- Reservations (routers/reservations.py, reservations.py). One row per service a commune
+-- offers, with its booking rule; what a child is enrolled in; one row per day booked (or
+-- waited for, or cancelled too late and so still billed). A day cancelled in time has no row.
+CREATE TABLE IF NOT EXISTS activities (
+    id INTEGER PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    service TEXT NOT NULL,                 -- cantine, garderie-matin… (api Service)
+    label TEXT NOT NULL,
+    place TEXT NOT NULL,
+    start_time TEXT NOT NULL,              -- HH:MM, Paris time
+    end_time TEXT NOT NULL,
+    weekdays TEXT NOT NULL,                -- JSON list of ISO weekdays
+    in_holidays INTEGER NOT NULL,          -- 1: during school holidays only
+    price_cents INTEGER NOT NULL,
+    capacity INTEGER NOT NULL,
+    taken_elsewhere INTEGER NOT NULL,      -- places of children outside the demo's families
+    deadline_kind TEXT NOT NULL,           -- api DeadlineKind
+    deadline_days INTEGER NOT NULL,
+    deadline_time TEXT NOT NULL,           -- HH:MM, Paris time
+    late_cancellation TEXT NOT NULL,       -- billed | refused
+    UNIQUE (commune, service)
+);
+-- Places taken on one day by children outside the demo's families, when not the usual.
+CREATE TABLE IF NOT EXISTS activity_days (
+    activity_id INTEGER NOT NULL REFERENCES activities(id),
+    day TEXT NOT NULL,
+    taken_elsewhere INTEGER NOT NULL,
+    PRIMARY KEY (activity_id, day)
+);
+CREATE TABLE IF NOT EXISTS enrolments (
+    child_id INTEGER NOT NULL REFERENCES children(id),
+    activity_id INTEGER NOT NULL REFERENCES activities(id),
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL,
+    PRIMARY KEY (child_id, activity_id, first_day)
+);
+CREATE TABLE IF NOT EXISTS bookings (
+    id INTEGER PRIMARY KEY,
+    child_id INTEGER NOT NULL REFERENCES children(id),
+    activity_id INTEGER NOT NULL REFERENCES activities(id),
+    day TEXT NOT NULL,
+    status TEXT NOT NULL,                  -- booked | waiting | late_cancelled
+    absent INTEGER NOT NULL DEFAULT 0,     -- the structure recorded an absence
+    billed_cents INTEGER NOT NULL,         -- what it costs on the invoice (0 while waiting)
+    invoice_id INTEGER REFERENCES invoices(id),
+    changed_at REAL NOT NULL,
+    UNIQUE (child_id, activity_id, day)
+);
+CREATE INDEX IF NOT EXISTS bookings_day ON bookings(activity_id, day, status);
+CREATE INDEX IF NOT EXISTS bookings_unbilled ON bookings(child_id, invoice_id);
+-- Answers of `POST reservations/changes` by Idempotency-Key: the same key gives the same
+-- answer, whatever happened since.
+CREATE TABLE IF NOT EXISTS reservation_batches (
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    idempotency_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (account_id, idempotency_key)
+);
 CREATE INDEX IF NOT EXISTS invoices_family ON invoices(family_id);
 -- The purge of forgotten login failures (made-up logins leave rows behind).
 CREATE INDEX IF NOT EXISTS login_failures_updated ON login_failures(updated_at);

@@ -6,6 +6,8 @@ the activation e-mail of the outbox). People, addresses and numbers are fictitio
 the structures' public contact details, which are those of the leaflets.
 Dates are fixed (autumn 2026) so that screenshots and snapshots stay the same.
 
+Reservations (services, rules, enrolments, booked days): `demo_reservations.py`.
+
 Outside demo mode (`serve` without `--demo`) the same data is written with no known
 password: every account is to be activated from its e-mail, which only the data file's
 owner can read (`seed(conn, public_passwords=False)`); and a data file where a demo
@@ -23,6 +25,7 @@ from typing import Any
 from famille_tui.api.money import format_euros
 from famille_tui.portal import security
 from famille_tui.portal.db import connect, transaction
+from famille_tui.portal.demo_reservations import seed_reservations, seed_reservations_if_missing
 from famille_tui.portal.outbox import send_mail
 
 
@@ -282,6 +285,7 @@ def seed(conn: sqlite3.Connection, *, public_passwords: bool = True) -> None:
     with transaction(conn):
         for c in COMMUNES:
             _seed_commune(conn, c, public_passwords)
+        seed_reservations(conn)
 
 
 def has_public_passwords(path: Path) -> bool:
@@ -373,3 +377,7 @@ def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bo
             send_mail(conn, c.slug, email, "Vos factures sont disponibles",
                       f"Bonjour,\n\nDe nouvelles factures sont disponibles dans votre Espace "
                       f"famille. Reste à payer : {format_euros(unpaid)}.\n")
+
+
+__all__ = ["COMMUNES", "DEMO_LOGINS", "has_public_passwords", "seed",
+           "seed_reservations_if_missing"]

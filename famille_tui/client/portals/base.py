@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, ClassVar
 from famille_tui.api import (
     Accepted,
     Account,
+    ActivityList,
+    ChangeResult,
     Contact,
     ContactCreate,
     ContactUpdate,
@@ -41,10 +43,14 @@ from famille_tui.api import (
     Payment,
     Profile,
     ProfileUpdate,
+    ReservationChange,
+    ReservationPeriod,
 )
 from famille_tui.client.errors import NotOffered
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import httpx
 
 __all__ = [
@@ -355,6 +361,26 @@ class PortalConnector(ABC):
         after about `wait` seconds; a connector without a long poll reads the portal again
         at a pace of its own (never more than a few requests a minute)."""
         raise _missing(Capability.PAYMENT)
+
+    # --- reservations --------------------------------------------------------------------
+
+    async def activities(self) -> ActivityList:
+        """Each child's activities, their booking rules and next deadlines."""
+        raise _missing(Capability.RESERVATIONS)
+
+    async def reservations(self, start: date | None = None, end: date | None = None,
+                           child_id: int | None = None) -> ReservationPeriod:
+        """The slots of [start, end] (both included; without dates, the portal's current
+        week), of every child or one."""
+        raise _missing(Capability.RESERVATIONS)
+
+    async def change_reservations(self, changes: Sequence[ReservationChange], *,
+                                  idempotency_key: str | None = None,
+                                  dry_run: bool = False) -> ChangeResult:
+        """Book, cancel, join a waiting list: judged line by line by the portal. With
+        `dry_run`, judged and answered, nothing changed (the summary before « Valider »);
+        otherwise give an `idempotency_key` (one per summary, reused on retries)."""
+        raise _missing(Capability.RESERVATIONS_EDIT)
 
     # --- diagnosis -----------------------------------------------------------------------
 

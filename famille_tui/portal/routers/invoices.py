@@ -11,6 +11,7 @@ from famille_tui.api import InvoiceFilter, InvoiceList
 from famille_tui.portal.billing import expire_due, family_invoice, family_invoices
 from famille_tui.portal.deps import CommuneRow, Db, RowId, State, User
 from famille_tui.portal.pdf import invoice_pdf
+from famille_tui.portal.routers.reservations import issue_due_invoices
 
 router = APIRouter(tags=["factures"])
 
@@ -23,6 +24,7 @@ def invoices(
     status: Annotated[InvoiceFilter, Query()] = InvoiceFilter.ALL,
 ) -> InvoiceList:
     expire_due(db, state.watch)
+    issue_due_invoices(db, state, user.family_id, user.commune)
     return InvoiceList.of(family_invoices(db, user.family_id), status)
 
 
