@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from famille_tui.api.base import Cents, Request, Response
 
@@ -51,11 +52,19 @@ class LateCancellation(StrEnum):
     REFUSED = "refused"
 
 
+#: A wall-clock time in Paris (« 12:00:00 »). Not JSON Schema's "time" format: RFC 3339's
+#: full-time requires an offset, and a town's 12 h is 12 h in winter and in summer.
+ParisTime = Annotated[time, WithJsonSchema({
+    "type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+    "description": "heure locale de Paris (HH:MM:SS), sans décalage horaire",
+})]
+
+
 class BookingRule(Response):
     kind: DeadlineKind
     days: int
     #: Paris time.
-    time: time
+    time: ParisTime
     late_cancellation: LateCancellation
     #: « 2 jours ouvrés avant, 12 h » — the rule in the town's words.
     text: str
@@ -77,8 +86,8 @@ class Activity(Response):
     #: « Restaurant scolaire », « Accueil de loisirs du mercredi »
     label: str
     place: str
-    start_time: time
-    end_time: time
+    start_time: ParisTime
+    end_time: ParisTime
     #: ISO weekdays it runs (1 Monday … 7 Sunday), in school periods or in holidays.
     weekdays: list[int]
     #: True: during the school holidays (holiday centre); False: in school periods.

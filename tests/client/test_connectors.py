@@ -69,7 +69,8 @@ def test_the_famille_api_is_the_default_dialect() -> None:
     assert detect_dialect("http://127.0.0.1:8765/chaponost/") == "famille-api"
     portal = connector_for("http://127.0.0.1:8765/chaponost/")
     assert isinstance(portal, PortalClient)
-    assert portal.offers(Capability.PAYMENT) and not portal.offers(Capability.RESERVATIONS)
+    # The Famille API offers everything, reservations included (issue 17).
+    assert all(portal.offers(capability) for capability in Capability)
 
 
 def test_an_unknown_dialect_is_a_config_error() -> None:
