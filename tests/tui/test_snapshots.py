@@ -199,7 +199,8 @@ def test_login_remembered(size: tuple[int, int], make_app: Any, portal: Any,
     backend = MemoryKeyring()
     store = CredentialStore(backend=backend)
     store.save(portal.base_url("le-chambon-feugerolles"), "martin", "demo-martin")
-    assert snap_compare(make_app(store=store), terminal_size=size, run_before=then_settled(at_login))
+    assert snap_compare(make_app(store=store), terminal_size=size,
+                        run_before=then_settled(at_login))
 
 
 @pytest.mark.parametrize("size", SIZES)
