@@ -286,19 +286,21 @@ async def test_wait_survives_a_portal_restart(portal: Any, chambon_url: str,
         (invoice,) = await payable(client)
         payment = await start_payment(client, [invoice], EMAIL, journal=journal,
                                       idempotency_key=new_idempotency_key(), demo=True)
-        retrying = asyncio.Event()
+        retrying, polling = asyncio.Event(), asyncio.Event()
         events: list[WaitEvent] = []
 
         def on_event(event: WaitEvent) -> None:
             events.append(event)
             if event.kind == "retrying":
                 retrying.set()
+            if event.kind == "waiting":  # the long poll is sent right after
+                polling.set()
 
         waiting = asyncio.create_task(wait_for_payment(
             client, payment.id, on_event=on_event, journal=journal, backoff_base=0.1,
             backoff_cap=0.5,
         ))
-        await asyncio.sleep(0.3)  # the long poll is in flight
+        await asyncio.wait_for(polling.wait(), 15)  # a long poll is in flight
         await asyncio.to_thread(portal.stop)
         await asyncio.wait_for(retrying.wait(), 15)
         await asyncio.to_thread(portal.restart)

@@ -265,7 +265,7 @@ async def test_session_expires_after_idle_time(tmp_path: Path, demo_database: Pa
     try:
         async with await martin(portal.base_url(CHAMBON)) as client:
             assert (await client.family()).name.endswith("Martin")
-            await asyncio.sleep(2.2)
+            await asyncio.sleep(2.2)  # idle past the 1 s timeout: the behaviour under test
             with pytest.raises(SessionExpired) as caught:
                 await client.dashboard()
             assert "Saisissez à nouveau votre mot de passe" in caught.value.message

@@ -111,7 +111,9 @@ async def test_calls_that_fail_together_log_in_again_once() -> None:
 
     async def reauthenticate(session: FamilySession) -> bool:
         asked.append(session.login_name)
-        await asyncio.sleep(0.01)  # the other calls fail meanwhile
+        # A turn of the loop for the other calls to fail meanwhile (the API is in memory:
+        # they fail within it, whatever the machine's load).
+        await asyncio.sleep(0.01)
         await session.relogin(PASSWORD)
         return True
 

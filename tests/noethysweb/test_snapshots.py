@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from famille_tui.client.config import PortalProfile
 from famille_tui.tui.widgets.captcha import CaptchaPicture
 from tests.support.noethysweb_peer import NoethyswebPeer, SampleDrawing
-from tests.support.tui import make_app, screen_name, wait_until
+from tests.support.tui import make_app, screen_name, settled, wait_until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -26,7 +26,7 @@ async def at_captcha_login(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: screen_name(app) == "LoginScreen")
     await wait_until(pilot, lambda: app.screen.query_one(CaptchaPicture).rows,
                      what="the captcha drawn")
-    await pilot.pause(0.2)
+    await settled(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES)

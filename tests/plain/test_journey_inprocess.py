@@ -52,9 +52,10 @@ def run_script(
     sabotage: bool = False,
     opener: Callable[[str], bool] | None = None,
     keyring: MemoryKeyring | None = None,
+    out: io.StringIO | None = None,
     **settings: object,
 ) -> tuple[int, str, ScriptedInput]:
-    out = io.StringIO()
+    out = out or io.StringIO()
     stdin = ScriptedInput(out, list(answers), sabotage=sabotage)
     code = run_with(
         options(url, **settings),
@@ -153,11 +154,20 @@ def test_wait_lines_still_waiting_and_network_loss(portal: object, chambon_url: 
     """While waiting: « toujours en attente » at the configured interval, one line when the
     portal is lost, one when it is back, then the outcome; nothing else."""
 
+    out = io.StringIO()
+
+    def said_at_last(text: str) -> None:
+        """Until the face has said `text` (what each step of the portal waits for)."""
+        deadline = time.monotonic() + 30
+        while text not in out.getvalue():
+            assert time.monotonic() < deadline, f"never said: {text}"
+            time.sleep(0.05)
+
     def browser(url: str) -> bool:
         def later() -> None:
-            time.sleep(2.5)
+            said_at_last("Toujours en attente")
             portal.stop()  # type: ignore[attr-defined]
-            time.sleep(2)
+            said_at_last("Connexion au portail perdue")
             portal.restart()  # type: ignore[attr-defined]
             pay_in_sandbox(url)
 
@@ -166,7 +176,8 @@ def test_wait_lines_still_waiting_and_network_loss(portal: object, chambon_url: 
 
     answers: list[Answer] = [*LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"),
                              "1", "", "o", "0", *QUIT]
-    code, said, _ = run_script(chambon_url, answers, opener=browser, still_waiting_interval=2)
+    code, said, _ = run_script(chambon_url, answers, opener=browser, out=out,
+                               still_waiting_interval=2)
     assert code == 0, said
     start = said.index("Attente du résultat du paiement")
     wait = said[start : said.index("\nFacture ", start)]

@@ -117,9 +117,9 @@ def strict_portal(
 def test_token_expires_when_idle_and_says_so(strict_portal: PortalProcess) -> None:
     with Api(strict_portal).login("martin") as api:
         assert api.get("family").status_code == 200
-        time.sleep(0.5)
+        time.sleep(0.5)  # idle, but less than the 1 s timeout: the behaviour under test
         assert api.get("family").status_code == 200  # use keeps it alive
-        time.sleep(1.6)
+        time.sleep(1.6)  # idle past the timeout: the behaviour under test
         expired = api.get("family")
         again = api.get("invoices")
     assert expired.status_code == 401
@@ -148,7 +148,7 @@ def test_five_failures_lock_the_login_then_it_opens_again(strict_portal: PortalP
         assert api.post(
             "session", json={"login": "durand", "password": "demo-durand"}
         ).status_code == 201
-        time.sleep(error["retry_after_seconds"] + 0.2)
+        time.sleep(error["retry_after_seconds"] + 0.2)  # the lockout's end is under test
         assert api.post(
             "session", json={"login": "martin", "password": "demo-martin"}
         ).status_code == 201

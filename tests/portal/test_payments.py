@@ -142,7 +142,9 @@ def test_long_poll_returns_as_soon_as_the_payment_is_paid(martin: Api) -> None:
 
     thread = threading.Thread(target=wait)
     thread.start()
-    time.sleep(0.5)  # the waiter is asleep on the portal now
+    # The waiter is asleep on the portal by then. (No outside sign of a long poll asleep:
+    # were it late, it would read « paid » at once and the test would still pass.)
+    time.sleep(0.5)
     assert "Paiement accepté" in pay_in_sandbox(payment["payment_url"])
     paid_at = time.monotonic()
     thread.join(10)
@@ -167,7 +169,7 @@ def test_several_waiters_are_all_woken(martin: Api) -> None:
     threads = [threading.Thread(target=wait) for _ in range(5)]
     for thread in threads:
         thread.start()
-    time.sleep(0.5)
+    time.sleep(0.5)  # the waiters are asleep by then (late ones read « cancelled » at once)
     pay_in_sandbox(payment["payment_url"], outcome="cancel")
     for thread in threads:
         thread.join(10)

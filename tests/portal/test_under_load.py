@@ -61,10 +61,10 @@ def test_a_session_in_use_lives_past_the_idle_timeout_then_expires(
         started = time.monotonic()
         while time.monotonic() - started < 4.5:  # more than twice the idle timeout
             assert api.get("family").status_code == 200
-            time.sleep(0.5)
+            time.sleep(0.5)  # a person's pace of use: the behaviour under test
         # Written lazily, but written: the row has followed the use.
         assert time.time() - last_used(idle_portal, token_of(api)) < 1.5
-        time.sleep(2.6)
+        time.sleep(2.6)  # idle past the 2 s timeout: the behaviour under test
         expired = api.get("family")
     assert expired.status_code == 401
     assert error_of(expired)["code"] == "session_expired"
@@ -117,8 +117,11 @@ def test_a_burst_of_logins_does_not_hold_up_other_requests(portal: PortalProcess
     """60 logins sent at once queue in the password pool, not in the request threads: an
     invoice list sent in the middle of them does not wait for all of them."""
     with Api(portal).login("durand") as lister, ThreadPoolExecutor(60) as senders:
-        def one_login(_: int) -> float:
+        sending: list[int] = []
+
+        def one_login(number: int) -> float:
             with Api(portal) as api:
+                sending.append(number)
                 started = time.perf_counter()
                 answer = api.post("session", json={"login": "martin",
                                                    "password": "demo-martin"})
@@ -126,7 +129,11 @@ def test_a_burst_of_logins_does_not_hold_up_other_requests(portal: PortalProcess
                 return time.perf_counter() - started
 
         logins = senders.map(one_login, range(60))
-        time.sleep(0.1)
+        # The list goes in the middle of the burst: once every login is on its way.
+        deadline = time.monotonic() + 30
+        while len(sending) < 60:
+            assert time.monotonic() < deadline, f"{len(sending)} logins sent"
+            time.sleep(0.01)
         started = time.perf_counter()
         assert lister.get("invoices").status_code == 200
         list_time = time.perf_counter() - started
@@ -153,7 +160,7 @@ def test_the_watch_forgets_payments_nobody_waits_on() -> None:
                 woken.append(name)
 
         tasks = [asyncio.ensure_future(wait(n)) for n in ("one", "two")]
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # one turn of the loop (not a wait on time): both wait now
         assert watch.watched() == 1
         watch.changed("pay_b")
         await asyncio.wait_for(asyncio.gather(*tasks), 1)

@@ -6,6 +6,7 @@ waiting for a condition, the notifications, and the keys of a person logging in.
     async with app.run_test(size=(80, 24)) as pilot:
         await logged_in(pilot)
         await wait_until(pilot, lambda: ..., what="…")
+        await settled(pilot)                        # before a snapshot
         assert any(n.title == "Réglée" for n in notifications(app))
 
 Every app has a fixed « today » (ages on screen do not change with the calendar) and never
@@ -26,7 +27,9 @@ from weakref import WeakKeyDictionary
 import httpx
 from textual.app import App, ScreenStackError
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.pilot import Pilot
+from textual.worker import WorkerState
 
 from famille_tui.client.config import LaunchOptions, PortalProfile, Settings
 from famille_tui.client.credentials import CredentialStore
@@ -159,6 +162,38 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], *,
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
         await pilot.pause(0.05)
+
+
+def busy_workers(app: App[Any], of: DOMNode | None = None) -> list[str]:
+    """The names of the app's workers (of the node `of` only, when given) still pending or
+    running: network calls under way."""
+    return [w.name for w in app.workers
+            if w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            and (of is None or w.node is of)]
+
+
+async def settled(pilot: Pilot[Any], *, workers: bool = True, timeout: float = 15.0,
+                  what: str = "the screen settled") -> None:
+    """Let the app run until its screen has settled, before a snapshot: no worker left
+    running (unless `workers=False`: a screen that keeps one, a payment followed), nothing
+    animating, and the same picture two frames in a row (a layout, a scroll to the focused
+    field, a redraw asked after a refresh would still change it). A fixed pause is not
+    enough on a loaded machine."""
+    app = pilot.app
+    if workers:
+        await wait_until(pilot, lambda: not busy_workers(app), timeout=timeout,
+                         what=f"{what} (workers done: {busy_workers(app)})")
+    deadline = time.monotonic() + timeout
+    previous = ""
+    while True:
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        picture = app.export_screenshot()
+        if picture == previous and not (workers and busy_workers(app)):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        previous = picture
 
 
 # --- a browser ------------------------------------------------------------------------------

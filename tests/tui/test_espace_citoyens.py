@@ -23,7 +23,7 @@ from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from famille_tui.tui.widgets.form import FormField
 from tests.support.sandbox import pay_in_sandbox
-from tests.support.tui import make_app, notifications, screen_name, wait_until
+from tests.support.tui import make_app, notifications, screen_name, settled, wait_until
 from tests.tui.test_payment_flow import (
     OVERDUE,
     browser_url,
@@ -110,7 +110,8 @@ async def test_what_espace_citoyens_does_not_offer(portal: PortalProcess) -> Non
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
         await pilot.press("ctrl+n")
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await wait_until(pilot, lambda: sum("non proposé" in n.message
+                                            for n in notifications(app)) >= 2, what="both said")
         assert screen_name(app) == "LoginScreen"
         told = [n.message for n in notifications(app)]
         assert "La première connexion : non proposé par ce portail." in told
@@ -156,7 +157,8 @@ def test_waiting_snapshot_on_espace_citoyens(snap_compare: Any, portal: PortalPr
         wait = await start_paying(pilot)
         await wait_until(pilot, lambda: wait.browser_opened is not None)
         steady(wait, monkeypatch, url=STEADY_EC_URL, short_url=None)
-        await pilot.pause(0.3)
+        # While the payment is followed, its worker keeps running: the picture settles.
+        await settled(pilot, workers=False)
 
     app = make_app(EspaceCitoyens(portal), connector_factory=connector)
     assert snap_compare(app, terminal_size=size, run_before=before)

@@ -58,12 +58,21 @@ class FakeClock:
 
     def __init__(self) -> None:
         self.now = 1000.0
+        self.reads = 0
 
     def __call__(self) -> float:
+        self.reads += 1
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    async def checked(self, pilot: Pilot[Any]) -> None:
+        """Until the kiosk has read the clock twice more (its idle check, every
+        TICK_SECONDS, has run on the time now, and what it would show is shown): a wait on
+        the check itself, not on a pause that a loaded machine may outlast."""
+        reads = self.reads
+        await wait_until(pilot, lambda: self.reads >= reads + 2, what="the idle check")
 
 
 class ForbiddenKeyring(KeyringBackend):
@@ -269,7 +278,7 @@ async def test_idle_warning_counts_down_and_continue_keeps_the_session(
     async with app.run_test(size=(80, 24)) as pilot:
         await kiosk_login(pilot)
         clock.advance(app.policy.idle_seconds - 5)
-        await pilot.pause(0.6)
+        await clock.checked(pilot)
         assert not isinstance(app.screen, IdleWarningScreen), "not before the idle time"
         warning = await idle_out(pilot, clock)
         seconds = app.policy.warning_seconds
@@ -283,7 +292,7 @@ async def test_idle_warning_counts_down_and_continue_keeps_the_session(
         await pilot.press("enter")  # « Continuer », one key
         await wait_until(pilot, lambda: not isinstance(app.screen, IdleWarningScreen))
         clock.advance(10)
-        await pilot.pause(0.6)
+        await clock.checked(pilot)
         assert app.logged_in and type(app.screen).__name__ == "FamilyScreen"
         assert app.session is not None and app.session.family is not None
         assert app.session.family.name == "Famille Martin"
@@ -556,7 +565,7 @@ async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
         assert not browser_log.exists()
         # A parent paying on the phone is not idle: no warning while the payment is awaited.
         clock.advance(app.policy.idle_seconds * 3)
-        await pilot.pause(0.6)
+        await clock.checked(pilot)
         assert app.screen is screen
         await asyncio.to_thread(pay_in_sandbox, url)  # the phone follows the QR code
         await wait_until(pilot, lambda: "Réglée" in str(

@@ -19,7 +19,7 @@ from famille_tui.api import Payment, PaymentStatus
 from famille_tui.client.session import FollowedPayment, PaymentPage
 from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.kiosk.payment import KioskPaymentScreen
-from tests.support.tui import wait_until
+from tests.support.tui import settled, wait_until
 from tests.tui.test_kiosk import FakeClock, at_welcome, idle_out, kiosk_login, make_kiosk
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -37,7 +37,7 @@ def test_welcome_snapshot(snap_compare: Any, portal: PortalProcess,
                           size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await at_welcome(pilot)
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(make_kiosk(portal), terminal_size=size, run_before=before)
 
@@ -50,7 +50,7 @@ def test_idle_warning_snapshot(snap_compare: Any, portal: PortalProcess,
     async def before(pilot: Pilot[Any]) -> None:
         await kiosk_login(pilot)
         await idle_out(pilot, clock)
-        await pilot.pause(0.3)
+        await settled(pilot)
 
     assert snap_compare(make_kiosk(portal, clock=clock), terminal_size=size, run_before=before)
 
@@ -82,6 +82,7 @@ def test_qr_payment_snapshot(snap_compare: Any, portal: PortalProcess,
         screen = KioskPaymentScreen(watched)
         await pilot.app.push_screen(screen)
         await wait_until(pilot, lambda: screen.query("#kpay-qr"), what="QR code")
-        await pilot.pause(0.3)
+        # The screen follows its payment in a worker that keeps running: the picture settles.
+        await settled(pilot, workers=False)
 
     assert snap_compare(make_kiosk(portal), terminal_size=size, run_before=before)

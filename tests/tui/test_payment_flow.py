@@ -34,7 +34,14 @@ from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.qr import QRCode
 from tests.support import start_test_portal
 from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox
-from tests.support.tui import logged_in, make_app, notifications, opened_urls, wait_until
+from tests.support.tui import (
+    busy_workers,
+    logged_in,
+    make_app,
+    notifications,
+    opened_urls,
+    wait_until,
+)
 
 TODAY = date(2026, 11, 16)
 #: martin's unpaid invoices at Le Chambon-Feugerolles (demo data): 312,40 €, 45,00 € left of
@@ -335,11 +342,13 @@ async def test_double_press_and_retry_make_one_payment(
         await pilot.press("enter", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen),
                          what="the waiting screen after the double press")
-        await pilot.pause(0.5)
+        # Both presses' work is done: the summary has no worker left (a second payment
+        # would have been asked by then), and the waiting screen has opened the page.
+        await wait_until(pilot, lambda: not busy_workers(app, of=summary),
+                         what="the summary's workers done")
+        await browser_url(pilot, browser_log)
         assert payments_in_portal(portal) == 1
         assert len(journal().entries()) == 1
-        assert len(opened_urls(browser_log)) <= 1
-        await browser_url(pilot, browser_log)
         assert len(opened_urls(browser_log)) == 1
 
 
@@ -360,7 +369,9 @@ async def test_disallowed_payment_host_is_refused(portal: PortalProcess,
         # « Payer » cannot be pressed again (the same key would give the same page).
         assert summary.query_one("#summary-pay").disabled
         summary.action_pay()
-        await pilot.pause(0.5)
+        # A press would start a worker at once: none is there, so nothing was asked.
+        await wait_until(pilot, lambda: not busy_workers(app, of=summary),
+                         what="nothing asked")
         assert isinstance(app.screen, PaymentSummaryScreen)
         assert opened_urls(browser_log) == []  # nothing was opened, ever
         assert payments_in_portal(portal) == 1

@@ -23,7 +23,7 @@ from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox
-from tests.support.tui import wait_until
+from tests.support.tui import settled, wait_until
 from tests.tui.test_payment_flow import (  # noqa: F401 - fixtures used by name
     MUSIC,
     OVERDUE,
@@ -77,7 +77,7 @@ def test_invoices_snapshot(snap_compare: Any, portal: PortalProcess, browser_log
     async def before(pilot: Pilot[Any]) -> None:
         screen = await open_invoices(pilot)
         await tick(pilot, screen, MUSIC)
-        await pilot.pause(0.3)
+        await settled(pilot)
 
     assert snap_compare(build_app(portal), terminal_size=size, run_before=before)
 
@@ -92,7 +92,7 @@ def test_summary_snapshot(snap_compare: Any, portal: PortalProcess, browser_log:
         app = pilot.app
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentSummaryScreen))
         await wait_until(pilot, lambda: "@" in app.screen.query_one("#email-input").value)
-        await pilot.pause(0.3)
+        await settled(pilot)
         del screen
 
     assert snap_compare(build_app(portal), terminal_size=size, run_before=before)
@@ -112,7 +112,8 @@ def _waiting(monkeypatch: pytest.MonkeyPatch, log: Path,
             await wait_until(pilot, lambda: outcome_title in str(
                 wait.query_one("#wait-title").content), timeout=20)  # type: ignore[attr-defined]
         steady(wait, monkeypatch)
-        await pilot.pause(0.3)
+        # While the payment is followed, its worker keeps running: the picture settles.
+        await settled(pilot, workers=outcome_title is not None)
 
     return before
 

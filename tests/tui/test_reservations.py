@@ -18,7 +18,14 @@ from textual.widgets import Static
 from famille_tui.tui.screens.reservations import ReservationsScreen
 from famille_tui.tui.widgets.week_grid import WeekGrid
 from tests.support import CHAPONOST, start_test_portal
-from tests.support.tui import logged_in, make_app, notifications, screen_name, wait_until
+from tests.support.tui import (
+    logged_in,
+    make_app,
+    notifications,
+    screen_name,
+    settled,
+    wait_until,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -40,7 +47,7 @@ async def at_reservations(pilot: Pilot[Any]) -> ReservationsScreen:
     screen = app.screen
     await wait_until(pilot, lambda: screen.period is not None and "Prochaine échéance : "
                      "aujourd'hui 12 h" in header(app), what="the week and the deadline")
-    await pilot.pause(0.1)
+    await wait_until(pilot, lambda: screen.query_one(WeekGrid).row_count, what="the grid")
     assert isinstance(screen, ReservationsScreen)
     return screen
 
@@ -225,7 +232,7 @@ def test_snapshot_week_with_changes(size: tuple[int, int], chaponost_app: Any,
     async def steps(pilot: Pilot[Any]) -> None:
         screen = await at_reservations(pilot)
         await book_three_and_cancel_one(pilot, screen)
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(chaponost_app, terminal_size=size, run_before=steps)
 
@@ -237,7 +244,7 @@ def test_snapshot_summary(chaponost_app: Any, snap_compare: Any) -> None:
         await book_three_and_cancel_one(pilot, screen)
         await pilot.press("v")
         await wait_until(pilot, lambda: "Total" in text(app, "#summary-total"))
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(chaponost_app, terminal_size=(80, 24), run_before=steps)
 
