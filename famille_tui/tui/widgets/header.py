@@ -63,6 +63,10 @@ class FamilyHeader(Horizontal):
     def _deadline_text(self, session: FamilySession | None) -> str:
         if not self.deadline or session is None:
             return ""
+        from famille_tui.client.portals.base import Capability
+
+        if not session.offers(Capability.RESERVATIONS):
+            return ""  # no deadline to wait for on a portal without reservations
         deadline, now = session.next_deadline, session.portal_now
         if deadline is None or now is None:
             return "Prochaine échéance : …" if now is None else "Aucune échéance à venir"

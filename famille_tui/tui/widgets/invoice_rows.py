@@ -94,7 +94,8 @@ def selection_line(count: int, total_cents: int, most: int | None = None) -> str
     """« 2 factures cochées : 123,40 € » — always shown under the table; on a portal that
     pays one invoice at a time (`most` = 1), it says so before the first."""
     if count == 0 and most == 1:
-        return "Aucune facture cochée : Espace en coche une ; ici, une facture par paiement."
+        return ("Aucune facture cochée : Espace en coche une ; ici, une facture par paiement "
+                "(plusieurs cochées : l'une après l'autre).")
     if count == 0:
         return "Aucune facture cochée : Espace coche une facture, « c » toutes celles à payer."
     noun = "facture cochée" if count == 1 else "factures cochées"
