@@ -183,6 +183,6 @@ def test_wait_lines_still_waiting_and_network_loss(portal: object, chambon_url: 
     assert all(len(line) <= 80 for line in lines)
     assert " ".join(lines[outcome:]).endswith("vous n'avez rien d'autre à faire.")
     lines = lines[:outcome + 1]
-    allowed = re.compile(r"^(Toujours en attente|Portail injoignable|Connexion au portail|Essai \d+ sans réponse|"
-                         r"Réglée : )")
+    allowed = re.compile(r"^(Toujours en attente|Portail injoignable|Connexion au portail|"
+                         r"Essai \d+ sans réponse|Réglée : )")
     assert all(allowed.match(line) for line in lines), lines
