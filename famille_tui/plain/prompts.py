@@ -245,9 +245,9 @@ def ask_yes_no(console: Console, question: str, *, default: bool = False) -> boo
     def explain() -> None:
         console.say(f"Tapez o pour oui, n pour non, ou Entrée seule pour {said} ; {HOW}.")
 
-    question = _Question(console, prompt, explain=explain)
+    asking = _Question(console, prompt, explain=explain)
     while True:
-        answer = question.next().lower()
+        answer = asking.next().lower()
         if not answer:
             return default
         if answer in _YES:

@@ -5,9 +5,9 @@ interface reads a line, it looks at what was printed (the menu, the prompt) to g
 answer. `Pick("Famille")` answers with the number last heard for the menu line
 « N : Famille… » (a listener remembers a menu heard once; it asks « aide » when it never
 heard the entry), so a script does not depend on the order of the entries. With
-`sabotage=True`, every prompt first gets wrong answers fit for its kind (empty, letters, out of range), and the check that each
-one was answered with one « Saisie refusée » line and the same prompt is recorded in
-`problems`.
+`sabotage=True`, every prompt first gets wrong answers fit for its kind (empty, letters,
+out of range), and the check that each one was answered with one « Saisie refusée » line
+and the same prompt is recorded in `problems`.
 """
 
 from __future__ import annotations
