@@ -45,9 +45,9 @@ from typing import Any, TextIO
 
 #: Seconds between two looks at the idle clock while a prompt waits.
 TICK = 0.5
-#: Two ctrl+c closer than this are one press (a held key repeats every 30–40 ms after a
-#: first delay of 250–660 ms).
-INTERRUPT_REPEAT = 0.7
+#: Two ctrl+c closer than this are one press: a held key repeats every 30–40 ms (after a
+#: first delay of 250–660 ms), so a held ctrl+c is at most two presses.
+INTERRUPT_REPEAT = 0.25
 #: What ends a desk's session on its terminal: cursor home, erase the screen, erase the
 #: scrollback (xterm's E3, honoured by VTE, tmux, the Linux console and pyte).
 CLEAR = "\x1b[H\x1b[2J\x1b[3J"
@@ -108,6 +108,69 @@ _GLUED = re.compile(
 _GLUE = "\u2060"  # a stand-in for the spaces of a glued group while the line is cut
 
 
+def _buffer_c_stdout() -> None:
+    """Readline writes through C's `stdout`, which PYTHONUNBUFFERED (or `-u`) leaves
+    unbuffered: the prompt then goes out one byte at a time, and a console screen reader
+    sees its first byte alone, takes it for the echo of a key and does not say it (fenrir
+    read « hoix de 1 à 5 »). Buffered, readline's own flush sends each redisplay whole.
+    Python itself never writes through C's stdout, so this is allowed before readline's
+    first prompt. (glibc keeps an unbuffered stream's one-byte buffer unless it is given
+    one: hence a buffer of our own, kept for the whole run.)"""
+    global _C_STDOUT_BUFFER
+    if _C_STDOUT_BUFFER is not None:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        stream = ctypes.c_void_p.in_dll(libc, "stdout")
+        libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int,
+                                 ctypes.c_size_t]
+        buffer = ctypes.create_string_buffer(8192)
+        if libc.setvbuf(stream.value, buffer, 0, len(buffer)) == 0:  # 0: _IOFBF
+            _C_STDOUT_BUFFER = buffer
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+_C_STDOUT_BUFFER: Any = None
+
+
+#: What a line is never cut inside: an amount (« 312 euros 40 »), a date (« 15 novembre
+#: 2026 »), an hour, digits read in groups (« 06 12 34 56 78 »).
+_GLUED = re.compile(
+    r"\d+ (?:euros?|centimes?)(?: \d\d)?\b"
+    r"|\b(?:1er|\d{1,2}) (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre"
+    r"|octobre|novembre|décembre)(?: \d{4})?"
+    r"|\b\d{1,2} heures?(?: \d\d)?\b"
+    r"|\b\d\d(?: \d\d)+\b"
+)
+_GLUE = "\u2060"  # a stand-in for the spaces of a glued group while the line is cut
+
+
+class _Prompted:
+    """GNU readline's `rl_already_prompted`, through ctypes. Readline writes its prompt one
+    byte at a time: a console screen reader sees the first byte alone, takes it for the
+    echo of a key and does not say it (fenrir read « hoix de 1 à 5 »). The console writes
+    the prompt in one piece instead and tells readline it is there (`rl_set_prompt` first:
+    else readline measures the previous prompt, and redraws the line)."""
+
+    def __init__(self, readline: Any) -> None:
+        import ctypes
+
+        library = ctypes.CDLL(readline.__file__)
+        self.flag = ctypes.c_int.in_dll(library, "rl_already_prompted")
+        self.set_prompt = library.rl_set_prompt
+        self.set_prompt.argtypes = [ctypes.c_char_p]
+
+    @classmethod
+    def find(cls, readline: Any) -> _Prompted | None:
+        try:
+            return cls(readline)
+        except (OSError, ValueError, AttributeError):
+            return None
+
+
 def wrapped(line: str, width: int) -> list[str]:
     """A line cut at spaces into lines of at most `width` columns: never inside a word nor
     at a hyphen (« Chambon-Feugerolles », « e-mail » stay whole), nor inside an amount, a
@@ -141,6 +204,8 @@ class Console:
             stdin is None and stdout is None and sys.stdin.isatty() and sys.stdout.isatty()
         )
         self.history = history
+        if self.terminal:
+            _buffer_c_stdout()
         self._readline = _quiet_readline() if self.terminal else None
         if self._readline is not None and not history:
             self._readline.set_auto_history(False)
@@ -163,6 +228,7 @@ class Console:
         self.terminated: int | None = None
         self._gone = False
         self._reading = False
+        self._in_handler = False
         self._last_interrupt = -INTERRUPT_REPEAT
         self._limit: float | None = None
         self._activity = 0.0
@@ -477,17 +543,25 @@ class Console:
                 termios.tcsetattr(fd, termios.TCSANOW, old)
 
     def _on_interrupt(self, signum: int, frame: FrameType | None) -> None:
-        now = time.monotonic()
-        repeat = now - self._last_interrupt < INTERRUPT_REPEAT
-        self._last_interrupt = now
-        if repeat:
+        # A held ctrl+c sends signals faster than this runs: one arriving inside it must
+        # not raise in the middle of it (nor inside a C call it makes).
+        if self._in_handler:
             return
-        if self._reading:
-            self._reading = False  # before raising: a second signal now only records
-            raise Interrupted
-        cancel, self.on_interrupt = self.on_interrupt, None
-        if cancel is not None:
-            cancel()
+        self._in_handler = True
+        try:
+            now = time.monotonic()
+            repeat = now - self._last_interrupt < INTERRUPT_REPEAT
+            self._last_interrupt = now
+            if repeat:
+                return
+            if self._reading:
+                self._reading = False  # before raising: a second signal now only records
+                raise Interrupted
+            cancel, self.on_interrupt = self.on_interrupt, None
+            if cancel is not None:
+                cancel()
+        finally:
+            self._in_handler = False
 
     def _on_terminate(self, signum: int, frame: FrameType | None) -> None:
         if self.terminated is not None:

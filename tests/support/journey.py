@@ -145,10 +145,16 @@ def spawn(env: dict[str, str], *args: str, columns: int = 80) -> pexpect.spawn:
                          timeout=TIMEOUT, dimensions=(24, columns))
 
 
-def run_journey(portal_url: str, env: dict[str, str], directory: Path) -> Journey:
-    """The journey of the module's docstring; the bytes the terminal received."""
+def run_journey(portal_url: str, env: dict[str, str], directory: Path, *,
+                reader: list[str] | None = None) -> Journey:
+    """The journey of the module's docstring; the bytes the terminal received. With
+    `reader` (`fenrir_command`), the program runs inside that screen reader's terminal."""
     record = directory / "opened.txt"
-    child = spawn(env, "--portal", portal_url, "--screen-reader")
+    if reader is None:
+        child = spawn(env, "--portal", portal_url, "--screen-reader")
+    else:
+        child = pexpect.spawn(reader[0], reader[1:], env=env, encoding="utf-8",
+                              timeout=TIMEOUT, dimensions=(24, 80))
     transcript = directory / "transcript.bin"
     with transcript.open("wb") as log:
         child.logfile_read = BytesLog(log)
@@ -248,3 +254,80 @@ def environment_dirs(directory: Path) -> dict[str, str]:
         path.mkdir(parents=True, exist_ok=True)
         dirs[f"FAMILLE_TUI_{name}_DIR"] = str(path)
     return {**os.environ, **dirs}
+
+
+def fenrir_command(directory: Path, program: list[str]) -> tuple[list[str], Path]:
+    """Fenrir in its pty mode (`fenrir -e`: it runs `program` in a terminal of its own,
+    reads its screen as on a console, and speaks through a command), headless: its speech
+    command writes each utterance as a line of the file returned, punctuation not spoken
+    (its « none » level), no sound. Debian's settings-pty.conf with those changes."""
+    import shlex
+
+    spoken = directory / "fenrir-spoken.txt"
+    say = directory / "fenrir-say.sh"
+    say.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{spoken}"\n', encoding="utf-8")
+    say.chmod(0o755)
+    base = Path("/etc/fenrirscreenreader/settings/settings-pty.conf").read_text(
+        encoding="utf-8")
+    changes = {
+        "genericSpeechCommand": f'{say} "fenrirText"',
+        "punctuationLevel": "none",
+        "emoticons": "False",
+        "autoSpellCheck": "False",
+        "shell": shlex.join(program),
+        "debugFile": str(directory / "fenrir.log"),
+    }
+    section = ""
+    lines = []
+    for line in base.splitlines():
+        if line.startswith("["):
+            section = line
+        key = line.split("=", 1)[0]
+        if key in changes:
+            line = f"{key}={changes[key]}"
+        elif key == "enabled" and section == "[sound]":
+            line = "enabled=False"
+        elif key == "enable" and section == "[remote]":
+            line = "enable=False"
+        lines.append(line)
+    settings = directory / "fenrir.conf"
+    settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["fenrir", "-e", "-s", str(settings)], spoken
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers, as a synthesiser gets them once punctuation is dropped."""
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def cut_words(spoken: list[str], transcript: list[str]) -> list[str]:
+    """The pieces fenrir spoke (each screen line it read: it joins lines with « , ») whose
+    words are not a run of whole words of one line of the transcript: a word the terminal
+    cut at its margin (« 312 euros 4 » then « 0 ») is one."""
+    lines = [tokens(line) for line in transcript]
+
+    def whole(words: list[str]) -> bool:
+        return not words or any(_run_in(words, line) for line in lines)
+
+    bad: list[str] = []
+    carried = ""  # the end of an utterance: the next may go on with the same screen line
+    for utterance in spoken:
+        pieces = utterance.split(" , ")
+        if carried and not whole(tokens(pieces[0])) and whole(tokens(carried + pieces[0])):
+            # Fenrir spoke one line in two pieces as its text arrived in two reads: the
+            # same line of the screen, no cut by the terminal.
+            bad.remove(carried.strip())
+            pieces = pieces[1:]
+        for piece in pieces:
+            if not whole(tokens(piece)):
+                bad.append(piece.strip())
+        carried = pieces[-1] if pieces and not whole(tokens(pieces[-1])) else ""
+    return bad
+
+
+def _run_in(words: list[str], line: list[str]) -> bool:
+    size = len(words)
+    return any(line[i:i + size] == words for i in range(len(line) - size + 1))
