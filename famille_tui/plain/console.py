@@ -136,41 +136,6 @@ def _buffer_c_stdout() -> None:
 _C_STDOUT_BUFFER: Any = None
 
 
-#: What a line is never cut inside: an amount (« 312 euros 40 »), a date (« 15 novembre
-#: 2026 »), an hour, digits read in groups (« 06 12 34 56 78 »).
-_GLUED = re.compile(
-    r"\d+ (?:euros?|centimes?)(?: \d\d)?\b"
-    r"|\b(?:1er|\d{1,2}) (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre"
-    r"|octobre|novembre|décembre)(?: \d{4})?"
-    r"|\b\d{1,2} heures?(?: \d\d)?\b"
-    r"|\b\d\d(?: \d\d)+\b"
-)
-_GLUE = "\u2060"  # a stand-in for the spaces of a glued group while the line is cut
-
-
-class _Prompted:
-    """GNU readline's `rl_already_prompted`, through ctypes. Readline writes its prompt one
-    byte at a time: a console screen reader sees the first byte alone, takes it for the
-    echo of a key and does not say it (fenrir read « hoix de 1 à 5 »). The console writes
-    the prompt in one piece instead and tells readline it is there (`rl_set_prompt` first:
-    else readline measures the previous prompt, and redraws the line)."""
-
-    def __init__(self, readline: Any) -> None:
-        import ctypes
-
-        library = ctypes.CDLL(readline.__file__)
-        self.flag = ctypes.c_int.in_dll(library, "rl_already_prompted")
-        self.set_prompt = library.rl_set_prompt
-        self.set_prompt.argtypes = [ctypes.c_char_p]
-
-    @classmethod
-    def find(cls, readline: Any) -> _Prompted | None:
-        try:
-            return cls(readline)
-        except (OSError, ValueError, AttributeError):
-            return None
-
-
 def wrapped(line: str, width: int) -> list[str]:
     """A line cut at spaces into lines of at most `width` columns: never inside a word nor
     at a hyphen (« Chambon-Feugerolles », « e-mail » stay whole), nor inside an amount, a
@@ -229,6 +194,12 @@ class Console:
         self._gone = False
         self._reading = False
         self._in_handler = False
+        #: What a handler raised into the current question (None: nothing yet), and whether
+        #: `input()` runs (see `_raised_again`).
+        self._delivered: BaseException | None = None
+        self._in_input = False
+        self._terminations: dict[int, Terminated] = {number: Terminated(number)
+                              for number in (signal.SIGTERM, signal.SIGHUP)}
         self._last_interrupt = -INTERRUPT_REPEAT
         self._limit: float | None = None
         self._activity = 0.0
@@ -370,6 +341,7 @@ class Console:
             readline.set_pre_input_hook(refill)
         if limit is not None:
             signal.setitimer(signal.ITIMER_REAL, TICK, TICK)
+        self._delivered = None
         self._reading = True
         try:
             if secret:
@@ -378,7 +350,11 @@ class Console:
                 # Readline echoes what is typed only if the terminal would (it reads the
                 # ECHO flag), and echo is off between questions.
                 with self._echo(True):
-                    return input(prompt)
+                    self._in_input = True
+                    try:
+                        return input(prompt)
+                    finally:
+                        self._in_input = False
             return self._read_cooked(prompt)
         except EOFError:
             self._reading = False
@@ -542,10 +518,24 @@ class Console:
             with contextlib.suppress(termios.error):
                 termios.tcsetattr(fd, termios.TCSANOW, old)
 
+    def _raised_again(self) -> None:
+        """Once a handler raised inside `input()`, `input()` looks at pending signals once
+        more with that exception set: a handler then may neither return (a SystemError)
+        nor call anything (not even an exception class): it raises the same exception
+        again. Outside `input()` a later signal is only dropped until the next question."""
+        if self._delivered is not None and self._in_input:
+            raise self._delivered
+
+    def _deliver(self, error: BaseException) -> None:
+        self._reading = False  # before raising: a second signal now only records
+        self._delivered = error
+        raise error
+
     def _on_interrupt(self, signum: int, frame: FrameType | None) -> None:
-        # A held ctrl+c sends signals faster than this runs: one arriving inside it must
-        # not raise in the middle of it (nor inside a C call it makes).
-        if self._in_handler:
+        # A held ctrl+c sends signals faster than this runs: one arriving inside it must not
+        # raise in the middle of it.
+        self._raised_again()
+        if self._in_handler or self._delivered is not None:
             return
         self._in_handler = True
         try:
@@ -555,8 +545,7 @@ class Console:
             if repeat:
                 return
             if self._reading:
-                self._reading = False  # before raising: a second signal now only records
-                raise Interrupted
+                self._deliver(Interrupted())
             cancel, self.on_interrupt = self.on_interrupt, None
             if cancel is not None:
                 cancel()
@@ -564,16 +553,18 @@ class Console:
             self._in_handler = False
 
     def _on_terminate(self, signum: int, frame: FrameType | None) -> None:
+        self._raised_again()
         if self.terminated is not None:
             return  # already ending: let the logout finish
+        # Even after SIGHUP the terminal is written to: a supervisor may send it to a desk
+        # whose screen is still there (and must be cleared); a terminal really gone fails
+        # the write, which `_write` takes as the end of output.
         self.terminated = signum
-        if signum == signal.SIGHUP:
-            self._gone = True
-        self._reading = False
-        raise Terminated(signum)
+        self._deliver(self._terminations[signum])
 
     def _on_tick(self, signum: int, frame: FrameType | None) -> None:
-        if not self._reading or self._limit is None:
+        self._raised_again()
+        if self._delivered is not None or not self._reading or self._limit is None:
             return
         now = time.monotonic()
         typed = self.typed_so_far()
@@ -582,5 +573,4 @@ class Console:
             self._activity = now
             return
         if now - self._activity >= self._limit:
-            self._reading = False
-            raise _Idle("" if self._secret_typed else typed)
+            self._deliver(_Idle("" if self._secret_typed else typed))

@@ -139,7 +139,10 @@ def invoice_menu(session: Session, invoice: Invoice) -> None:
     actions: list[tuple[str, str]] = []
     if can_pay(invoice) and session.family_session.offers(Capability.PAYMENT):
         actions.append(("Payer cette facture", "pay"))
-    actions.append(("Enregistrer le PDF dans le dossier des téléchargements", "pdf"))
+    # At a desk the PDF goes to the session's own folder, removed with it: say so.
+    where = ("dans le dossier des téléchargements" if session.policy.keeps_files
+             else "pour cette session seulement")
+    actions.append((f"Enregistrer le PDF {where}", "pdf"))
     number = choose(session.console, None, [label for label, _ in actions],
                     key=("invoice", invoice.id))
     if actions[number - 1][1] == "pay":

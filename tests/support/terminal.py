@@ -95,6 +95,26 @@ class Terminal:
         """The process running in the pane (the program, once `sleep 1` exec'd it)."""
         return int(self.tmux("display", "-p", "-t", "app", "#{pane_pid}").strip())
 
+    def pid_of(self, program: str) -> int:
+        """The process of the pane running `program`: the pane's own, or a child of the
+        shell it runs."""
+        from pathlib import Path
+
+        root = self.pid()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            family = int(entry.name) == root or int(stat[1]) == root
+            if family and any(part.decode(errors="replace").endswith(program)
+                              for part in command[:2]):
+                return int(entry.name)
+        raise AssertionError(f"{program} is not running in the pane")
+
     def exit_status(self) -> int | None:
         """The command's exit status once it ended, None while it runs."""
         dead = self.tmux("display", "-p", "-t", "app", "#{pane_dead} #{pane_dead_status}")
