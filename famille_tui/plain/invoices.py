@@ -8,7 +8,10 @@ from datetime import date
 from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
 from famille_tui.client.display import plain
 from famille_tui.client.portals.base import Capability
-from famille_tui.client.rules import invoice_state
+from famille_tui.client.rules import (
+    invoice_state,
+    per_payment_limit_sentence,
+)
 from famille_tui.plain.paying import pay
 from famille_tui.plain.prompts import GoBack, ask_selection, choose
 from famille_tui.plain.session import Failed, Session
@@ -56,8 +59,10 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.EN_COURS])
     elif state.overdue:
         parts.append(f"en retard depuis le {date_words(invoice.due_date)}")
-    else:
+    elif invoice.due_date is not None:
         parts.append(f"à payer avant le {date_words(invoice.due_date)}")
+    else:
+        parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.A_PAYER])
     if state.offline:
         parts.append("pas de paiement en ligne")
     return ", ".join(parts)
@@ -118,8 +123,9 @@ def detail_lines(invoice: Invoice) -> list[str]:
     lines += [
         service + ".",
         f"Période : {period_words(invoice.period_start, invoice.period_end)}.",
-        f"Émise le {date_words(invoice.issue_date)}.",
-        f"Échéance le {date_words(invoice.due_date)}.",
+        *([f"Émise le {date_words(invoice.issue_date)}."] if invoice.issue_date else []),
+        f"Échéance le {date_words(invoice.due_date)}." if invoice.due_date
+        else "Échéance non indiquée par le portail.",
         f"Montant : {amount_words(invoice.amount_cents)}.",
         f"Déjà payé : {amount_words(invoice.paid_cents)}.",
         f"Reste à payer : {amount_words(invoice.remaining_cents)}.",
@@ -179,5 +185,10 @@ def choose_and_pay(session: Session, invoices: list[Invoice], payable: list[int]
         refusal = invoice_state(invoices[number - 1], date.today()).refusal
         return f"choix {number} : " + speakable(refusal or "pas payable en ligne").rstrip(".")
 
+    limit = per_payment_limit_sentence(session.family_session.payment_terms
+                                       .max_invoices_per_payment)
+    if limit:
+        # Said before the choice; several chosen are paid one payment after another.
+        session.say(limit)
     picked = ask_selection(session.console, "Factures à payer", payable, refusal=why_not)
     pay(session, [invoices[n - 1] for n in picked])

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from famille_tui.api import Invoice, Payment, check_email
+from famille_tui.api import Invoice, Payment, PaymentStatus, check_email
 from famille_tui.client import (
     FamilleError,
     ResumedPayment,
@@ -21,6 +21,7 @@ from famille_tui.client import (
 )
 from famille_tui.client.display import plain
 from famille_tui.client.qr import qr_rows
+from famille_tui.client.rules import retyped_sentence
 from famille_tui.client.session import PaymentPage
 from famille_tui.plain.console import Interrupted
 from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
@@ -39,7 +40,11 @@ STOP_HINT = "Contrôle C arrête l'attente ; le paiement reste suivi."
 
 
 def pay(session: Session, invoices: Sequence[Invoice]) -> None:
-    """Summary, e-mail for the receipt, confirmation, then the payment page and the wait."""
+    """Summary, e-mail for the receipt, confirmation, then the payment page and the wait.
+    A portal paying few invoices per payment (Noethysweb: one) pays them one payment after
+    another, said before the first, each confirmed and followed to its end."""
+    from famille_tui.client.rules import batches_sentence, payment_batches
+
     console = session.console
     total = sum(i.remaining_cents for i in invoices)
     session.say(
@@ -51,21 +56,53 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
             f"Facture {identifier_words(plain(invoice.number))}, "
             f"{spoken_text(invoice.label)}, {amount_words(invoice.remaining_cents)}."
         )
-    try:
-        default_email = session.call(session.family_session.receipt_email)
-    except Failed:
-        default_email = None
-    email = ask_text(
-        console,
-        "E-mail du justificatif",
-        hint=None if default_email else "exemple : prenom.nom@exemple.fr",
-        default=default_email,
-        check=check_email,
-    )
-    if not ask_yes_no(console, f"Payer {amount_words(total)} par carte bancaire ?"):
-        session.say("Paiement annulé : rien n'a été fait.")
-        return
-    # One key for this summary: a retry after a network error finds the same payment again,
+    terms = session.family_session.connector.payment_terms
+    limit = terms.max_invoices_per_payment
+    batches = payment_batches(invoices, limit)
+    several = batches_sentence(limit, len(batches))
+    if several is not None:
+        session.say(several)
+    if terms.receipt_to_family_address:
+        session.say("Le justificatif est envoyé par le portail à l'adresse e-mail qu'il a "
+                    "pour votre famille.")
+        email = ""
+    else:
+        try:
+            default_email = session.call(session.family_session.receipt_email)
+        except Failed:
+            default_email = None
+        email = ask_text(
+            console,
+            "E-mail du justificatif",
+            hint=None if default_email else "exemple : prenom.nom@exemple.fr",
+            default=default_email,
+            check=check_email,
+        )
+    for step, batch in enumerate(batches, 1):
+        amount = amount_words(sum(i.remaining_cents for i in batch))
+        if len(batches) == 1:
+            question = f"Payer {amount} par carte bancaire ?"
+        else:
+            numbers = ", ".join(identifier_words(plain(i.number)) for i in batch)
+            question = (f"Paiement {step} sur {len(batches)} : payer {amount} "
+                        f"(facture {numbers}) par carte bancaire ?")
+        if not ask_yes_no(console, question):
+            session.say("Paiement annulé : rien n'a été fait." if step == 1 else
+                        "Paiements suivants annulés : rien d'autre n'a été fait.")
+            return
+        final = _pay_batch(session, batch, email)
+        rest = [identifier_words(plain(i.number)) for later in batches[step:] for i in later]
+        if rest and (final is None or final.status is not PaymentStatus.PAID):
+            session.say(f"Les factures {', '.join(rest)} n'ont pas été payées : le paiement "
+                        "précédent n'est pas réglé.")
+            return
+
+
+def _pay_batch(session: Session, invoices: Sequence[Invoice], email: str) -> Payment | None:
+    """One payment: created, its page opened, followed. None when it did not start or the
+    person stopped waiting."""
+    console = session.console
+    # One key for this payment: a retry after a network error finds the same payment again,
     # it never makes a second one.
     key = new_idempotency_key()
     while True:
@@ -74,26 +111,29 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
                 invoices, email, idempotency_key=key))
             break
         except Failed:
-            return  # the re-login was given up: already said
+            return None  # the re-login was given up: already said
         except TransportError as error:
             session.error(error)
             if not ask_yes_no(
                 console, "Réessayer ? Le même paiement sera repris, jamais deux"
             ):
                 session.say("Paiement non commencé.")
-                return
+                return None
         except FamilleError as error:
             session.error(error)
-            return
+            return None
         except Interrupted:
             session.say("Opération interrompue.")
-            return
+            return None
     if page.url is None:
         # The payment exists on the portal; its page is not opened. Say what becomes of it.
         session.say("Erreur : " + speakable(page.refusal or ""))
-        return
+        return None
+    retyped = retyped_sentence(page.retyped)
+    if retyped:
+        session.say(retyped)
     open_payment_page(session, page)
-    follow(session, page.payment)
+    return follow(session, page.payment)
 
 
 def open_payment_page(session: Session, page: PaymentPage) -> None:

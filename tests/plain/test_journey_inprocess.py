@@ -52,13 +52,16 @@ def run_script(
     sabotage: bool = False,
     opener: Callable[[str], bool] | None = None,
     keyring: MemoryKeyring | None = None,
+    width: int = 80,
     **settings: object,
 ) -> tuple[int, str, ScriptedInput]:
+    """The run's answers and what it said; `width`: the console's columns (a wide one keeps
+    each sentence on one line, for tests that read sentences, not the lines of a screen)."""
     out = io.StringIO()
     stdin = ScriptedInput(out, list(answers), sabotage=sabotage)
     code = run_with(
         options(url, **settings),
-        Console(stdin=stdin, stdout=out),  # type: ignore[arg-type]
+        Console(stdin=stdin, stdout=out, width=width),  # type: ignore[arg-type]
         credentials=CredentialStore(backend=keyring or MemoryKeyring()),
         opener=opener or (lambda _url: False),
     )

@@ -118,7 +118,7 @@ def log_in(terminal: Terminal) -> None:
     terminal.line("martin")
     terminal.wait_for("Mot de passe de martin")
     terminal.line("demo-martin")
-    terminal.wait_for("Connexion réussie : Famille Martin", "Choix de 1 à 6")
+    terminal.wait_for("Connexion réussie : Famille Martin", "Choix de 1 à 7")
 
 
 def start_payment(terminal: Terminal) -> str:

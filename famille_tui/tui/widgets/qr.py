@@ -15,10 +15,13 @@ from textual.widget import Widget
 
 from famille_tui.client.qr import qr_rows
 
+__all__ = ["HalfBlockRows", "QRCode", "qr_rows"]
+
 _QR_STYLE = Style(color="#000000", bgcolor="#ffffff")
 
-class _QRRenderable:
-    """Rich renderable of prepared rows, in fixed black-on-white."""
+
+class HalfBlockRows:
+    """Rich renderable of prepared rows, in fixed black-on-white (the QR code, the captcha)."""
 
     def __init__(self, rows: list[str]) -> None:
         self.rows = rows
@@ -67,5 +70,5 @@ class QRCode(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._rows)
 
-    def render(self) -> _QRRenderable:
-        return _QRRenderable(self._rows)
+    def render(self) -> HalfBlockRows:
+        return HalfBlockRows(self._rows)

@@ -1,7 +1,7 @@
 """The line of section keys above the footer: « 1 Famille  2 Entourage … », the current one
 in reverse video (visible without colour too).
 
-The Textual footer shows the keys of the screen (add, edit, pay…); this line shows the six
+The Textual footer shows the keys of the screen (add, edit, pay…); this line shows the seven
 places of the family space, always the same and always in the same place, so that the 80
 columns of a terminal are enough for both.
 """
