@@ -191,4 +191,5 @@ def choose_and_pay(session: Session, invoices: list[Invoice], payable: list[int]
         # Said before the choice; several chosen are paid one payment after another.
         session.say(limit)
     picked = ask_selection(session.console, "Factures à payer", payable, refusal=why_not)
-    pay(session, [invoices[n - 1] for n in picked])
+    # Oldest due first, as in the TUI (the list is read newest first).
+    pay(session, sorted((invoices[n - 1] for n in picked), key=lambda i: i.sort_key))
