@@ -143,6 +143,8 @@ def wrapped(line: str, width: int) -> list[str]:
     if len(line) <= width:
         return [line]
     glued = _GLUED.sub(lambda m: m.group(0).replace(" ", _GLUE), line)
+    # French quotes stay with the word they open or close (never « alone at a line's end).
+    glued = glued.replace("« ", "«" + _GLUE).replace(" »", _GLUE + "»")
     lines = textwrap.wrap(glued, width, break_long_words=False, break_on_hyphens=False)
     return [part.replace(_GLUE, " ") for part in lines] or [""]
 
