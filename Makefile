@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/famille-tui demo
 
-# In CI the end-to-end tests must run, so the browser they drive is installed first.
+# In CI the end-to-end tests must run, so the browser they drive is installed first, with
+# the terminal (tmux), the console browser a desk must never start (w3m) and the console
+# screen reader that reads the screen-reader journey (fenrir; espeak-ng for `make bench`).
 browser:
-	@if [ "$$CI" = "true" ] && ! { command -v chromium && command -v tmux; } >/dev/null 2>&1; then \
-		echo "Installation de chromium et tmux pour les tests de bout en bout"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tmux >/dev/null; \
+	@if [ "$$CI" = "true" ] && ! { command -v chromium && command -v tmux && command -v w3m && \
+		command -v fenrir && command -v espeak-ng; } >/dev/null 2>&1; then \
+		echo "Installation de chromium, tmux, w3m, fenrir et espeak-ng pour les tests de bout en bout"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium tmux w3m fenrir espeak-ng >/dev/null; \
 	fi
 
 # The real Noethysweb (tests/noethysweb) is built by ../shared/peers/noethysweb/start.sh from

@@ -193,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FamilleError as error:
         print(f"famille-tui : {error.message}", file=sys.stderr)
         return EXIT_ERROR
+    from famille_tui.client.session import SessionPolicy
+
+    refusal = SessionPolicy.from_options(options).start_refusal()
+    if refusal is not None:  # said before the terminal is taken, where it can be read
+        print(f"famille-tui : {refusal}", file=sys.stderr)
+        return EXIT_ERROR
 
     if options.screen_reader:
         from famille_tui.plain import run as run_plain

@@ -7,18 +7,27 @@ else the desktop's browser, never a text browser (it would take over the termina
 program is drawn in). Blocking for up to a few seconds: a face with an event loop calls it
 with `asyncio.to_thread`. False when nothing could be opened (the face shows the address
 and a QR code anyway).
+
+A desk (kiosk) opens no browser at all unless its staff named one (`kiosk_browser`):
+
+    process = open_kiosk_browser(command, url)   # None: not opened (no display, a text browser)
+    close_browser(process)                       # at the end of the family's session
+
+Faces do not call these: `FamilySession.open_payment_page` does, as its policy says.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import webbrowser
 
 from famille_tui.client.rules import CONSOLE_BROWSERS, browser_commands, has_graphical_session
 
-__all__ = ["open_in_browser"]
+__all__ = ["close_browser", "open_in_browser", "open_kiosk_browser"]
 
 #: Seconds to wait for the browser command to fail before assuming it opened.
 BROWSER_GRACE_SECONDS = 3.0
@@ -26,7 +35,7 @@ BROWSER_GRACE_SECONDS = 3.0
 _launched: list[subprocess.Popen[bytes]] = []
 
 
-def _launch(args: list[str]) -> bool:
+def _start(args: list[str]) -> subprocess.Popen[bytes] | None:
     try:
         process = subprocess.Popen(
             args,
@@ -38,12 +47,22 @@ def _launch(args: list[str]) -> bool:
             start_new_session=True,
         )
     except OSError:
-        return False
+        return None
     try:
-        return process.wait(timeout=BROWSER_GRACE_SECONDS) == 0
+        if process.wait(timeout=BROWSER_GRACE_SECONDS) != 0:
+            return None
     except subprocess.TimeoutExpired:
-        _launched.append(process)  # still running: a browser that stays in the foreground
-        return True
+        pass  # still running: a browser that stays in the foreground
+    return process
+
+
+def _launch(args: list[str]) -> bool:
+    process = _start(args)
+    if process is None:
+        return False
+    if process.poll() is None:
+        _launched.append(process)
+    return True
 
 
 def open_in_browser(url: str) -> bool:
@@ -65,3 +84,33 @@ def open_in_browser(url: str) -> bool:
         return bool(controller.open(url))
     except OSError:
         return False
+
+
+def open_kiosk_browser(command: str, url: str) -> subprocess.Popen[bytes] | None:
+    """The desk's own browser (`kiosk_browser`, read as `BROWSER` is), in a process group of
+    its own so that `close_browser` ends it and everything it started. Never a text browser
+    (it would run in the desk's terminal, with its shell escapes), never without a display."""
+    if not has_graphical_session(sys.platform, os.environ):
+        return None
+    for args in browser_commands(url, command) or []:
+        process = _start(args)
+        if process is not None:
+            return process
+    return None
+
+
+def close_browser(process: subprocess.Popen[bytes], *, grace: float = 3.0) -> None:
+    """End the browser's whole process group (a browser forks helpers, and a launcher may
+    have exited already, leaving them), SIGTERM then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        if sig is signal.SIGTERM:
+            # The group may outlive its leader: make sure of the rest.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        return

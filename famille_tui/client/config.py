@@ -9,6 +9,7 @@
     kiosk_idle_seconds = 120
     kiosk_warning_seconds = 30
     kiosk_staff_code_hash = "scrypt$..."   # `famille-tui kiosk-code` makes it
+    kiosk_browser = "chromium --incognito"  # optional: the only browser a desk may open
 
     [[portals]]
     name = "Le Chambon-Feugerolles"
@@ -87,6 +88,9 @@ class Settings(BaseModel):
     kiosk_idle_seconds: int = Field(default=120, ge=5, le=3600)
     kiosk_warning_seconds: int = Field(default=30, ge=20, le=600)
     kiosk_staff_code_hash: str | None = None
+    #: The graphical browser the staff allows at the desk (« Ouvrir ici »), a command as
+    #: `BROWSER` reads it; None (the default): the desk never starts a browser.
+    kiosk_browser: str | None = Field(default=None, max_length=400)
     #: Demo mode: the embedded sandbox is an allowed payment host.
     demo: bool = False
 
@@ -218,6 +222,15 @@ def _env_flag(environ: Mapping[str, str], name: str) -> bool:
     return environ.get(name, "").strip().lower() in ("1", "true", "yes", "oui")
 
 
+def _accessible(environ: Mapping[str, str]) -> bool:
+    """`ACCESSIBLE` set to anything but « 0 »/« false » (huh's and GitHub CLI's convention),
+    or `TERM=dumb`."""
+    value = environ.get("ACCESSIBLE", "").strip().lower()
+    if value and value not in ("0", "false", "no", "non"):
+        return True
+    return environ.get("TERM", "").strip() == "dumb"
+
+
 def launch_options(
     settings: Settings,
     *,
@@ -233,8 +246,9 @@ def launch_options(
 ) -> LaunchOptions:
     """The one way `LaunchOptions` are made from a command line (the faces' and the
     commands'): `--portal` normalised (ConfigError if invalid), kiosk, screen reader and
-    demo mode from the options, the config file or the environment
-    (FAMILLE_TUI_SCREEN_READER=1)."""
+    demo mode from the options, the config file or the environment (FAMILLE_TUI_SCREEN_READER=1,
+    ACCESSIBLE=1 as GitHub CLI and huh read it, or TERM=dumb: a terminal that cannot draw the
+    full-screen app)."""
     environ = os.environ if environ is None else environ
     return LaunchOptions(
         settings=settings,
@@ -246,6 +260,7 @@ def launch_options(
         screen_reader=bool(
             screen_reader or settings.screen_reader
             or _env_flag(environ, "FAMILLE_TUI_SCREEN_READER")
+            or _accessible(environ)
         ),
         demo=demo or settings.demo,
         debug=debug,

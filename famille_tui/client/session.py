@@ -35,10 +35,14 @@ import contextlib
 import dataclasses
 import inspect
 import logging
+import shutil
+import subprocess
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from famille_tui.client.config import (
@@ -87,6 +91,7 @@ __all__ = [
     "PaymentPage",
     "SessionChange",
     "SessionPolicy",
+    "save_pdf",
 ]
 
 log = logging.getLogger(__name__)
@@ -111,6 +116,8 @@ class SessionPolicy:
     idle_seconds: int = 120
     warning_seconds: int = 30
     staff_code_hash: str | None = None
+    #: The graphical browser the staff allows at the desk (None: the desk opens none).
+    kiosk_browser: str | None = None
 
     @classmethod
     def from_options(cls, options: LaunchOptions) -> SessionPolicy:
@@ -121,6 +128,7 @@ class SessionPolicy:
             idle_seconds=settings.kiosk_idle_seconds,
             warning_seconds=settings.kiosk_warning_seconds,
             staff_code_hash=settings.kiosk_staff_code_hash,
+            kiosk_browser=(settings.kiosk_browser or "").strip() or None,
         )
 
     # -- what a shared machine changes ---------------------------------------------------
@@ -163,6 +171,42 @@ class SessionPolicy:
         """The payment page as a QR code first (no card typed on a shared keyboard)."""
         return self.kiosk
 
+    @property
+    def opens_browser(self) -> bool:
+        """Whether a payment page may be opened in a browser on this machine: on a desk
+        only when its staff named one (`kiosk_browser`), closed at the end of the session;
+        the parent pays on their own phone otherwise."""
+        return not self.kiosk or self.kiosk_browser is not None
+
+    @property
+    def prefills_login(self) -> bool:
+        """Whether a login may be offered as the default answer (`--login`): never to the
+        next person at a desk."""
+        return not self.kiosk
+
+    @property
+    def keeps_files(self) -> bool:
+        """Whether a downloaded file (an invoice's PDF) stays in the user's downloads; on a
+        desk it lives in a directory of the session, removed when the session ends."""
+        return not self.kiosk
+
+    @property
+    def clears_terminal(self) -> bool:
+        """A session ends with the terminal cleared, scrollback included (a desk: the next
+        person must not scroll back to the previous family)."""
+        return self.kiosk
+
+    def start_refusal(self) -> str | None:
+        """Why this run may not start (French), None when it may: a desk without a staff
+        code could never be left."""
+        if self.kiosk and not self.staff_code_hash:
+            return (
+                "Borne d'accueil : aucun code du personnel n'est configuré, la borne ne "
+                "pourrait pas être quittée. Choisissez-en un d'abord avec « famille-tui "
+                "kiosk-code », puis relancez « famille-tui --kiosk ». Voir docs/kiosk.md."
+            )
+        return None
+
     def credential_store(self, given: CredentialStore | None = None) -> CredentialStore | None:
         """The keyring to use: `given` (tests), else the OS's; None when nothing may be
         remembered."""
@@ -193,6 +237,11 @@ class SessionPolicy:
 
         parts = urlsplit(portal_url)
         return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+
+    def shows_demo_outbox(self, portal_url: str) -> bool:
+        """Whether the demo portal's outbox (every family's e-mails, reset codes included)
+        may be offered: on the demo portal, never at a desk."""
+        return self.demo_portal(portal_url) and not self.kiosk
 
     def check_payment_url(self, url: str, *, portal_url: str) -> str:
         """`url` if it may be opened, else PaymentHostNotAllowed (see `check_payment_url`)."""
@@ -248,6 +297,23 @@ class PaymentPage:
     def qr_url(self) -> str | None:
         """What a QR code holds: the short link when there is one (a smaller code)."""
         return self.short_url or self.url
+
+
+def save_pdf(directory: Path, number: str, content: bytes) -> Path:
+    """Write the PDF atomically into `directory` as « facture-NUMBER.pdf » (the number's
+    letters and digits only: a portal's number is no path)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c for c in number if c.isalnum()) or "facture"
+    path = directory / f"facture-{safe}.pdf"
+    fd, tmp = tempfile.mkstemp(prefix=".facture-", suffix=".pdf", dir=directory)
+    try:
+        with open(fd, "wb") as file:
+            file.write(content)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 # --- followed payments -------------------------------------------------------------------
@@ -368,6 +434,10 @@ class FamilySession:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._subscribers: list[Callable[[SessionChange], None]] = []
         self._closed = False
+        #: What this session started on the machine (a desk's browser) and wrote (a desk's
+        #: downloads): gone at `close`.
+        self._browsers: list[subprocess.Popen[bytes]] = []
+        self._files: Path | None = None
         self._next_deadline: FamilyDeadline | None = None
         self._portal_now: datetime | None = None
         self._reservations_version = 0
@@ -864,6 +934,51 @@ class FamilySession:
 
     # -- the end -------------------------------------------------------------------------
 
+    # -- what the session leaves on the machine ----------------------------------------------
+
+    def open_payment_page(self, url: str) -> bool:
+        """Open an allowed payment page in a browser, as the policy says: the user's own
+        browser (`open_in_browser`), or at a desk only the staff's `kiosk_browser`, closed
+        at `close`. False when nothing was opened (the face shows the link and QR code).
+        Blocking for up to a few seconds: call it in a thread from an event loop."""
+        from famille_tui.client import browser
+
+        if not self.policy.opens_browser:
+            return False
+        if self.policy.kiosk_browser is None:
+            return browser.open_in_browser(url)
+        process = browser.open_kiosk_browser(self.policy.kiosk_browser, url)
+        if process is None:
+            return False
+        self._browsers.append(process)
+        return True
+
+    def save_pdf(self, number: str, content: bytes) -> Path:
+        """Write an invoice's PDF as « facture-NUMBER.pdf » (atomically) into the user's
+        downloads, or on a desk into a private directory of this session, removed at
+        `close`. Raises OSError."""
+        return save_pdf(self.download_dir(), number, content)
+
+    def download_dir(self) -> Path:
+        """Where `save_pdf` writes (see there)."""
+        if self.policy.keeps_files:
+            from famille_tui.client.config import download_dir
+
+            return download_dir()
+        if self._files is None:
+            self._files = Path(tempfile.mkdtemp(prefix="famille-tui-session-"))
+        return self._files
+
+    def _leave_nothing(self) -> None:
+        from famille_tui.client.browser import close_browser
+
+        browsers, self._browsers = self._browsers, []
+        for process in browsers:
+            close_browser(process)
+        files, self._files = self._files, None
+        if files is not None:
+            shutil.rmtree(files, ignore_errors=True)
+
     async def close(self, *, hand_over: bool = False,
                     logout_timeout: float = LOGOUT_TIMEOUT_SECONDS) -> int:
         """End the session: the waits stop, the session ends on the portal (waiting at most
@@ -874,6 +989,10 @@ class FamilySession:
         if self._closed:
             return 0
         self._closed = True
+        # Before the portal is asked anything: what the session left here goes even if
+        # the logout hangs or the process is stopped meanwhile.
+        if self._browsers or self._files is not None:
+            await asyncio.to_thread(self._leave_nothing)
         handed_over = self.pending_count() if hand_over and self.logged_in else 0
         if hand_over:
             for followed in self.active_payments():

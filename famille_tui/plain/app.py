@@ -17,22 +17,24 @@ from famille_tui.client.errors import ConfigError
 from famille_tui.client.kiosk import ignore_job_control
 from famille_tui.client.portals.base import Capability, PortalConnector
 from famille_tui.client.rules import StaffGate, handed_over_sentence
-from famille_tui.plain.console import Console, EndOfInput
+from famille_tui.plain.console import Console, EndOfInput, Terminated
 from famille_tui.plain.dashboard import show_dashboard
 from famille_tui.plain.family import show_entourage, show_family
-from famille_tui.plain.help import USAGE, show_help
+from famille_tui.plain.help import show_help, usage
 from famille_tui.plain.invoices import is_open, show_invoices
 from famille_tui.plain.kiosk import staff_code_accepted
 from famille_tui.plain.paying import pending_count, resume
 from famille_tui.plain.profile import show_profile
 from famille_tui.plain.prompts import GoBack, choose
 from famille_tui.plain.reservations import show_reservations
-from famille_tui.plain.session import Failed, Opener, Session, open_in_browser
+from famille_tui.plain.session import Failed, Opener, Session
 from famille_tui.plain.speech import amount_words, count_words, speakable
 from famille_tui.plain.start import choose_portal, greet, welcome
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+#: Ended by SIGTERM or SIGHUP: 128 + the signal's number, as a shell says it.
+EXIT_SIGNAL_BASE = 128
 
 NO_PORTAL = (
     "Erreur : aucun portail n'est configuré. Lancez « famille-tui demo --screen-reader » "
@@ -46,11 +48,14 @@ def run_with(
     console: Console,
     *,
     credentials: CredentialStore | None = None,
-    opener: Opener = open_in_browser,
+    opener: Opener | None = None,
     connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
 ) -> int:
     """The whole interface. Returns the exit code; never raises for anything a person does.
-    `connector_factory` makes the portal's connector (default: `connector_for`)."""
+    `opener` stands in for the browser (tests; default: the policy's, see
+    `FamilySession.open_payment_page`); `connector_factory` makes the portal's connector
+    (default: `connector_for`). SIGTERM or SIGHUP: logged out, terminal restored, exit
+    128 + the signal."""
     try:
         portals = resolve_portals(options)
     except ConfigError as error:
@@ -59,20 +64,29 @@ def run_with(
     if not portals:
         console.say(NO_PORTAL)
         return EXIT_ERROR
-    console.say("Famille-tui, Espace famille, interface pour lecteur d'écran.", USAGE)
-    with asyncio.Runner() as runner:
+    code = EXIT_OK
+    with console.signals(), asyncio.Runner() as runner:
         session = Session(options, console, runner, credentials=credentials, opener=opener,
                           connector_factory=connector_factory)
-        if not session.policy.may_quit and console.terminal:
+        console.desk = not session.policy.may_quit
+        console.say("Famille-tui, Espace famille, pour lecteur d'écran.",
+                    usage(session.policy))
+        if console.desk and console.terminal:
             ignore_job_control(keyboard_interrupt=False)
         try:
-            _portals_loop(session, portals)
-        except EndOfInput:
-            console.say("Fin de la saisie.")
-        finally:
-            _end_session(session)
+            try:
+                _portals_loop(session, portals)
+            except EndOfInput:
+                console.say("Fin de la saisie.")
+            finally:
+                _end_session(session)
+        except Terminated as stop:
+            # A second signal during the logout: the session expires on the portal anyway.
+            code = EXIT_SIGNAL_BASE + stop.signum
+        if console.terminated is not None:
+            code = EXIT_SIGNAL_BASE + console.terminated
     console.say("Au revoir.")
-    return EXIT_OK
+    return code
 
 
 def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
@@ -90,20 +104,26 @@ def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
         greet(session)
         while True:
             try:
-                outcome = welcome(session, several_portals=len(portals) > 1)
+                # The idle watch starts with the first answer of a person (a login typed
+                # is theirs); the welcome menu itself holds nothing of anyone.
+                outcome = welcome(session, several_portals=len(portals) > 1,
+                                  on_leaving=lambda: _watch_idle(session))
             except GoBack:
+                console.idle_seconds = None
                 if not policy.may_quit and not staff_code_accepted(session, gate):
                     continue
                 return
             except EndOfInput:
-                # A desk's terminal stays: ctrl+d there is no way out. A closed stream is.
+                # A desk's terminal stays (an idle login form ends here too). A closed
+                # stream does not.
+                console.idle_seconds = None
                 if not policy.may_quit and console.terminal:
+                    _end_session(session, keep_portal=True)
                     continue
                 raise
             if outcome == "change":
                 break
-            if policy.idle_logout is not None:
-                console.idle_seconds, console.warning_seconds = policy.idle_logout
+            _watch_idle(session)
             try:
                 leave = main_menu(session)
             except EndOfInput:
@@ -116,6 +136,13 @@ def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
             if leave and policy.may_quit:
                 return
         session.close_portal()
+
+
+def _watch_idle(session: Session) -> None:
+    """From now on, the desk's idle logout (nothing elsewhere)."""
+    idle = session.policy.idle_logout
+    if idle is not None:
+        session.console.idle_seconds, session.console.warning_seconds = idle
 
 
 def _end_session(session: Session, *, keep_portal: bool = False) -> None:
@@ -132,30 +159,36 @@ def _end_session(session: Session, *, keep_portal: bool = False) -> None:
         except RuntimeError:
             pass  # no portal chosen
         session.close_portal()
+    console = session.console
+    if policy.clears_terminal:
+        # Nothing of the family on screen nor in the scrollback for the next person.
+        console.clear()
     if handed_over:
         session.say(handed_over_sentence(handed_over))
-    session.console.forget_menus()
+    console.forget_menus()
     if not policy.keeps_history:
-        session.console.forget_history()
+        console.forget_history()
 
 
-def _summary(session: Session) -> str:
-    """The main menu's title: the family and its total « Reste à payer »."""
+def _summary(session: Session, said: list[str]) -> str:
+    """The main menu's title: the family and its total « Reste à payer » the first time,
+    and again only when it changed (`said` holds what was said last)."""
     family_session = session.family_session
     family = family_session.family_name or "Espace famille"
+    title = f"Menu principal, {family}"
     if not family_session.offers(Capability.INVOICES):
-        return f"Menu principal, {family}"
+        return title
     try:
         listing = session.call(family_session.invoices)
     except Failed:
-        return f"Menu principal, {family}"
+        return title
     to_pay = sum(1 for i in listing.invoices if is_open(i))
-    return (
-        f"Menu principal, {family}. Reste à payer : "
-        f"{amount_words(listing.total_remaining_cents)}, "
-        + count_words(to_pay, "facture", "factures", none="aucune facture")
-        + " à payer"
-    )
+    due = (count_words(to_pay, "facture", "factures", none="aucune facture")
+           + f" à payer, {amount_words(listing.total_remaining_cents)}")
+    if said and said[0] == due:
+        return "Menu principal"
+    said[:] = [due]
+    return f"{title} : {due}"
 
 
 def _pending(session: Session) -> None:
@@ -189,11 +222,12 @@ def main_menu(session: Session) -> bool:
     """The family space. True when the person chose to quit."""
     with contextlib.suppress(Failed):
         resume(session, at_login=True)
+    said: list[str] = []
     while True:
         entries: list[tuple[str, str]] = [
             ("Famille", "family"),
             ("Entourage", "entourage"),
-            ("Tableau de bord : demandes, messages, évènements, actualités", "dashboard"),
+            ("Tableau de bord : demandes, messages, évènements", "dashboard"),
             ("Mes factures", "invoices"),
             ("Réservations : cantine, garderie, mercredi, vacances", "reservations"),
             ("Mes coordonnées", "profile"),
@@ -211,8 +245,9 @@ def main_menu(session: Session) -> bool:
             entries.append(("Se déconnecter et revenir à l'accueil", "logout"))
         try:
             number = choose(
-                session.console, _summary(session), [label for label, _ in entries],
-                back="quitter en se déconnectant" if may_quit else "terminer la session",
+                session.console, _summary(session, said), [label for label, _ in entries],
+                back="quitter en se déconnectant" if may_quit else "terminer votre session",
+                key="main", top=True,
             )
         except GoBack:
             return True

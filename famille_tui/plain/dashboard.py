@@ -35,7 +35,7 @@ def show_dashboard(session: Session) -> None:
             + count_words(len(board.news), "actualité", "actualités", none="aucune actualité"),
         ]
         try:
-            number = choose(session.console, "Tableau de bord", entries)
+            number = choose(session.console, "Tableau de bord", entries, key="dashboard")
         except GoBack:
             return
         if number == 1:
@@ -64,9 +64,11 @@ def show_requests(session: Session, board: Dashboard) -> None:
 
 def message_words(message: Message) -> str:
     state = "lu" if message.read else "non lu"
+    # The day is enough to tell them apart; the hour is read with the message.
+    sent = message.sent_at.astimezone() if message.sent_at.tzinfo else message.sent_at
     return (
         f"{capitalized(state)}, de {spoken_text(message.sender)}, "
-        f"le {datetime_words(message.sent_at)} : {spoken_text(message.subject)}"
+        f"le {date_words(sent.date())} : {spoken_text(message.subject)}"
     )
 
 
@@ -80,7 +82,7 @@ def show_messages(session: Session, messages: list[Message]) -> None:
         number = choose(
             session.console,
             "Messages : " + count_words(len(messages), "message", "messages"),
-            [message_words(m) for m in messages],
+            [message_words(m) for m in messages], key="messages",
         )
         message = messages[number - 1]
         session.say(

@@ -59,7 +59,7 @@ def show_entourage(session: Session) -> None:
         people = count_words(len(contacts), "personne", "personnes", none="aucune personne")
         entries = [contact_words(c) for c in contacts] + ["Ajouter une personne"]
         try:
-            number = choose(console, f"Entourage : {people}", entries)
+            number = choose(console, f"Entourage : {people}", entries, key="entourage")
         except GoBack:
             return
         try:
@@ -74,7 +74,7 @@ def show_entourage(session: Session) -> None:
 def contact_menu(session: Session, contact: Contact) -> None:
     name = f"{contact.first_name} {contact.last_name}"
     number = choose(
-        session.console, name, ["Modifier", "Retirer de l'entourage"]
+        session.console, name, ["Modifier", "Retirer de l'entourage"], key=("contact", contact.id)
     )
     if number == 1:
         edit_contact(session, contact)
@@ -92,7 +92,6 @@ def _phones(text: str) -> str:
 
 def add_contact(session: Session) -> None:
     console = session.console
-    session.say("Ajout d'une personne à l'entourage.")
     first = ask_text(console, "Prénom", check=check_name)
     last = ask_text(console, "Nom", check=check_name)
     relationship = ask_text(
@@ -100,10 +99,9 @@ def add_contact(session: Session) -> None:
         check=check_name,
     )
     phones = ask_text(
-        console, "Téléphone", hint=f"{PHONE_HINT}, plusieurs séparés par des virgules",
-        check=_phones,
+        console, "Téléphone", hint="plusieurs : séparés par des virgules", check=_phones,
     )
-    email = ask_text(console, "E-mail", hint=EMAIL_HINT, required=False, check=check_email)
+    email = ask_text(console, "E-mail", required=False, check=check_email)
     pick_up = ask_yes_no(console, "Cette personne peut-elle venir chercher les enfants ?")
     emergency = ask_yes_no(console, "Faut-il la prévenir en cas d'urgence ?")
     request = ContactCreate(
@@ -116,7 +114,7 @@ def add_contact(session: Session) -> None:
         emergency_contact=emergency,
     )
     added = session.call(lambda: session.client.add_contact(request))
-    session.say(f"Personne ajoutée à l'entourage : {contact_words(added)}.")
+    session.say(f"Personne ajoutée à l'entourage : {added.first_name} {added.last_name}.")
 
 
 def edit_contact(session: Session, contact: Contact) -> None:
@@ -165,7 +163,7 @@ def edit_contact(session: Session, contact: Contact) -> None:
         return
     update = ContactUpdate.model_validate(changes)
     saved = session.call(lambda: session.client.update_contact(contact.id, update))
-    session.say(f"Modification enregistrée : {contact_words(saved)}.")
+    session.say(f"Modification enregistrée : {saved.first_name} {saved.last_name}.")
 
 
 def remove_contact(session: Session, contact: Contact) -> None:

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from famille_tui.plain.session import Failed, Session
 from famille_tui.plain.speech import sentence, spoken_text
 
-USAGE = (
-    "Utilisation : chaque menu est une liste numérotée ; tapez le numéro puis Entrée. "
-    "Chaque question dit ce qu'elle attend ; 0 revient en arrière. "
-    "Contrôle D quitte en se déconnectant."
-)
+if TYPE_CHECKING:
+    from famille_tui.client.session import SessionPolicy
+
+USAGE = "À chaque question : 0 revient en arrière, aide explique, répéter redit."
+
+
+def usage(policy: SessionPolicy) -> str:
+    """How this interface works, said once at the start (and in « Aide »); a desk's parents
+    cannot leave the program, only their session."""
+    if policy.may_quit:
+        return USAGE + " Contrôle\u00a0D quitte."
+    return USAGE + " Au menu principal, 0 termine votre session."
 
 
 def show_help(session: Session) -> None:
     try:
         contact = session.call(lambda: session.client.help())
     except Failed:
-        session.say(USAGE)
+        session.say(usage(session.policy))
         return
     session.say(
         f"Aide : {spoken_text(contact.structure)}, {contact.commune}.",
@@ -26,4 +35,4 @@ def show_help(session: Session) -> None:
     )
     for hours in contact.opening_hours:
         session.say(sentence(f"Horaires : {spoken_text(hours)}"))
-    session.say(USAGE)
+    session.say(usage(session.policy))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
-from famille_tui.client.config import download_dir
 from famille_tui.client.display import plain
 from famille_tui.client.portals.base import Capability
 from famille_tui.client.rules import (
@@ -21,7 +20,9 @@ from famille_tui.plain.speech import (
     amount_words,
     count_words,
     date_words,
+    identifier_words,
     period_words,
+    speakable,
     spoken_text,
 )
 
@@ -46,36 +47,31 @@ def can_pay(invoice: Invoice) -> bool:
 
 
 def invoice_words(invoice: Invoice, today: date | None = None) -> str:
-    """One sentence per invoice: « Facture 2026100042 : Crèche Les Pirouettes, octobre 2026,
-    312 euros 40, à payer, échéance le 15 novembre 2026 »."""
+    """One entry per invoice: « Crèche Les Pirouettes, octobre 2026, 312 euros 40, en retard
+    depuis le 15 novembre 2026 » (the number and the rest are in its detail)."""
     state = invoice_state(invoice, today or date.today())
-    parts = [f"Facture {plain(invoice.number)} : {invoice_label(invoice)}"]
-    parts.append(amount_words(invoice.amount_cents))
+    parts = [invoice_label(invoice), amount_words(invoice.amount_cents)]
     if not state.paid and 0 < invoice.remaining_cents < invoice.amount_cents:
-        parts.append(f"reste à payer {amount_words(invoice.remaining_cents)}")
+        parts.append(f"reste {amount_words(invoice.remaining_cents)}")
     if state.paid:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.REGLEE])
     elif state.pending:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.EN_COURS])
+    elif state.overdue:
+        parts.append(f"en retard depuis le {date_words(invoice.due_date)}")
+    elif invoice.due_date is not None:
+        parts.append(f"à payer avant le {date_words(invoice.due_date)}")
     else:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.A_PAYER])
     if state.offline:
-        parts.append("paiement en ligne impossible")
-    if state.overdue and invoice.due_date is not None:
-        parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")
-    elif not state.paid and invoice.due_date is not None:
-        parts.append(f"échéance le {date_words(invoice.due_date)}")
+        parts.append("pas de paiement en ligne")
     return ", ".join(parts)
 
 
 def ordered(invoices: list[Invoice]) -> list[Invoice]:
-    """Invoices still to pay first, by due date; then paid ones, newest first."""
-    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: i.sort_key)
-    paid = sorted(
-        (i for i in invoices if not is_open(i)), key=lambda i: i.sort_key,
-        reverse=True,
-    )
-    return unpaid + paid
+    """Newest first (by period, then number): an order that does not move when one is paid,
+    so that coming back to the list reads only the entries that changed."""
+    return sorted(invoices, key=lambda i: (i.period_start, i.number), reverse=True)
 
 
 def list_title(listing: InvoiceList) -> str:
@@ -83,11 +79,8 @@ def list_title(listing: InvoiceList) -> str:
     to_pay = sum(1 for i in invoices if is_open(i))
     total = count_words(len(invoices), "facture", "factures", none="aucune facture")
     if invoices:
-        total += ", dont " + count_words(to_pay, "à payer", "à payer", none="aucune à payer")
-    return (
-        f"Mes factures : {total}. "
-        f"Reste à payer : {amount_words(listing.total_remaining_cents)}"
-    )
+        total += ", " + count_words(to_pay, "à payer", "à payer", none="aucune à payer")
+    return f"Mes factures : {total}, reste à payer {amount_words(listing.total_remaining_cents)}"
 
 
 def show_invoices(session: Session) -> None:
@@ -96,21 +89,20 @@ def show_invoices(session: Session) -> None:
         invoices = ordered(list(listing.invoices))
         # Without online payment on this portal, nothing is offered to pay here.
         paying = session.family_session.offers(Capability.PAYMENT)
-        payable = [i for i in invoices if can_pay(i)] if paying else []
+        payable = [n for n, i in enumerate(invoices, start=1) if paying and can_pay(i)]
         entries = [invoice_words(i) for i in invoices]
         if payable:
             entries.append(
                 "Payer une ou plusieurs factures : "
-                + count_words(len(payable), "facture payable", "factures payables")
-                + " en ligne"
+                + count_words(len(payable), "payable", "payables") + " en ligne"
             )
         try:
-            number = choose(session.console, list_title(listing), entries)
+            number = choose(session.console, list_title(listing), entries, key="invoices")
         except GoBack:
             return
         try:
             if number > len(invoices):
-                choose_and_pay(session, payable)
+                choose_and_pay(session, invoices, payable)
             else:
                 invoice_menu(session, invoices[number - 1])
         except (GoBack, Failed):
@@ -118,34 +110,33 @@ def show_invoices(session: Session) -> None:
 
 
 def detail_lines(invoice: Invoice) -> list[str]:
-    lines = [f"Facture {invoice.number} : {spoken_text(invoice.label)}."]
+    """One fact per line (a console reader reads a line at a time)."""
+    lines = [f"Facture {identifier_words(plain(invoice.number))} : "
+             f"{spoken_text(invoice.label)}."]
     service = f"Service : {spoken_text(invoice.service)}"
     if invoice.children:
         names = " et ".join(
             [", ".join(invoice.children[:-1]), invoice.children[-1]]
             if len(invoice.children) > 1 else invoice.children
         )
-        service += f", pour {names}"
-    lines.append(service + ".")
-    lines.append(
-        f"Période : {period_words(invoice.period_start, invoice.period_end)}. "
-        + (f"Émise le {date_words(invoice.issue_date)}, " if invoice.issue_date else "")
-        + (f"échéance le {date_words(invoice.due_date)}." if invoice.due_date
-           else "échéance non indiquée par le portail.")
-    )
-    lines.append(
-        f"Montant : {amount_words(invoice.amount_cents)}. "
-        f"Déjà payé : {amount_words(invoice.paid_cents)}. "
-        f"Reste à payer : {amount_words(invoice.remaining_cents)}."
-    )
+        service += f", pour {spoken_text(names)}"
+    lines += [
+        service + ".",
+        f"Période : {period_words(invoice.period_start, invoice.period_end)}.",
+        *([f"Émise le {date_words(invoice.issue_date)}."] if invoice.issue_date else []),
+        f"Échéance le {date_words(invoice.due_date)}." if invoice.due_date
+        else "Échéance non indiquée par le portail.",
+        f"Montant : {amount_words(invoice.amount_cents)}.",
+        f"Déjà payé : {amount_words(invoice.paid_cents)}.",
+        f"Reste à payer : {amount_words(invoice.remaining_cents)}.",
+    ]
     facts = invoice_state(invoice, date.today())
     status = (InvoiceStatus.REGLEE if facts.paid else InvoiceStatus.EN_COURS if facts.pending
               else InvoiceStatus.A_PAYER)
-    state = f"État : {INVOICE_STATUS_WORDS[status]}."
+    lines.append(f"État : {INVOICE_STATUS_WORDS[status]}.")
     if facts.offline:
         why = spoken_text(facts.offline_reason or "").rstrip(".")
-        state += f" Paiement en ligne impossible : {why}."
-    lines.append(state)
+        lines.append(f"Paiement en ligne impossible : {why}.")
     return lines
 
 
@@ -154,8 +145,12 @@ def invoice_menu(session: Session, invoice: Invoice) -> None:
     actions: list[tuple[str, str]] = []
     if can_pay(invoice) and session.family_session.offers(Capability.PAYMENT):
         actions.append(("Payer cette facture", "pay"))
-    actions.append(("Enregistrer le PDF dans le dossier des téléchargements", "pdf"))
-    number = choose(session.console, None, [label for label, _ in actions])
+    # At a desk the PDF goes to the session's own folder, removed with it: say so.
+    where = ("dans le dossier des téléchargements" if session.policy.keeps_files
+             else "pour cette session seulement")
+    actions.append((f"Enregistrer le PDF {where}", "pdf"))
+    number = choose(session.console, None, [label for label, _ in actions],
+                    key=("invoice", invoice.id))
     if actions[number - 1][1] == "pay":
         pay(session, [invoice])
     else:
@@ -167,35 +162,34 @@ def save_pdf(session: Session, invoice: Invoice) -> None:
         session.say(Capability.INVOICE_PDF.not_offered)
         return
     pdf = session.call(lambda: session.client.invoice_pdf(invoice.id))
-    folder = download_dir()
-    path = folder / f"facture-{invoice.number}.pdf"
+    family_session = session.family_session
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pdf)
+        path = family_session.save_pdf(invoice.number, pdf)
     except OSError as error:
+        folder = family_session.download_dir()
         session.say(f"Erreur : le PDF n'a pas pu être enregistré dans {folder} ({error.strerror}).")
         return
-    session.say(f"PDF enregistré : {path}.")
+    if session.policy.keeps_files:
+        session.say(f"PDF enregistré : {path}.")
+    else:
+        session.say(f"PDF enregistré pour cette session seulement : {path}. Il sera effacé à "
+                    "la fin de votre session.")
 
 
-def choose_and_pay(session: Session, payable: list[Invoice]) -> None:
-    """Tick one or several invoices by their numbers, then pay them."""
-    console = session.console
-    session.say(
-        capital(count_words(len(payable), "facture payable", "factures payables")) + " en ligne."
-    )
-    most = session.family_session.payment_terms.max_invoices_per_payment
-    limit = per_payment_limit_sentence(most)
-    entries = [f"Facture {invoice.number}, {invoice_label(invoice)}, "
-               f"{amount_words(invoice.remaining_cents)}" for invoice in payable]
+def choose_and_pay(session: Session, invoices: list[Invoice], payable: list[int]) -> None:
+    """Tick one or several invoices by their numbers in the list just heard, then pay."""
+
+    def why_not(number: int) -> str | None:
+        if not 1 <= number <= len(invoices):
+            return f"il n'y a pas de facture {number}"
+        refusal = invoice_state(invoices[number - 1], date.today()).refusal
+        return f"choix {number} : " + speakable(refusal or "pas payable en ligne").rstrip(".")
+
+    limit = per_payment_limit_sentence(session.family_session.payment_terms
+                                       .max_invoices_per_payment)
     if limit:
-        # Said before the first payment; several chosen are paid one payment after another.
+        # Said before the choice; several chosen are paid one payment after another.
         session.say(limit)
-    for number, entry in enumerate(entries, start=1):
-        session.say(f"{number} : {entry}.")
-    picked = ask_selection(console, "Factures à payer", len(payable))
-    pay(session, [payable[n - 1] for n in picked])
-
-
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    picked = ask_selection(session.console, "Factures à payer", payable, refusal=why_not)
+    # Oldest due first, as in the TUI (the list is read newest first).
+    pay(session, sorted((invoices[n - 1] for n in picked), key=lambda i: i.sort_key))

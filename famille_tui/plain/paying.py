@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from famille_tui.api import Invoice, InvoiceFilter, Payment, PaymentStatus, check_email
+from famille_tui.api import Invoice, Payment, PaymentStatus, check_email
 from famille_tui.client import (
     FamilleError,
     ResumedPayment,
@@ -19,14 +19,20 @@ from famille_tui.client import (
     new_idempotency_key,
     outcome_message,
 )
+from famille_tui.client.display import plain
+from famille_tui.client.qr import qr_rows
 from famille_tui.client.rules import retyped_sentence
+from famille_tui.client.session import PaymentPage
+from famille_tui.plain.console import Interrupted
 from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
 from famille_tui.plain.session import Failed, Session
 from famille_tui.plain.speech import (
     amount_words,
     count_words,
     datetime_words,
+    identifier_words,
     speakable,
+    spelled,
     spoken_text,
 )
 
@@ -47,8 +53,8 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
     )
     for invoice in invoices:
         session.say(
-            f"Facture {invoice.number} : {spoken_text(invoice.label)}, "
-            f"{amount_words(invoice.remaining_cents)}."
+            f"Facture {identifier_words(plain(invoice.number))}, "
+            f"{spoken_text(invoice.label)}, {amount_words(invoice.remaining_cents)}."
         )
     terms = session.family_session.connector.payment_terms
     limit = terms.max_invoices_per_payment
@@ -67,8 +73,8 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
             default_email = None
         email = ask_text(
             console,
-            "E-mail pour le justificatif de paiement",
-            hint="exemple : prenom.nom@exemple.fr",
+            "E-mail du justificatif",
+            hint=None if default_email else "exemple : prenom.nom@exemple.fr",
             default=default_email,
             check=check_email,
         )
@@ -77,7 +83,7 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
         if len(batches) == 1:
             question = f"Payer {amount} par carte bancaire ?"
         else:
-            numbers = ", ".join(i.number for i in batch)
+            numbers = ", ".join(identifier_words(plain(i.number)) for i in batch)
             question = (f"Paiement {step} sur {len(batches)} : payer {amount} "
                         f"(facture {numbers}) par carte bancaire ?")
         if not ask_yes_no(console, question):
@@ -85,7 +91,7 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
                         "Paiements suivants annulés : rien d'autre n'a été fait.")
             return
         final = _pay_batch(session, batch, email)
-        rest = [i.number for later in batches[step:] for i in later]
+        rest = [identifier_words(plain(i.number)) for later in batches[step:] for i in later]
         if rest and (final is None or final.status is not PaymentStatus.PAID):
             session.say(f"Les factures {', '.join(rest)} n'ont pas été payées : le paiement "
                         "précédent n'est pas réglé.")
@@ -116,7 +122,7 @@ def _pay_batch(session: Session, invoices: Sequence[Invoice], email: str) -> Pay
         except FamilleError as error:
             session.error(error)
             return None
-        except KeyboardInterrupt:
+        except Interrupted:
             session.say("Opération interrompue.")
             return None
     if page.url is None:
@@ -126,24 +132,43 @@ def _pay_batch(session: Session, invoices: Sequence[Invoice], email: str) -> Pay
     retyped = retyped_sentence(page.retyped)
     if retyped:
         session.say(retyped)
-    open_payment_page(session, page.url)
+    open_payment_page(session, page)
     return follow(session, page.payment)
 
 
-def open_payment_page(session: Session, url: str) -> None:
-    """The URL as text first (copyable, or for a phone), then the system browser."""
-    session.say("Adresse de la page de paiement, à copier si le navigateur ne s'ouvre pas :")
-    session.say(url)
-    if session.opener(url):
-        session.say(
-            "Page de paiement ouverte dans le navigateur : saisissez-y votre carte bancaire, "
-            "puis revenez ici."
-        )
-    else:
-        session.say(
-            "Aucun navigateur n'a pu être ouvert : ouvrez l'adresse ci-dessus vous-même, "
-            "sur cet ordinateur ou sur un téléphone."
-        )
+def open_payment_page(session: Session, page: PaymentPage) -> None:
+    """The short link (never the long address: it holds the e-mail and is read for half a
+    minute), the browser where the policy allows one, else the phone: the link spelt or
+    drawn as a QR code on request."""
+    assert page.url is not None
+    link = page.short_url or page.url
+    if session.open_page(page.url):
+        # The page is open: its link would only be heard (« Paiements en cours » of the
+        # main menu opens it again, or gives it when no browser opens).
+        session.say("Page de paiement ouverte dans le navigateur : payez-y par carte, "
+                    "puis revenez ici.")
+        return
+    session.say("Payez sur votre téléphone : ouvrez cette adresse courte, ou demandez le "
+                "QR code.", link)
+    while True:
+        try:
+            number = choose(
+                session.console, None,
+                ["Attendre le résultat du paiement",
+                 "Épeler l'adresse, caractère par caractère",
+                 "Afficher le QR code, pour l'appareil photo du téléphone"],
+                back="attendre", key="payment-page",
+            )
+        except GoBack:
+            return
+        if number == 1:
+            return
+        if number == 2:
+            session.say(f"Adresse : {spelled(link)}.")
+        else:
+            rows = qr_rows(link)
+            session.say(f"QR code de l'adresse, {len(rows)} lignes de dessin :", *rows,
+                        "Fin du QR code.")
 
 
 def duration_words(seconds: float) -> str:
@@ -154,11 +179,11 @@ def duration_words(seconds: float) -> str:
 
 
 def follow(session: Session, payment: Payment) -> Payment | None:
-    """Wait for the outcome, saying each change. None when the person stopped waiting."""
-    session.say(
-        f"Attente du résultat du paiement de {amount_words(payment.amount_cents)}. "
-        f"Une ligne sera lue à chaque changement. {STOP_HINT}"
-    )
+    """Wait for the outcome, saying each change. None when the person stopped waiting. At a
+    desk the idle watch goes on (a parent who walked away gets the warning, then their
+    session ends, the payment handed over): the wait is cut at the idle time."""
+    console = session.console
+    session.say(f"Attente du résultat. {STOP_HINT}")
     interval = session.options.settings.still_waiting_interval
     started = time.monotonic()
 
@@ -167,8 +192,8 @@ def follow(session: Session, payment: Payment) -> Payment | None:
             delay = count_words(max(1, round(event.delay)), "seconde", "secondes")
             if event.attempt == 1:
                 session.say(
-                    f"Connexion au portail perdue : nouvel essai dans {delay}. "
-                    "Le paiement reste suivi."
+                    f"Portail injoignable : nouvel essai dans {delay} ; "
+                    "le paiement reste suivi."
                 )
             else:
                 session.say(f"Essai {event.attempt} sans réponse : nouvel essai dans {delay}.")
@@ -186,42 +211,35 @@ def follow(session: Session, payment: Payment) -> Payment | None:
     family_session = session.family_session
     if family_session.followed(payment.id) is None:
         family_session.track(payment)
+    idle = console.idle_seconds
 
     async def wait() -> Payment:
         ticker = asyncio.create_task(still_waiting()) if interval > 0 else None
         try:
-            return await family_session.wait(payment.id, on_event=on_event)
+            return await family_session.wait(payment.id, on_event=on_event, max_seconds=idle)
         finally:
             if ticker is not None:
                 ticker.cancel()
 
-    try:
-        final = session.call(
-            wait,
-            interrupted="Attente arrêtée. Le paiement reste suivi : son résultat sera donné "
-            "à la prochaine connexion, ou dans « Paiements en cours » du menu principal.",
-        )
-    except Failed:
-        return None
-    if final.status is PaymentStatus.PAID:
-        say_paid_invoices(session, final)
+    if session.policy.may_quit:
+        stopped = ("Attente arrêtée. Le paiement reste suivi : son résultat sera donné à la "
+                   "prochaine connexion, ou dans « Paiements en cours » du menu principal.")
+    else:
+        stopped = ("Attente arrêtée. Le paiement reste suivi dans « Paiements en cours » du "
+                   "menu principal, jusqu'à la fin de votre session.")
+    while True:
+        try:
+            final = session.call(wait, interrupted=stopped)
+        except Failed:
+            return None
+        finally:
+            console.waited = True  # what was typed meanwhile is not an answer
+        if final.status.is_final or idle is None:
+            break
+        console.idle_warning()  # IdleTimeout: the session ends, the payment handed over
+        session.say("L'attente continue.")
+    # « Reste à payer » is said again by the menu one comes back to (its title).
     return final
-
-
-def say_paid_invoices(session: Session, payment: Payment) -> None:
-    """« Réglée » and « Reste à payer » as the portal now has them."""
-    try:
-        listing = session.call(lambda: session.family_session.invoices(InvoiceFilter.ALL))
-    except Failed:
-        return
-    for invoice in listing.invoices:
-        if invoice.id in payment.invoice_ids:
-            state = "réglée" if invoice.remaining_cents == 0 else "pas encore réglée"
-            session.say(
-                f"Facture {invoice.number} : {state}, reste à payer "
-                f"{amount_words(invoice.remaining_cents)}."
-            )
-    session.say(f"Reste à payer au total : {amount_words(listing.total_remaining_cents)}.")
 
 
 # --- payments left by an earlier run ------------------------------------------------------
@@ -252,8 +270,9 @@ def resume(session: Session, *, at_login: bool) -> None:
         entry = result.entry
         assert result.payment is not None
         label = "facture" if len(entry.invoice_numbers) == 1 else "factures"
+        numbers = ", ".join(identifier_words(plain(n)) for n in entry.invoice_numbers)
         session.say(
-            f"Paiement en attente : {label} {', '.join(entry.invoice_numbers)}, "
+            f"Paiement en attente : {label} {numbers}, "
             f"{amount_words(entry.amount_cents)}, commencé le {datetime_words(entry.created_at)}, "
             f"valable jusqu'au {datetime_words(entry.expires_at)}."
         )
@@ -262,7 +281,7 @@ def resume(session: Session, *, at_login: bool) -> None:
                 session.console,
                 None,
                 ["Attendre son résultat maintenant", "Rouvrir la page de paiement, puis attendre"],
-                back="continuer sans attendre",
+                back="continuer sans attendre", key=("pending", entry.payment_id),
             )
         except GoBack:
             session.say("Ce paiement reste suivi.")
@@ -272,7 +291,7 @@ def resume(session: Session, *, at_login: bool) -> None:
             if page.url is None:
                 session.say("Erreur : " + speakable(page.refusal or ""))
                 continue
-            open_payment_page(session, page.url)
+            open_payment_page(session, page)
         follow(session, result.payment)
 
 

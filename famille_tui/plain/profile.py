@@ -26,7 +26,7 @@ def show_profile(session: Session) -> None:
         profile = session.call(lambda: session.client.profile())
         session.say("Mes coordonnées.", *profile_lines(profile))
         try:
-            choose(session.console, None, ["Modifier mes coordonnées"])
+            choose(session.console, None, ["Modifier mes coordonnées"], key="profile")
         except GoBack:
             return
         try:

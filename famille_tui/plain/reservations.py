@@ -125,7 +125,8 @@ def week_menu(session: Session, child_id: int) -> None:
         if entries and editable:
             actions.append(("Changer plusieurs jours en une seule réponse", "several"))
         actions += [("Semaine suivante", "next"), ("Semaine précédente", "previous")]
-        number = choose(session.console, None, [*labels, *(label for label, _ in actions)])
+        number = choose(session.console, None, [*labels, *(label for label, _ in actions)],
+                        key=("reservations", child_id))
         if number > len(entries):
             action = actions[number - len(entries) - 1][1]
             if action == "next":
@@ -151,7 +152,7 @@ def week_menu(session: Session, child_id: int) -> None:
 def change_several(session: Session, child: ChildReservations,
                    entries: list[tuple[date, Slot]], period: ReservationPeriod) -> None:
     picked = ask_selection(session.console, "Numéros des jours à réserver ou annuler",
-                           len(entries), noun="jour")
+                           range(1, len(entries) + 1), noun="jour")
     changes: list[Pending] = []
     for number in picked:
         day, slot = entries[number - 1]

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from famille_tui.client.browser import open_in_browser
 from famille_tui.client.config import LaunchOptions, PortalProfile
 from famille_tui.client.errors import (
     ChallengeFailed,
@@ -26,7 +26,7 @@ from famille_tui.client.errors import (
 )
 from famille_tui.client.session import FamilySession, SessionPolicy
 from famille_tui.plain.captcha import answer_challenge
-from famille_tui.plain.console import Console
+from famille_tui.plain.console import Console, Interrupted
 from famille_tui.plain.prompts import GoBack, ask_secret
 from famille_tui.plain.speech import speakable
 
@@ -39,8 +39,10 @@ T = TypeVar("T")
 
 #: Opens a URL in the system browser; True when a browser was started.
 Opener = Callable[[str], bool]
+#: A call longer than this is a wait: what is typed meanwhile is dropped, and said so.
+WAIT_SECONDS = 1.0
 
-__all__ = ["Failed", "Opener", "Session", "open_in_browser"]
+__all__ = ["Failed", "Opener", "Session"]
 
 
 class Failed(Exception):
@@ -61,7 +63,7 @@ class Session:
         runner: asyncio.Runner,
         *,
         credentials: CredentialStore | None = None,
-        opener: Opener = open_in_browser,
+        opener: Opener | None = None,
         connector_factory: Callable[[PortalProfile], PortalConnector] | None = None,
     ) -> None:
         self.options = options
@@ -70,7 +72,7 @@ class Session:
         self.runner = runner
         #: None when nothing may be remembered (kiosk): the keyring is never read nor written.
         self.credentials = self.policy.credential_store(credentials)
-        self.opener = opener
+        self._opener = opener
         self._connector_factory = connector_factory
         self.portal: PortalProfile | None = None
         self._family_session: FamilySession | None = None
@@ -96,6 +98,15 @@ class Session:
 
     def say(self, *lines: str) -> None:
         self.console.say(*lines)
+
+    def open_page(self, url: str) -> bool:
+        """Open a payment page in a browser if the policy allows one here (never on a desk
+        unless its staff named a graphical browser: closed when the session ends)."""
+        if not self.policy.opens_browser:
+            return False
+        if self._opener is not None:  # tests: a browser stand-in
+            return self._opener(url)
+        return self.family_session.open_payment_page(url)
 
     def error(self, error: FamilleError) -> None:
         """An error of the client layer, on the same stream as everything else, in words."""
@@ -130,7 +141,7 @@ class Session:
         was_logged_in = session.logged_in
         try:
             handed_over = self.runner.run(session.close(hand_over=hand_over))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, asyncio.CancelledError):
             handed_over = 0  # logout never matters more than leaving: it expires by itself
         if was_logged_in:
             self.say("Déconnexion faite.")
@@ -144,7 +155,7 @@ class Session:
         if session is None:
             return
         was_logged_in = session.logged_in
-        with contextlib.suppress(KeyboardInterrupt, RuntimeError):
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError, RuntimeError):
             self.runner.run(session.close())
         if was_logged_in:
             self.say("Déconnexion faite.")
@@ -153,13 +164,28 @@ class Session:
 
     def run(self, make: Callable[[], Awaitable[T]]) -> T:
         """Run a call of the client layer through the session's re-login path; errors are
-        raised as they are."""
+        raised as they are, ctrl+c as Interrupted (the call is cancelled)."""
         session = self.family_session
+        console = self.console
 
         async def call() -> T:
-            return await session.call(make)
+            task = asyncio.current_task()
+            loop = asyncio.get_running_loop()
+            if task is not None:
+                console.on_interrupt = lambda: loop.call_soon_threadsafe(task.cancel)
+            try:
+                return await session.call(make)
+            finally:
+                console.on_interrupt = None
 
-        return self.runner.run(call())
+        began = time.monotonic()
+        try:
+            return self.runner.run(call())
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            raise Interrupted from None
+        finally:
+            if time.monotonic() - began >= WAIT_SECONDS:
+                console.waited = True
 
     def call(
         self, make: Callable[[], Awaitable[T]], *, interrupted: str = "Opération interrompue."
@@ -171,7 +197,7 @@ class Session:
         except FamilleError as error:
             self.error(error)
             raise Failed(error) from None
-        except KeyboardInterrupt:
+        except Interrupted:
             self.console.say(interrupted)
             raise Failed() from None
 

@@ -149,7 +149,9 @@ def spoken_text(text: str) -> str:
     # « 24 h/24 », « 7 j/7 », « 7 h 30 »: read « 24 hache barre 24 », « 7 hache 30 ».
     text = _PER.sub(lambda m: f"{m.group(1)} {_UNITS[m.group(2)]} sur {m.group(3)}", text)
     text = _CLOCK.sub(_clock_words, text)
-    return text
+    # The portal's own amounts, as the client's messages have them (« 0,60 € » is read
+    # « zéro virgule soixante » otherwise).
+    return _euros(text)
 
 
 _UNITS = {"h": "heures", "j": "jours"}
@@ -171,15 +173,53 @@ def capitalized(text: str) -> str:
 _EUROS = re.compile(r"(-?)(\d{1,3}(?:[\u00a0\u202f ]\d{3})*),(\d{2})[\u00a0\u202f ]?€")
 
 
-def speakable(text: str) -> str:
-    """A message of the client layer made fit for a synthesiser: « 1 234,56 € » becomes
-    « 1 234 euros 56 » (read « virgule » otherwise), « … » a full stop, « n° » « numéro »."""
-
+def _euros(text: str) -> str:
     def words(match: re.Match[str]) -> str:
         euros = int(re.sub(r"\D", "", match.group(2)))
         cents = euros * 100 + int(match.group(3))
         return amount_words(-cents if match.group(1) else cents)
 
-    text = _EUROS.sub(words, text)
+    return _EUROS.sub(words, text)
+
+
+def speakable(text: str) -> str:
+    """A message of the client layer made fit for a synthesiser: « 1 234,56 € » becomes
+    « 1 234 euros 56 » (read « virgule » otherwise), « … » a full stop, « n° » « numéro »,
+    long identifiers in groups of two digits (`identifier_words`)."""
+    text = _euros(text)
+    text = _LONG_NUMBER.sub(lambda m: identifier_words(m.group(0)), text)
     text = text.replace("…", ".").replace("n° ", "numéro ")
     return text.replace("..", ".")
+
+
+_LONG_NUMBER = re.compile(r"(?<![\d.,])\d{6,}(?![\d.,])")
+
+
+def identifier_words(identifier: str) -> str:
+    """An invoice or authorisation number read as digits, not as a quantity: `2026100042` →
+    « 20 26 10 00 42 » (« deux milliards… » otherwise; groups of three are read as one
+    number again), in pairs like a French phone number. Anything but 5 digits or more is
+    given back as it is."""
+    identifier = identifier.strip()
+    if len(identifier) < 5 or not identifier.isdigit():
+        return identifier
+    return " ".join(identifier[i:i + 2] for i in range(0, len(identifier), 2))
+
+
+def spelled(text: str) -> str:
+    """Character by character, as a person spells an address: « h t t p deux-points… »,
+    capitals and symbols named (a synthesiser says nothing for many of them)."""
+    names = {
+        ":": "deux-points", "/": "barre oblique", ".": "point", "-": "tiret",
+        "_": "tiret bas", "@": "arobase", "?": "point d'interrogation", "=": "égal",
+        "&": "et commercial", "~": "tilde", "#": "dièse", "%": "pour cent", "+": "plus",
+    }
+    words: list[str] = []
+    for char in text:
+        if char in names:
+            words.append(names[char])
+        elif char.isalpha() and char.isupper():
+            words.append(f"{char} majuscule")
+        else:
+            words.append(char)
+    return ", ".join(words)

@@ -3,6 +3,7 @@ first connection (activation), password reset, and in demo mode the e-mails the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from famille_tui.api import Account, HelpContact, PasswordPolicy
@@ -17,13 +18,14 @@ from famille_tui.client.config import PortalProfile
 from famille_tui.client.errors import ChallengeFailed
 from famille_tui.client.portals.base import Capability
 from famille_tui.plain.captcha import answer_challenge
+from famille_tui.plain.console import Interrupted
 from famille_tui.plain.prompts import GoBack, ask_secret, ask_text, ask_yes_no, choose
 from famille_tui.plain.session import Failed, Session
 from famille_tui.plain.speech import count_words, datetime_words, speakable, spoken_text
 
 NO_KEYRING = (
-    "Aucun trousseau de mots de passe n'est disponible sur cette machine : "
-    "le mot de passe ne sera pas retenu, il faudra le saisir à chaque connexion."
+    "Pas de trousseau de mots de passe sur cette machine : le mot de passe ne sera pas "
+    "retenu."
 )
 
 
@@ -35,7 +37,7 @@ def choose_portal(session: Session, portals: list[PortalProfile]) -> PortalProfi
         session.console,
         f"Choix de la commune : {len(portals)} communes",
         [portal.name for portal in portals],
-        back="quitter",
+        back="quitter" if session.policy.may_quit else None, top=True,
     )
     return portals[number - 1]
 
@@ -56,9 +58,10 @@ def greet(session: Session) -> HelpContact | None:
 # --- the welcome menu ---------------------------------------------------------------------
 
 
-def welcome(session: Session, *, several_portals: bool) -> str:
+def welcome(session: Session, *, several_portals: bool,
+            on_leaving: Callable[[], None] | None = None) -> str:
     """The menu before login. Returns "logged-in", "change" (another commune) or raises GoBack
-    (quit)."""
+    (quit). `on_leaving` is called once a choice was made (a person is here from then on)."""
     assert session.portal is not None
     while True:
         remembered = session.credentials.remembered_logins(session.portal.url) if (
@@ -68,24 +71,27 @@ def welcome(session: Session, *, several_portals: bool) -> str:
             for login in remembered
         ]
         entries += [
-            ("Se connecter avec un identifiant et un mot de passe", "login"),
-            ("Première connexion : activer un compte avec le mot de passe provisoire reçu "
-             "par e-mail", "activate"),
+            ("Se connecter avec un identifiant", "login"),
+            ("Première connexion, avec le mot de passe provisoire", "activate"),
             ("Mot de passe oublié", "reset"),
-            ("Aide : contact de la structure", "help"),
+            ("Aide, contact de la structure", "help"),
         ]
         if remembered:
             entries.append(("Oublier un compte retenu sur cette machine", "forget"))
         family_session = session.family_session
-        if family_session.policy.demo_portal(family_session.base_url) and (
+        # Never at a desk: the outbox holds every family's reset codes.
+        if family_session.policy.shows_demo_outbox(family_session.base_url) and (
                 family_session.offers(Capability.OUTBOX)):
-            entries.append(("Démonstration : lire les e-mails envoyés par le portail", "outbox"))
+            entries.append(("Démonstration : e-mails envoyés par le portail", "outbox"))
         if several_portals:
             entries.append(("Changer de commune", "change"))
         number = choose(
             session.console, "Accueil", [label for label, _ in entries],
-            back="quitter" if session.policy.may_quit else "le personnel",
+            # At a desk 0 is the staff's way out: not a choice offered to parents.
+            back="quitter" if session.policy.may_quit else None, top=True,
         )
+        if on_leaving is not None:
+            on_leaving()
         action = entries[number - 1][1]
         try:
             if action.startswith("remembered:"):
@@ -116,10 +122,15 @@ def welcome(session: Session, *, several_portals: bool) -> str:
 # --- login --------------------------------------------------------------------------------
 
 
+def given_login(session: Session) -> str | None:
+    """`--login`, offered as the default answer — never to the next person at a desk."""
+    return session.options.login if session.policy.prefills_login else None
+
+
 def login_form(session: Session, login: str | None = None, password: str | None = None) -> bool:
     """Identifiant, mot de passe, « Se souvenir de moi ». True once logged in."""
     console = session.console
-    login = login or session.options.login
+    login = login or given_login(session)
     while True:
         login = ask_text(console, "Identifiant", default=login)
         if password is None:
@@ -136,11 +147,12 @@ def ask_remember(session: Session) -> bool:
     if session.credentials is None:  # kiosk: never remembered, nothing to ask
         return False
     if not session.credentials.available:
-        session.say(NO_KEYRING)
+        if session.console.first_time("no-keyring"):  # once a run is enough
+            session.say(NO_KEYRING)
         return False
     return ask_yes_no(
         session.console,
-        "Se souvenir de moi : retenir le mot de passe dans le trousseau de cette machine ?",
+        "Se souvenir de moi, retenir le mot de passe sur cette machine ?",
     )
 
 
@@ -161,7 +173,7 @@ def try_login(session: Session, login: str, password: str, *, remember: bool) ->
     except FamilleError as error:
         session.error(error)
         raise Failed(error) from None
-    except KeyboardInterrupt:
+    except Interrupted:
         session.say("Connexion interrompue.")
         raise Failed() from None
     assert session.portal is not None
@@ -265,7 +277,7 @@ def activate(session: Session) -> bool:
         "Première connexion : il vous faut l'identifiant et le mot de passe provisoire "
         "reçus par e-mail."
     )
-    login = ask_text(console, "Identifiant", default=session.options.login)
+    login = ask_text(console, "Identifiant", default=given_login(session))
     temporary = ask_secret(console, "Mot de passe provisoire")
     policy = read_policy(session)
     new_password = ask_new_password(session, policy)
@@ -283,7 +295,7 @@ def try_login_after_change(session: Session, login: str, password: str) -> bool:
 def reset_password(session: Session) -> bool:
     console = session.console
     session.say("Mot de passe oublié : un code vous sera envoyé par e-mail.")
-    login = ask_text(console, "Identifiant", default=session.options.login)
+    login = ask_text(console, "Identifiant", default=given_login(session))
     accepted = session.call(lambda: session.client.request_password_reset(login))
     session.say(speakable(accepted.message))
     code = ask_text(console, "Code reçu par e-mail")
@@ -311,7 +323,7 @@ def show_outbox(session: Session) -> None:
             [
                 f"À {m.to}, le {datetime_words(m.sent_at)} : {spoken_text(m.subject)}"
                 for m in messages
-            ],
+            ], key="outbox",
         )
         message = messages[number - 1]
         session.say(f"E-mail à {message.to} : {spoken_text(message.subject)}.")

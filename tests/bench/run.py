@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    CHAMBON,
     PYTHON,
     ROOT,
     Row,
@@ -44,8 +45,10 @@ from common import (
 )
 
 RESULTS = ROOT / "tests" / "bench" / "RESULTS.md"
-ROWS = ("startup", "imports", "login", "reglee", "large", "reservations", "load",
+ROWS = ("startup", "imports", "login", "reglee", "large", "reservations", "journey", "load",
         "schemathesis")
+#: Issue 13: the screen-reader journey took 13 minutes of espeak-ng; the target is half.
+JOURNEY_BEFORE_SECONDS = 13 * 60
 
 
 def ms(seconds: float) -> str:
@@ -217,6 +220,34 @@ def row_reservations(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
     ]
 
 
+def row_journey(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
+    """The whole screen-reader journey in a pty (tests/support/journey.py, the same as its
+    test): its transcript in words and in seconds of espeak-ng."""
+    from tests.support.journey import environment_dirs, pty_env, run_journey, spoken_seconds
+
+    directory = fresh_dir(work / "journey")
+    portal = start_portal(seed_database(work / "journey.sqlite3"))
+    try:
+        env = pty_env(environment_dirs(directory), directory)
+        journey = run_journey(f"{portal.origin}/{CHAMBON}/", env, directory)
+    finally:
+        portal.stop()
+    if journey.exit_status != 0:
+        raise RuntimeError(f"journey ended with {journey.exit_status}")
+    seconds = spoken_seconds(journey.text, directory)
+    lines = [line for line in journey.lines if line.strip()]
+    raw["journey"] = {"words": journey.words, "lines": len(lines), "espeak_seconds": seconds,
+                      "widest": max(len(line) for line in journey.lines)}
+    how = ("`--screen-reader` in an 80×24 pty: login, family, entourage add/remove, a message,"
+           " two invoices paid, « Réglée », logout; espeak-ng -v fr -s 175")
+    limit = JOURNEY_BEFORE_SECONDS / 2
+    return [
+        Row("screen-reader journey: spoken", how, f"≤ {limit / 60:.1f} min (13 min before)",
+            f"{seconds / 60:.1f} min, {journey.words} words, {len(lines)} lines",
+            seconds <= limit),
+    ]
+
+
 def row_load(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
     waiters, logins, lists, duration = (30, 5.0, 10.0, 10.0) if quick else (300, 20.0, 50.0,
                                                                               60.0)
@@ -335,7 +366,7 @@ def main() -> int:
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
     functions: dict[str, Any] = {"startup": row_startup, "imports": row_imports, "login": row_login,
                  "reglee": row_reglee, "large": row_large, "reservations": row_reservations,
-                 "load": row_load,
+                 "journey": row_journey, "load": row_load,
                  "schemathesis": row_schemathesis}
     info = machine()
     print("Machine : " + ", ".join(f"{k} {v}" for k, v in info.items()), flush=True)

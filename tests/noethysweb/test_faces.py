@@ -23,6 +23,7 @@ from tests.support.e2e import (
     terminal,
     wait_for_value,
 )
+from tests.support.journey import CHOICE
 from tests.support.noethysweb_peer import CAPTCHA, LOGIN, PASSWORD, NoethyswebPeer
 from tests.support.tui import opened_urls
 
@@ -30,6 +31,8 @@ pytestmark = pytest.mark.e2e
 __all__ = ["terminal"]  # a fixture
 
 HALF_BLOCKS = set("▀▄█")
+#: The two invoices the screen-reader journey pays, as its list names them.
+INVOICE_LABELS = ("Facture n°1002", "Facture n°1003")
 ONE_AFTER_THE_OTHER = "Ce portail paie une facture par paiement : 2 paiements"
 
 
@@ -120,7 +123,7 @@ def _choose(child: pexpect.spawn, entry: str) -> None:
     """Answer a menu with the number said before `entry`."""
     child.expect(re.escape(entry))
     menu = child.before + child.after
-    child.expect(r"\) : ")
+    child.expect(CHOICE)
     number = re.search(rf"(\d+)\W+{re.escape(entry)}", menu)
     assert number, menu
     child.sendline(number.group(1))
@@ -133,7 +136,7 @@ def test_screen_reader_captcha_audio_said_two_invoices_paid(
                           env={**os.environ, **_env(), "NO_COLOR": "1"}, encoding="utf-8",
                           timeout=60, dimensions=(40, 120))
     try:
-        _choose(child, "Se connecter avec un identifiant et un mot de passe")
+        _choose(child, "Se connecter avec un identifiant")
         child.expect("Identifiant")
         child.sendline(LOGIN)
         child.expect("Mot de passe")
@@ -153,14 +156,17 @@ def test_screen_reader_captcha_audio_said_two_invoices_paid(
         child.expect("Connexion réussie")
         _choose(child, "Mes factures")
         child.expect("Payer une ou plusieurs factures")
-        child.expect(r"\) : ")
-        listing = child.before
-        entries = re.findall(r"(\d+)\W+(?:Facture|Payer)", child.before)
-        child.sendline(entries[-1] if entries else "4")
+        listing = child.before + child.after
+        child.expect(CHOICE)
+        listing += child.before
+        # Invoices are ticked by their numbers in the list just heard (an entry names the
+        # invoice by its label, period and amount; its detail has its number).
+        picks = [re.search(rf"^(\d+) : [^\r\n]*{re.escape(label)}", listing, re.MULTILINE)
+                 for label in INVOICE_LABELS]
+        assert all(picks), listing
+        child.sendline(re.findall(r"(\d+) : Payer une ou plusieurs", listing)[-1])
         child.expect("Factures à payer")
-        payable = child.before
-        picks = [re.search(rf"(\d+) : Facture {n}\b", payable) for n in ("1002", "1003")]
-        assert all(picks), payable + listing
+        child.expect(" : ")
         child.sendline(" ".join(p.group(1) for p in picks if p))
         child.expect(ONE_AFTER_THE_OTHER)
         child.expect("adresse e-mail qu'il a pour votre famille")

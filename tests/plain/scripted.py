@@ -2,11 +2,12 @@
 
 `ScriptedInput` is the `stdin` of a `Console` whose `stdout` is a StringIO: each time the
 interface reads a line, it looks at what was printed (the menu, the prompt) to give the next
-answer. `Pick("Famille")` answers with the number of the menu line « N : Famille… », so a
-script does not depend on the order of the entries. With `sabotage=True`, every prompt first
-gets wrong answers fit for its kind (empty, letters, out of range), and the check that each
-one was answered with one « Saisie refusée » line and the same prompt is recorded in
-`problems`.
+answer. `Pick("Famille")` answers with the number last heard for the menu line
+« N : Famille… » (a listener remembers a menu heard once; it asks « aide » when it never
+heard the entry), so a script does not depend on the order of the entries. With
+`sabotage=True`, every prompt first gets wrong answers fit for its kind (empty, letters,
+out of range), and the check that each one was answered with one « Saisie refusée » line
+and the same prompt is recorded in `problems`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Pick:
     label: str
     #: Answer when no entry matches (e.g. every message already read in an earlier run).
     fallback: str | None = None
-    #: Set once « ? » was typed to hear a menu already heard.
+    #: Set once « aide » was typed to hear a menu already heard.
     asked: bool = False
 
 
@@ -41,6 +42,7 @@ class ScriptedInput(io.TextIOBase):
     _pending_bad: list[str] = field(default_factory=list)
     _bad_prompt: str | None = None
     _bad_mark: int = 0
+    _menu_mark: int = 0
 
     def readable(self) -> bool:
         return True
@@ -50,25 +52,23 @@ class ScriptedInput(io.TextIOBase):
         return text[text.rfind("\n") + 1 :]
 
     def _bad_answers(self, prompt: str) -> list[str]:
-        if prompt.startswith("Votre choix"):
+        if prompt.startswith(("Choix de 1", "Tapez 1")):
             return ["", "abc", "99"]
-        if "o pour oui" in prompt:
-            return ["", "peut-être"]
-        if "séparés par des espaces" in prompt:
+        if "o pour oui" in prompt or "o ou n" in prompt:
+            return ["peut-être"]
+        if "ou tout" in prompt:
             return ["", "x", "99"]
         if "rien ne s'affiche" in prompt:
             return [""]
-        if "Entrée pour" not in prompt:
+        if "Entrée" not in prompt:
             return [""]  # a required field
         return []
 
     def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
         prompt = self._current_prompt()
         self.prompts.append(prompt)
-        if "pour revenir" not in prompt and "pour quitter" not in prompt and (
-            "pour continuer" not in prompt
-        ):
-            self.problems.append(f"prompt without a way back: {prompt!r}")
+        if len(prompt) > 80:
+            self.problems.append(f"prompt wider than 80 columns: {prompt!r}")
         if self._bad_prompt is not None:
             said = self.out.getvalue()[self._bad_mark :]
             lines = said.split("\n")
@@ -94,13 +94,17 @@ class ScriptedInput(io.TextIOBase):
         shown = self.out.getvalue()[self._mark :]
         self._mark = len(self.out.getvalue())
         if isinstance(answer, Pick):
+            heard = self.out.getvalue()[self._menu_mark:] if answer.asked else (
+                self.out.getvalue())
             found = re.findall(
-                rf"^(\d+) : {re.escape(answer.label)}", shown, flags=re.MULTILINE
+                rf"^(\d+) : {re.escape(answer.label)}", heard, flags=re.MULTILINE
             )
-            if not found and "? pour entendre les choix" in shown and not answer.asked:
-                # A menu heard before is not read again: ask for its entries, as a listener would.
+            if not found and not answer.asked:
+                # Never heard (or not since this menu changed): ask for its entries, as a
+                # listener would.
                 self.answers.insert(0, dataclasses.replace(answer, asked=True))
-                return "?\n"
+                self._menu_mark = len(self.out.getvalue())
+                return "aide\n"
             if not found and answer.fallback is not None:
                 return answer.fallback + "\n"
             if not found:

@@ -5,38 +5,38 @@ read out, paying on the stand-in's TIPI pages, « Réglée »; the transcript is
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pexpect
 
 from famille_tui.portal.launcher import PortalProcess
-from tests.plain.test_journey_pty import (
-    CHOICE,
+from tests.support.journey import (
     TIMEOUT,
-    Person,
-    _BytesLog,
-    check_transcript,
-    log_in_as_martin,
+    BytesLog,
+    Listener,
+    control_bytes,
     pty_env,
-    screen_reader,
+    spawn,
 )
 from tests.support.sandbox import pay_in_sandbox
-
-__all__ = ["pty_env"]  # the fixture, used by name
 
 EMAIL = "claire.martin@exemple.fr"
 
 
-def test_a_journey_on_espace_citoyens(portal: PortalProcess, pty_env: dict[str, str],
-                                      tmp_path: Path) -> None:
+def test_a_journey_on_espace_citoyens(portal: PortalProcess, tmp_path: Path) -> None:
     record = tmp_path / "opened.txt"
-    child = screen_reader(f"{portal.origin}/lechambonfeugerolles/espace-citoyens/", pty_env)
+    env = pty_env(dict(os.environ), tmp_path)
+    child = spawn(env, "--portal", f"{portal.origin}/lechambonfeugerolles/espace-citoyens/",
+                  "--screen-reader")
     transcript = tmp_path / "transcript.bin"
     with transcript.open("wb") as log:
-        child.logfile_read = _BytesLog(log)
-        person = Person(child)
-        log_in_as_martin(person)
+        child.logfile_read = BytesLog(log)
+        person = Listener(child)
+        person.pick("Se connecter")
+        person.answer("Identifiant", "martin")
+        person.answer("Mot de passe de martin", "demo-martin")
         person.expect("Connexion réussie : Famille Martin")
 
         person.pick("Famille")
@@ -45,29 +45,30 @@ def test_a_journey_on_espace_citoyens(portal: PortalProcess, pty_env: dict[str, 
         person.pick("Mes factures")
         person.pick("Payer une ou plusieurs")
         person.expect("Sur ce portail, chaque facture se paie séparément")
-        listing = person.expect("Factures à payer")
-        number = re.search(r"(\d+) : Facture 2026100042", listing)
-        assert number, listing
-        person.child.expect_exact(") : ")
-        person.child.sendline(number.group(1))
+        # The invoices are chosen by their numbers in the list just heard.
+        number = re.findall(r"^(\d+) : Crèche Les Pirouettes, octobre 2026", person.heard,
+                            flags=re.MULTILINE)
+        assert number, person.heard[-2000:]
+        person.answer("Factures à payer", number[-1])
         person.expect("Récapitulatif : 1 facture")
-        person.answer("E-mail pour le justificatif", "")
+        person.answer("E-mail du justificatif", "")
         person.answer("par carte bancaire ?", "o")
-        person.expect("La page de paiement de l'État vous demandera de saisir : "
-                      f"Numéro de facture : 2026100042 ; Adresse électronique : {EMAIL}.")
         person.expect("Page de paiement ouverte dans le navigateur")
-        person.expect("Attente du résultat du paiement")
+        said = " ".join(person.heard.split())  # lines are wrapped at the width
+        assert ("La page de paiement de l'État vous demandera de saisir : Numéro de facture "
+                f": 2026100042 ; Adresse électronique : {EMAIL}.") in said, said[-1500:]
+        person.expect("Attente du résultat")
         url = record.read_text(encoding="utf-8").strip()
         assert "refdet=&" in url and "mel=&" in url
         assert "Paiement accepté" in pay_in_sandbox(url, refdet="2026100042", email=EMAIL)
         # The connector learns it by reading the invoice list again (every 15 s).
         child.expect_exact("Réglée : le paiement de ", timeout=TIMEOUT + 30)
-        person.child.expect(CHOICE)
-        person.child.sendline("0")
-        person.child.expect(CHOICE)
-        person.child.sendline("0")
+        person.back()
+        person.back()
         person.expect("Au revoir.")
         child.expect(pexpect.EOF)
         child.close()
     assert child.exitstatus == 0
-    check_transcript(transcript.read_bytes())
+    raw = transcript.read_bytes()
+    assert control_bytes(raw) == []
+    assert all(len(line) <= 80 for line in raw.decode("utf-8").split("\r\n"))

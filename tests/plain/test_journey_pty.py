@@ -1,230 +1,235 @@
 """`famille-tui --screen-reader` in a real pseudo-terminal, as a person with a screen reader
-uses it: the whole journey (login, family, entourage, a message, paying two invoices through
-the sandbox with a browser stand-in, « Réglée »), then the transcript checked byte by byte:
-no control sequence of any kind, no box drawing, no colour."""
+uses it: the whole journey (`tests/support/journey.py`: login, family, entourage, a message,
+paying two invoices through the PayFiP stand-in, « Réglée »), its transcript checked byte by
+byte (lines of 80 columns at most, no control byte but CR and LF), the same journey read by a
+real console screen reader (fenrir, headless in its pty mode) without a cut word; then each
+key a listener uses: aide and « ? » in words, répéter, ctrl+c one level back, ctrl+d
+« Quitter ? », arrows and escape sequences, type-ahead during the payment wait."""
 
 from __future__ import annotations
 
 import os
 import re
-import stat
-import sys
+import shutil
+import time
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from tests.support.journey import (
+    CHOICE,
+    FAMILLE_TUI,
+    Listener,
+    control_bytes,
+    cut_words,
+    fenrir_command,
+    pty_env,
+    run_journey,
+    spawn,
+)
 from tests.support.sandbox import pay_in_sandbox
-
-FAMILLE_TUI = Path(sys.executable).with_name("famille-tui")
-CHOICE = re.compile(r"Votre choix \([^)]*\) : ")
-TIMEOUT = 30
-
-
-def browser_stand_in(tmp_path: Path) -> tuple[Path, Path]:
-    """A `BROWSER` that only writes down the URL it is given (webbrowser appends it)."""
-    record = tmp_path / "opened.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{record}"\n', encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script, record
-
-
-class Person:
-    """Drives the program by its words: waits for a prompt, answers it."""
-
-    def __init__(self, child: pexpect.spawn) -> None:
-        self.child = child
-
-    def pick(self, label: str) -> None:
-        """At the next menu, type the number of the entry starting with `label`."""
-        self.child.expect(CHOICE)
-        shown = self.child.before
-        found = re.findall(rf"^(\d+) : {re.escape(label)}", shown, flags=re.MULTILINE)
-        if not found:
-            # A menu heard before is read as its title only: « ? » reads its entries again.
-            self.child.sendline("?")
-            self.child.expect(CHOICE)
-            shown = self.child.before
-            found = re.findall(rf"^(\d+) : {re.escape(label)}", shown, flags=re.MULTILINE)
-        assert found, f"no entry {label!r} in:\n{shown}"
-        self.child.sendline(found[-1])
-
-    def answer(self, prompt: str, text: str) -> None:
-        self.child.expect_exact(prompt)
-        self.child.expect_exact(") : ")
-        self.child.sendline(text)
-
-    def expect(self, text: str) -> str:
-        self.child.expect_exact(text)
-        return str(self.child.before)
 
 
 @pytest.fixture
-def pty_env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)  # the FAMILLE_TUI_*_DIR of the isolated_dirs fixture
-    browser, _ = browser_stand_in(tmp_path)
-    env.update(
-        TERM="xterm-256color",  # a terminal that could do colour and cursor moves: we must not
-        BROWSER=str(browser),
-        # No OS keyring in the test: the program must say so, and write nothing anywhere.
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-        COLUMNS="80",
-        LINES="24",
-    )
-    env.pop("NO_COLOR", None)
-    config = Path(env["FAMILLE_TUI_CONFIG_DIR"])
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text("demo = true\nstill_waiting_interval = 0\n",
-                                        encoding="utf-8")
-    return env
+def env(tmp_path: Path) -> dict[str, str]:
+    return pty_env(dict(os.environ), tmp_path)
 
 
-def screen_reader(portal_url: str, env: dict[str, str]) -> pexpect.spawn:
-    """`famille-tui --portal URL --screen-reader` in an 80×24 pseudo-terminal."""
-    return pexpect.spawn(
-        str(FAMILLE_TUI), ["--portal", portal_url, "--screen-reader"],
-        env=env, encoding="utf-8", timeout=TIMEOUT, dimensions=(24, 80),
-    )
+def test_whole_journey_in_a_pty(chambon_url: str, env: dict[str, str], tmp_path: Path) -> None:
+    journey = run_journey(chambon_url, env, tmp_path)
+    assert journey.exit_status == 0
+    raw = journey.transcript
+    assert control_bytes(raw) == []  # no ESC of any kind, no BS, no BEL, no lone repaint
+    assert re.search(rb"\r(?!\n)", raw) is None
+    wide = [line for line in journey.lines if len(line) > 80]
+    assert wide == []
+    assert not re.search("[\u2500-\u257f\u2580-\u259f\u2800-\u28ff]", journey.text)
+    # The long payment address (the e-mail inside it) is never printed nor said.
+    assert journey.payment_url not in journey.text and "mel=" not in journey.text
+    assert "Réglée : le paiement de 357 euros 40 est accepté" in journey.text
+    # A listener who heard each menu once never needed « aide » to find an entry.
+    assert journey.helps == 0
 
 
-def log_in_as_martin(person: Person) -> None:
-    person.pick("Se connecter avec")
-    person.answer("Identifiant", "martin")
-    person.answer("Mot de passe de martin", "demo-martin")
+def test_a_console_reader_reads_the_journey_without_a_cut_word(
+    chambon_url: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    """Fenrir (Debian's console screen reader, in its pty mode: it runs the program in a
+    terminal of its own and speaks each new screen line) reads the journey; every piece it
+    speaks is a run of whole words of one line the program wrote (issue 13: « 312 euros 4 …
+    0 », « ré … glée » before)."""
+    assert shutil.which("fenrir"), "fenrir est nécessaire (make test l'installe en CI)"
+    reader, spoken = fenrir_command(
+        tmp_path, [str(FAMILLE_TUI), "--portal", chambon_url, "--screen-reader"])
+    journey = run_journey(chambon_url, env, tmp_path, reader=reader)
+    deadline = time.monotonic() + 10
+    while "Au revoir" not in spoken.read_text(encoding="utf-8") and (
+            time.monotonic() < deadline):
+        time.sleep(0.2)
+    # Fenrir's own words: its start and end, and « blank » for the empty line the cursor is
+    # on after Entrée while an answer is being sent (the login's call, when it is slow
+    # enough for fenrir to look).
+    said = [line for line in spoken.read_text(encoding="utf-8").splitlines()
+            if line not in ("pychant is not installed", "Start Fenrir", "Quit Fenrir",
+                            "blank")]
+    lines = journey.lines
+    assert cut_words(said, lines) == []
+    # It did read the journey: the outcome, the family, the end.
+    text = " ".join(said)
+    for heard in ("Connexion réussie", "Enfant : Léa Martin", "Réglée", "Au revoir"):
+        assert heard in text, heard
 
 
-def check_transcript(raw: bytes) -> None:
-    """Nothing but text: no ESC at all (CSI cursor/erase/SGR, alternate screen, OSC), no
-    box-drawing characters, valid UTF-8, no carriage-return repaint tricks."""
-    text = raw.decode("utf-8")  # raises on broken UTF-8
-    escape = raw.find(b"\x1b")
-    assert escape < 0, f"escape sequence: {raw[max(0, escape - 40) : escape + 40]!r}"
-    assert b"\x9b" not in raw  # 8-bit CSI
-    assert not re.search("[\u2500-\u257f]", text), "box-drawing character"
-    assert not re.search("[\u2580-\u259f\u2800-\u28ff]", text), "block or braille spinner"
-    # A lone \r (not followed by \n) would rewrite the line in place: a repainting timer.
-    # The one exception is readline's own echo of a typed answer reaching the right margin
-    # (« \r» after a space forces the wrap; no text is rewritten).
-    assert not re.search(r"(?<! )\r(?!\n)", text)
-    assert "\x07" not in text and "\x08" not in text
+def test_aide_and_question_mark_in_words_and_repeter(chambon_url: str, env: dict[str, str]
+                                                     ) -> None:
+    child = spawn(env, "--portal", chambon_url, "--screen-reader")
+    person = Listener(child)
+    # The prompt names aide in words (« ? » is silent in espeak-ng and fenrir).
+    person.expect("Choix de 1 à 5, 0 pour quitter, ou aide : ")
+    for word in ("aide", "?"):
+        child.sendline(word)
+        child.expect(CHOICE)
+        assert "1 : Se connecter avec un identifiant." in child.before
+        assert "Tapez le numéro d'un choix puis Entrée ; 0 pour quitter" in child.before
+    child.sendline("répéter")
+    child.expect(CHOICE)
+    assert "Commune : Le Chambon-Feugerolles" in child.before  # the block before the menu
+    # aide at a text prompt and at a yes/no question.
+    child.sendline("1")
+    child.expect_exact("Identifiant : ")
+    child.sendline("aide")
+    child.expect_exact("Identifiant : tapez la réponse puis Entrée")
+    child.expect_exact("Identifiant : ")
+    child.sendline("martin")
+    child.expect_exact("Mot de passe de martin (rien ne s'affiche pendant la frappe) : ")
+    child.sendline("demo-martin")
+    child.expect_exact("Connexion réussie")
+    child.expect(CHOICE)
+    child.sendline("0")  # quitting logs out
+    child.expect_exact("Déconnexion faite.")
+    child.expect(pexpect.EOF)
 
 
-def test_whole_journey_in_a_pty(chambon_url: str, pty_env: dict[str, str], tmp_path: Path) -> None:
-    record = tmp_path / "opened.txt"
-    child = screen_reader(chambon_url, pty_env)
-    transcript = tmp_path / "transcript.bin"
-    with transcript.open("wb") as log:
-        child.logfile_read = _BytesLog(log)
-        person = Person(child)
-        person.expect("Commune : Le Chambon-Feugerolles")
-        log_in_as_martin(person)
-        person.expect("Aucun trousseau de mots de passe")
-        person.expect("Connexion réussie : Famille Martin")
-
-        person.pick("Famille")
-        person.expect("Enfant : ")
-
-        person.pick("Entourage")
-        person.pick("Ajouter une personne")
-        person.answer("Prénom", "Jeanne")
-        person.answer("Nom", "Testard")
-        person.answer("Lien avec la famille", "Voisine")
-        person.answer("Téléphone", "06 11 22 33 44")
-        person.answer("E-mail", "")
-        person.answer("venir chercher les enfants", "o")
-        person.answer("prévenir en cas d'urgence", "n")
-        person.expect("Personne ajoutée à l'entourage : Jeanne Testard")
-        person.pick("Jeanne Testard")
-        person.pick("Retirer")
-        person.answer("Retirer Jeanne Testard de l'entourage ?", "o")
-        person.expect("Jeanne Testard a été retiré ou retirée de l'entourage.")
-        person.child.expect(CHOICE)
-        person.child.sendline("0")
-
-        person.pick("Tableau de bord")
-        person.pick("Messages")
-        person.pick("Non lu")
-        person.expect("Fin du message, marqué comme lu.")
-        person.child.expect(CHOICE)
-        person.child.sendline("0")
-        person.child.expect(CHOICE)
-        person.child.sendline("0")
-
-        person.pick("Mes factures")
-        person.pick("Payer une ou plusieurs")
-        person.answer("Factures à payer", "1 2")
-        person.expect("Récapitulatif : 2 factures")
-        person.answer("E-mail pour le justificatif", "")
-        person.answer("par carte bancaire ?", "o")
-        person.expect("Page de paiement ouverte dans le navigateur")
-        person.expect("Attente du résultat du paiement")
-        url = record.read_text(encoding="utf-8").strip()
-        pay_in_sandbox(url)
-        person.expect("Réglée : le paiement de ")
-        person.expect("réglée, reste à payer 0 euro.")
-        person.expect("réglée, reste à payer 0 euro.")
-        person.child.expect(CHOICE)
-        person.child.sendline("0")
-        person.child.expect(CHOICE)
-        person.child.sendline("0")
-        person.expect("Déconnexion faite.")
-        person.expect("Au revoir.")
-        child.expect(pexpect.EOF)
-        child.close()
-    assert child.exitstatus == 0
-    raw = transcript.read_bytes()
-    check_transcript(raw)
-    # The payment URL is printed as a line of its own, to copy.
-    assert f"\r\n{url}\r\n".encode() in raw
-
-
-def test_ctrl_d_at_a_prompt_logs_out_and_leaves(chambon_url: str, pty_env: dict[str, str]) -> None:
-    child = pexpect.spawn(
-        str(FAMILLE_TUI), ["--portal", chambon_url, "--screen-reader"],
-        env=pty_env, encoding="utf-8", timeout=TIMEOUT,
-    )
-    person = Person(child)
-    person.pick("Se connecter avec")
+def test_ctrl_c_goes_back_one_level_and_ctrl_d_asks(chambon_url: str, env: dict[str, str]
+                                                    ) -> None:
+    child = spawn(env, "--portal", chambon_url, "--screen-reader")
+    person = Listener(child)
+    person.pick("Se connecter")
     person.answer("Identifiant", "martin")
     person.answer("Mot de passe de martin", "demo-martin")
     person.expect("Connexion réussie")
+    person.pick("Entourage")
+    person.pick("Ajouter une personne")
+    child.expect_exact("Prénom : ")
+    child.sendintr()  # the form is given up: back to the list, not out of the program
+    child.expect_exact("Entourage : 2 personnes.")
+    child.expect(CHOICE)
+    time.sleep(0.5)  # a person's next press
+    child.sendintr()  # back to the main menu
+    child.expect_exact("Menu principal.")
+    child.expect(CHOICE)
+    time.sleep(0.5)
+    child.sendintr()  # at the top, ctrl+c says how to leave and stays
+    child.expect_exact("Contrôle C : rien à annuler ici")
+    child.expect(CHOICE)
+    # A held ctrl+c (a storm of SIGINT) is one press, never a traceback.
+    time.sleep(0.5)
+    for _ in range(1500):
+        child.kill(2)
+    child.expect(CHOICE)
+    time.sleep(1)
+    assert child.isalive()
+    child.sendeof()
+    child.expect_exact("Quitter famille-tui en se déconnectant ? (o ou n, Entrée : non) : ")
+    child.sendline("")  # no: the same question again
     child.expect(CHOICE)
     child.sendeof()
-    person.expect("Fin de la saisie.")
-    person.expect("Déconnexion faite.")
+    child.expect_exact("Quitter famille-tui")
+    child.sendline("o")
+    child.expect_exact("Fin de la saisie.")
+    child.expect_exact("Déconnexion faite.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    assert "Traceback" not in (child.before or "")
 
 
-def test_bad_input_in_the_pty(chambon_url: str, pty_env: dict[str, str]) -> None:
-    """Through the terminal's own line discipline too: empty, letters, out of range."""
-    child = pexpect.spawn(
-        str(FAMILLE_TUI), ["--portal", chambon_url, "--screen-reader"],
-        env=pty_env, encoding="utf-8", timeout=TIMEOUT,
-    )
-    child.expect(CHOICE)
-    for bad, why in (("", "réponse vide"), ("abc", "« abc » n'est pas un nombre"),
-                     ("42", "il n'y a pas de choix 42")):
-        child.sendline(bad)
-        child.expect_exact(f"Saisie refusée : {why}.")
+def test_arrows_edit_and_nothing_typed_is_echoed_raw(chambon_url: str, env: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    """Readline's line editing: « 2 » then ← and typing before it gives « 12 »: refused as
+    out of range, not as garbage; an escape sequence typed (Esc [8m: hide every later line)
+    never comes back in a refusal."""
+    child = spawn(env, "--portal", chambon_url, "--screen-reader")
+    log = tmp_path / "bad.bin"
+    with log.open("wb") as file:
+        from tests.support.journey import BytesLog
+
+        child.logfile_read = BytesLog(file)
         child.expect(CHOICE)
-        assert child.before.strip() == ""  # nothing but the prompt again: no menu re-read
-    child.sendeof()
+        child.send("2\x1b[D1\r")  # 2, left arrow, 1: « 12 »
+        child.expect_exact("Saisie refusée : il n'y a pas de choix 12.")
+        child.expect(CHOICE)
+        child.send("\x1b[8mx\r")
+        child.expect_exact("Saisie refusée : tapez un nombre de 1 à 5.")
+        child.expect(CHOICE)
+        child.send("1\x1b[C\x1b[D\r")  # arrows alone change nothing: « 1 » is « 1 »
+        child.expect_exact("Identifiant : ")
+        child.sendeof()
+        child.expect_exact("Quitter famille-tui")
+        child.sendline("o")
+        child.expect(pexpect.EOF)
+    said = log.read_bytes()
+    # What the program wrote after each refusal holds no ESC of what was typed.
+    assert b"\x1b[8m" not in said
+    refusals = [line for line in said.split(b"\r\n") if b"Saisie refus" in line]
+    assert refusals and all(b"\x1b" not in line for line in refusals)
+
+
+def test_typeahead_during_the_payment_wait_is_dropped(
+    chambon_url: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    """« 0 » and Entrée typed while waiting (to check the program is alive) are not the
+    answers to the questions after it (issue 13: it logged out and quit when the result
+    came)."""
+    child = spawn(env, "--portal", chambon_url, "--screen-reader")
+    person = Listener(child)
+    person.pick("Se connecter")
+    person.answer("Identifiant", "martin")
+    person.answer("Mot de passe de martin", "demo-martin")
+    person.pick("Mes factures")
+    person.pick("Payer une ou plusieurs")
+    person.answer("Factures à payer", "1")
+    person.answer("E-mail du justificatif", "")
+    person.answer("par carte bancaire ?", "o")
+    person.expect("Attente du résultat.")
+    child.sendline("0")
+    child.sendline("0")
+    time.sleep(0.5)
+    url = (tmp_path / "opened.txt").read_text(encoding="utf-8").strip()
+    pay_in_sandbox(url)
+    person.expect("Réglée : le paiement de ")
+    after = person.expect("Saisie ignorée pendant l'attente.")
+    assert "\n0" not in after.replace("\r", "")  # what was typed was never echoed
+    child.expect(CHOICE)
+    time.sleep(0.5)
+    assert child.isalive()  # still in the list of invoices, logged in
+    child.sendline("0")
+    child.expect_exact("Menu principal")
+    child.expect(CHOICE)
+    child.sendline("0")
+    child.expect_exact("Déconnexion faite.")
     child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
 
 
-class _BytesLog:
-    """pexpect's logfile_read gets str in encoding mode: keep the bytes exactly."""
-
-    def __init__(self, file: object) -> None:
-        self.file = file
-
-    def write(self, text: str) -> None:
-        self.file.write(text.encode("utf-8"))  # type: ignore[attr-defined]
-
-    def flush(self) -> None:
-        self.file.flush()  # type: ignore[attr-defined]
+@pytest.mark.parametrize("variable", [{"ACCESSIBLE": "1"}, {"TERM": "dumb"}])
+def test_accessible_and_term_dumb_start_the_screen_reader_face(
+    chambon_url: str, env: dict[str, str], variable: dict[str, str]
+) -> None:
+    child = pexpect.spawn(str(FAMILLE_TUI), ["--portal", chambon_url],
+                          env={**env, **variable}, encoding="utf-8", timeout=30)
+    child.expect_exact("Famille-tui, Espace famille, pour lecteur d'écran.")
+    child.expect(CHOICE)
+    child.sendline("0")
+    child.expect_exact("Au revoir.")
+    child.expect(pexpect.EOF)

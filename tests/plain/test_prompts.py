@@ -29,7 +29,10 @@ def lines(out: io.StringIO) -> list[str]:
     return out.getvalue().splitlines()
 
 
-PROMPT = "Votre choix (un nombre de 1 à 3, ? pour entendre les choix, 0 pour revenir) : "
+#: The first time: the span, what 0 does, « aide » in words (« ? » is silent in espeak-ng).
+PROMPT = "Choix de 1 à 3, 0 pour revenir, ou aide : "
+#: Afterwards, short.
+SHORT = "Choix de 1 à 3 : "
 
 
 def test_choose_reads_the_menu_once_and_refuses_bad_answers_one_line_each() -> None:
@@ -41,34 +44,51 @@ def test_choose_reads_the_menu_once_and_refuses_bad_answers_one_line_each() -> N
         "2 : Entourage.",
         "3 : Aide.",
         PROMPT,
-        "Saisie refusée : réponse vide.",
+        "Saisie refusée : tapez un nombre de 1 à 3.",
         PROMPT,
-        "Saisie refusée : « abc » n'est pas un nombre.",
+        "Saisie refusée : tapez un nombre de 1 à 3.",  # never the raw answer echoed
         PROMPT,
         "Saisie refusée : il n'y a pas de choix 9.",
         PROMPT,
     ]
 
 
-def test_a_menu_heard_before_reads_its_title_only_and_question_mark_reads_it_again() -> None:
-    console, out = console_with("1", "?", "3")
+def test_a_menu_heard_before_reads_what_changed_and_aide_reads_it_again() -> None:
+    console, out = console_with("1", "aide", "3", "2")
     entries = ["Famille", "Entourage", "Aide"]
     assert choose(console, "Menu principal", entries) == 1
     first = len(lines(out))
-    assert choose(console, "Menu principal, après paiement", entries) == 3
+    assert choose(console, "Menu principal", entries) == 3
     assert lines(out)[first:] == [
-        "Menu principal, après paiement.",
-        PROMPT,
+        "Menu principal.",
+        SHORT,
         "1 : Famille.",
         "2 : Entourage.",
         "3 : Aide.",
-        PROMPT,
+        "Tapez le numéro d'un choix puis Entrée ; 0 pour revenir ; répéter redit ce qui",
+        "précède.",
+        SHORT,
     ]
+    # The same title with one entry changed: only that entry is read.
+    mark = len(lines(out))
+    assert choose(console, "Menu principal", ["Famille", "Entourage", "Aide, contact"]) == 2
+    assert lines(out)[mark:] == ["Menu principal.", "3 : Aide, contact.", SHORT]
     console.forget_menus()  # a new person: read in full again
     mark = len(lines(out))
     with pytest.raises(EndOfInput):
         choose(console, "Menu principal", entries)
     assert lines(out)[mark : mark + 2] == ["Menu principal.", "1 : Famille."]
+
+
+def test_menus_are_remembered_by_title_and_entries() -> None:
+    """Finding 10: the action menu of a second invoice is read, though its entries are the
+    same as the first one's."""
+    console, out = console_with("1", "1")
+    actions = ["Payer cette facture", "Enregistrer le PDF"]
+    choose(console, None, actions, key=("invoice", 1))
+    mark = len(lines(out))
+    choose(console, None, actions, key=("invoice", 2))
+    assert lines(out)[mark:mark + 2] == ["1 : Payer cette facture.", "2 : Enregistrer le PDF."]
 
 
 def test_choose_zero_goes_back_and_eof_ends() -> None:
@@ -84,10 +104,11 @@ def test_ask_text_default_hint_and_check() -> None:
     console, out = console_with("pas-un-mail", "", )
     value = ask_text(console, "E-mail", default="julie@exemple.fr", check=check_email)
     assert value == "julie@exemple.fr"
-    prompt = "E-mail (Entrée pour garder « julie@exemple.fr », 0 pour revenir) : "
+    prompt = "E-mail (Entrée garde julie@exemple.fr) : "
     assert lines(out) == [
         prompt,
-        "Saisie refusée : adresse électronique invalide (exemple : prenom.nom@exemple.fr).",
+        "Saisie refusée : adresse électronique invalide (exemple :",
+        "prenom.nom@exemple.fr).",
         prompt,
     ]
 
@@ -106,11 +127,13 @@ def test_ask_text_optional_and_clearable() -> None:
                     clearable=True) == ""
 
 
-def test_ask_yes_no() -> None:
-    console, out = console_with("", "peut-être", "OUI")
+def test_ask_yes_no_states_its_default() -> None:
+    console, out = console_with("peut-être", "OUI")
     assert ask_yes_no(console, "Retirer Jeanne ?") is True
-    assert lines(out)[1] == "Saisie refusée : réponse vide."
-    assert lines(out)[3] == "Saisie refusée : « peut-être » n'est ni oui ni non."
+    assert lines(out)[0] == "Retirer Jeanne ? (o pour oui, n pour non, Entrée : non) : "
+    assert "peut-être" not in out.getvalue()  # no raw echo in the refusal
+    console, _ = console_with("")
+    assert ask_yes_no(console, "Retirer Jeanne ?") is False  # the default said
     console, _ = console_with("n")
     assert ask_yes_no(console, "Retirer Jeanne ?") is False
     console, _ = console_with("0")
@@ -120,15 +143,15 @@ def test_ask_yes_no() -> None:
 
 def test_ask_selection_numbers_ranges_and_all() -> None:
     console, out = console_with("", "1 x", "1 7", "3,1")
-    assert ask_selection(console, "Factures à payer", 3) == [1, 3]
+    assert ask_selection(console, "Factures à payer", [1, 2, 3]) == [1, 3]
     said = lines(out)
     assert said[1] == "Saisie refusée : réponse vide."
-    assert said[3] == "Saisie refusée : « x » n'est pas un numéro."
-    assert said[5] == "Saisie refusée : il n'y a pas de facture 7."
+    assert said[3] == "Saisie refusée : seulement des numéros, de 1 à 3."
+    assert said[5] == "Saisie refusée : il n'y a pas de facture 7 à choisir."
     console, _ = console_with("tout")
-    assert ask_selection(console, "Factures", 3) == [1, 2, 3]
+    assert ask_selection(console, "Factures", [1, 2, 3]) == [1, 2, 3]
     console, _ = console_with("1-2")
-    assert ask_selection(console, "Factures", 3) == [1, 2]
+    assert ask_selection(console, "Factures", [1, 2, 3]) == [1, 2]
 
 
 def test_secret_never_echoed_in_messages() -> None:

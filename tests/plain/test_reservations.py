@@ -8,21 +8,16 @@ The test portals' reservations clock is Thursday 3 December 2026, 9 h 30 in Pari
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pexpect
 
 from tests.plain.scripted import Pick
 from tests.plain.test_journey_inprocess import LOGIN, run_script
-from tests.plain.test_journey_pty import (  # noqa: F401  (pty_env: a fixture)
-    CHOICE,
-    FAMILLE_TUI,
-    TIMEOUT,
-    Person,
-    check_transcript,
-    pty_env,
-)
+from tests.support.journey import BytesLog, Listener, control_bytes, pty_env, spawn
 
 #: Next week's lines to change: the canteen on three days, one evening cancelled.
 CHANGED = ("lundi 7 décembre, cantine", "mardi 8 décembre, cantine",
@@ -30,15 +25,16 @@ CHANGED = ("lundi 7 décembre, cantine", "mardi 8 décembre, cantine",
 
 
 class Menu:
-    """Remembers the last week heard, to answer with several of its numbers at once."""
+    """Remembers the menus heard, to answer with several of their numbers at once."""
 
     def __init__(self) -> None:
         self.heard = ""
 
     def pick(self, label: str) -> Callable[[str], str]:
         def answer(shown: str) -> str:
-            self.heard = shown
-            return re.findall(rf"^(\d+) : {re.escape(label)}", shown, re.MULTILINE)[-1]
+            # A menu heard before reads again only the entries that changed.
+            self.heard += shown
+            return re.findall(rf"^(\d+) : {re.escape(label)}", self.heard, re.MULTILINE)[-1]
         return answer
 
     def numbers(self, *labels: str) -> Callable[[str], str]:
@@ -53,15 +49,17 @@ def journey() -> list[object]:
     return [
         *LOGIN, "n", Pick("Réservations"),
         # This week: Thursday's morning care is past its deadline.
-        Pick("jeudi 3 décembre, garderie du matin"),
-        Pick("Semaine suivante"),
+        menu.pick("jeudi 3 décembre, garderie du matin"),
+        menu.pick("Semaine suivante"),
         menu.pick("Changer plusieurs jours"), menu.numbers(*CHANGED), "o",
         "0", "0",
     ]
 
 
 def test_a_week_in_words_and_several_days_in_one_answer(portal: object) -> None:
-    code, said, stdin = run_script(portal.base_url("chaponost"), journey())  # type: ignore[attr-defined]
+    # One sentence a line (its lines at 80 columns are the pty test's).
+    code, said, stdin = run_script(portal.base_url("chaponost"), journey(),  # type: ignore[attr-defined]
+                                   width=400)
     assert code == 0, said
     assert not stdin.answers
     assert ("Prochaine échéance : aujourd'hui à 12 heures, cantine du lundi 7 décembre."
@@ -99,48 +97,36 @@ def test_wrong_answers_in_reservations(portal: object) -> None:
     assert "Réservé : cantine du lundi 7 décembre (Léa), 4 euros 32." in said
 
 
-def test_reservations_in_a_pty(portal: object, pty_env: dict[str, str],  # noqa: F811
-                               tmp_path: object
-                               ) -> None:
-    child = pexpect.spawn(
-        str(FAMILLE_TUI), ["--portal", portal.base_url("chaponost"), "--screen-reader"],  # type: ignore[attr-defined]
-        env=pty_env, encoding="utf-8", timeout=TIMEOUT, dimensions=(24, 80))
-    raw: list[bytes] = []
-
-    class Log:
-        def write(self, text: str) -> None:
-            raw.append(text.encode("utf-8"))
-
-        def flush(self) -> None:
-            pass
-
-    child.logfile_read = Log()
-    person = Person(child)
-    person.pick("Se connecter avec")
-    person.answer("Identifiant", "martin")
-    person.answer("Mot de passe de martin", "demo-martin")
-    person.expect("Connexion réussie : Famille Martin")
-    person.pick("Réservations")
-    person.expect("Léa, semaine du 30 novembre au 6 décembre 2026")
-    person.pick("Semaine suivante")
-    person.expect("Léa, semaine du 7 au 13 décembre 2026")
-    menu = person.expect("Semaine précédente")
-    numbers = [re.findall(rf"(\d+) : {re.escape(label)}", menu)[-1] for label in CHANGED]
-    # The number heard in the menu (typing « ? » to hear it again makes readline redraw
-    # the line when the prompt and the answer reach the 80th column).
-    person.child.expect(CHOICE)
-    person.child.sendline(re.findall(r"(\d+) : Changer plusieurs jours", menu)[-1])
-    person.answer("Numéros des jours à réserver ou annuler", " ".join(numbers))
-    person.expect("Total : + 10 euros 56 sur la prochaine facture.")
-    person.answer("Valider ces 4 changements ?", "o")
-    person.expect("Réservé : cantine du lundi 7 décembre (Léa), 4 euros 32.")
-    person.expect("Annulé : garderie du soir du mardi 8 décembre (Léa), 2 euros 40 en moins.")
-    person.child.expect(CHOICE)
-    person.child.sendline("0")
-    person.child.expect(CHOICE)
-    person.child.sendline("0")
-    person.expect("Au revoir.")
-    child.expect(pexpect.EOF)
-    child.close()
+def test_reservations_in_a_pty(portal: object, tmp_path: Path) -> None:
+    env = pty_env(dict(os.environ), tmp_path)
+    child = spawn(env, "--portal", portal.base_url("chaponost"), "--screen-reader")  # type: ignore[attr-defined]
+    transcript = tmp_path / "transcript.bin"
+    with transcript.open("wb") as log:
+        child.logfile_read = BytesLog(log)
+        person = Listener(child)
+        person.pick("Se connecter")
+        person.answer("Identifiant", "martin")
+        person.answer("Mot de passe de martin", "demo-martin")
+        person.expect("Connexion réussie : Famille Martin")
+        person.pick("Réservations")
+        person.expect("Léa, semaine du 30 novembre au 6 décembre 2026")
+        person.pick("Semaine suivante")
+        person.expect("Léa, semaine du 7 au 13 décembre 2026")
+        person.pick("Changer plusieurs jours")
+        numbers = [re.findall(rf"^(\d+) : {re.escape(label)}", person.heard,
+                              re.MULTILINE)[-1] for label in CHANGED]
+        person.answer("Numéros des jours à réserver ou annuler", " ".join(numbers))
+        person.expect("Total : + 10 euros 56 sur la prochaine facture.")
+        person.answer("Valider ces 4 changements ?", "o")
+        person.expect("Réservé : cantine du lundi 7 décembre (Léa), 4 euros 32.")
+        person.expect("Annulé : garderie du soir du mardi 8 décembre (Léa), 2 euros 40 en "
+                      "moins.")
+        person.back()
+        person.back()
+        person.expect("Au revoir.")
+        child.expect(pexpect.EOF)
+        child.close()
     assert child.exitstatus == 0
-    check_transcript(b"".join(raw))
+    raw = transcript.read_bytes()
+    assert control_bytes(raw) == []
+    assert all(len(line) <= 80 for line in raw.decode("utf-8").split("\r\n"))

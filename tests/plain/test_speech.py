@@ -116,3 +116,19 @@ def test_speakable_rewrites_client_amounts() -> None:
         "Réglée : le paiement de 1 234 euros 56 est accepté (autorisation numéro 42)."
     )
     assert speakable(f"Total {format_euros(100)}.") == "Total 1 euro."
+
+
+def test_lines_are_cut_at_spaces_never_inside_an_amount_a_date_or_a_quote() -> None:
+    """Finding 12: a console reader reads by screen line; a word, an amount, a date or a
+    French quote cut by the line's end is heard in two pieces."""
+    from famille_tui.plain.console import wrapped
+
+    line = ("Le paiement préparé par le portail ne peut pas aboutir, d'ici là ses factures "
+            "restent « Paiement en cours » : 312 euros 40, le 15 novembre 2026.")
+    for width in range(30, 90):
+        lines = wrapped(line, width)
+        assert " ".join(lines) == line
+        assert all(len(part) <= width for part in lines), (width, lines)
+        for part in lines:
+            assert not part.endswith("«") and not part.startswith("»"), (width, lines)
+            assert not part.endswith(("312", "312 euros", "15", "15 novembre")), (width, lines)

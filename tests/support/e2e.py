@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+
+from tests.support.terminal import Terminal as Terminal  # the e2e tests import it from here
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -67,75 +68,10 @@ def wait_for_value(read: Callable[[], object], what: str, timeout: float = 30.0)
         time.sleep(0.2)
 
 
-class Terminal:
-    """A tmux session on a private server: type keys, read the screen."""
-
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def tmux(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
-        )
-        return result.stdout
-
-    def start(self, command: str) -> None:
-        # The program starts a moment after the window has its final size: a resize during
-        # its start-up could be missed, and the test would read an 80×24 picture.
-        delayed = f"sleep 1; exec {command}"
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "app",
-                  "-x", str(WIDTH), "-y", str(HEIGHT), delayed)
-        self.tmux("set-option", "-t", "app", "remain-on-exit", "on")
-        # Without a client attached, tmux may fall back to 80×24: fix the size explicitly.
-        self.tmux("set-option", "-g", "window-size", "manual")
-        self.tmux("resize-window", "-t", "app", "-x", str(WIDTH), "-y", str(HEIGHT))
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "app")
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "app", "-l", text)
-        time.sleep(0.3)
-
-    def key(self, *keys: str) -> None:
-        for key in keys:
-            self.tmux("send-keys", "-t", "app", key)
-            time.sleep(0.3)
-
-    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
-        """The screen once every text is on it (fails with the screen when it never is)."""
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if all(text in screen for text in texts):
-                return screen
-            time.sleep(0.25)
-        size = self.tmux("display", "-p", "-t", "app", "#{window_width}x#{window_height}")
-        raise AssertionError(
-            f"jamais affiché : {texts!r} ({size.strip()})\n--- écran ---\n{screen}"
-        )
-
-    def press_until(self, key: str, *texts: str, tries: int = 3) -> str:
-        """Press `key` until the texts show (the first press may come before the app
-        listens, as a person's first press sometimes does)."""
-        for _ in range(tries - 1):
-            self.key(key)
-            try:
-                return self.wait_for(*texts, timeout=5)
-            except AssertionError:
-                continue
-        self.key(key)
-        return self.wait_for(*texts, timeout=10)
-
-    def kill(self) -> None:
-        self.tmux("kill-server")
-
-
 @pytest.fixture
 def terminal() -> Iterator[Terminal]:
     require("tmux", shutil.which("tmux") is not None)
-    term = Terminal(f"famille-e2e-{os.getpid()}")
+    term = Terminal(f"famille-e2e-{os.getpid()}", width=WIDTH, height=HEIGHT)
     try:
         yield term
     finally:

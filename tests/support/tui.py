@@ -69,6 +69,7 @@ def make_app(
     clock: Callable[[], float] | None = None,
     today: Callable[[], date] = lambda: TODAY,
     connector_factory: Callable[[PortalProfile], Any] | None = None,
+    kiosk_browser: str | None = None,
     portals: list[PortalProfile] | None = None,
 ) -> FamilleApp:
     """The real app on `portal`. `kind="kiosk"` is the front desk's `KioskApp`;
@@ -85,6 +86,7 @@ def make_app(
         animations=False,
         kiosk=kind == "kiosk",
         kiosk_staff_code_hash=staff_hash,
+        kiosk_browser=kiosk_browser,
     )
     factory: Callable[[PortalProfile], Any] | None = connector_factory
     if transport is not None or timeout is not None:

@@ -8,7 +8,8 @@ from typing import Any
 import segno
 
 from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus
-from famille_tui.tui.screens.invoices import matches, save_pdf
+from famille_tui.client.session import save_pdf
+from famille_tui.tui.screens.invoices import matches
 from famille_tui.tui.widgets.invoice_rows import (
     detail_lines,
     format_period,

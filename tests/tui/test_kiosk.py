@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import gc
 import heapq
+import os
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -116,10 +117,12 @@ def forbidden_keyring() -> Iterator[ForbiddenKeyring]:
 
 def make_kiosk(portal: PortalProcess, *, communes: tuple[str, ...] = (CHAMBON,),
                staff_hash: str | None = STAFF_HASH, clock: FakeClock | None = None,
-               keyring_backend: KeyringBackend | None = None) -> KioskApp:
+               keyring_backend: KeyringBackend | None = None,
+               kiosk_browser: str | None = None) -> KioskApp:
     """The kiosk app (`make_app(kind="kiosk")`); even a store handed in is never used."""
     app = make_app(portal, kind="kiosk", communes=communes, staff_hash=staff_hash, clock=clock,
-                   store=CredentialStore(backend=keyring_backend) if keyring_backend else None)
+                   store=CredentialStore(backend=keyring_backend) if keyring_backend else None,
+                   kiosk_browser=kiosk_browser)
     assert isinstance(app, KioskApp)
     return app
 
@@ -556,17 +559,22 @@ async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
         qr = screen.query_one("#kpay-qr", QRCode)
         assert qr.data == url
         assert url in str(screen.query_one("#kpay-url", Static).content)
-        # The QR code comes first (on the left), its address under it, « Ouvrir ici » second;
-        # no browser opened on the kiosk.
-        here, address = screen.query_one("#kpay-here"), screen.query_one("#kpay-url")
-        await wait_until(pilot, lambda: qr.region.x < here.region.x
+        # The QR code comes first (on the left), its address under it; no « Ouvrir ici »:
+        # the staff named no browser for this desk, and none is opened.
+        text, address = screen.query_one("#kpay-text"), screen.query_one("#kpay-url")
+        await wait_until(pilot, lambda: qr.region.x < text.region.x
                          and qr.region.bottom <= address.region.y, what="QR code first")
-        assert "o" in footer_keys_of(screen) and "f2" in footer_keys_of(screen)
+        assert "o" not in footer_keys_of(screen) and "f2" in footer_keys_of(screen)
+        assert str(screen.query_one("#kpay-here", Static).content) == ""
+        await pilot.press("o")
+        await pilot.pause(0.3)
         assert not browser_log.exists()
-        # A parent paying on the phone is not idle: no warning while the payment is awaited.
-        clock.advance(app.policy.idle_seconds * 3)
-        await clock.checked(pilot)
-        assert app.screen is screen
+        # A pending payment does not switch the idle logout off (issue 13): the warning
+        # comes, and a parent still there answers it with a key.
+        warning = await idle_out(pilot, clock)
+        assert isinstance(warning, IdleWarningScreen)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: app.screen is screen, what="back on the QR code")
         await asyncio.to_thread(pay_in_sandbox, url)  # the phone follows the QR code
         await wait_until(pilot, lambda: "Réglée" in str(
             screen.query_one("#kpay-title", Static).content), timeout=20, what="Réglée")
@@ -576,18 +584,89 @@ async def test_pay_from_the_phone_then_reglee_on_the_kiosk(
         await idle_out(pilot, clock)
 
 
-async def test_open_here_is_the_second_choice(
-    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring, browser_log: Path
+async def test_open_here_only_with_the_staffs_browser_closed_at_the_end(
+    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_kiosk(portal)
+    """« Ouvrir ici » exists only when the staff named a graphical browser (`kiosk_browser`);
+    it outlives nothing: « Terminer » closes it (issue 13, findings 1 and 7)."""
+    log, pid_file = tmp_path / "opened.txt", tmp_path / "browser.pid"
+    browser = tmp_path / "desk-browser.sh"
+    # A browser that stays open (in the foreground, as a kiosk's must), as a real one does.
+    browser.write_text(f'#!/bin/sh\necho $$ > "{pid_file}"\nprintf "%s\\n" "$1" >> "{log}"\n'
+                       "exec sleep 300\n", encoding="utf-8")
+    browser.chmod(0o755)
+    monkeypatch.setenv("DISPLAY", ":0")  # the desk's own screen (the stand-in draws nothing)
+    app = make_kiosk(portal, kiosk_browser=str(browser))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await kiosk_login(pilot)
+        screen = await start_kiosk_payment(app, "2026100042")
+        await wait_until(pilot, lambda: "o" in footer_keys_of(screen), what="« Ouvrir ici »")
+        await pilot.press("o")
+        await wait_until(pilot, lambda: log.exists(), what="browser")
+        assert log.read_text(encoding="utf-8").split() == [screen.watched.payment_url]
+        await wait_until(pilot, lambda: "ouverte sur cet écran" in str(
+            screen.query_one("#kpay-here", Static).content))
+        pid = int(pid_file.read_text(encoding="utf-8"))
+        assert process_alive(pid)
+        await pilot.press("f2")
+        await at_welcome(pilot)
+        await wait_until(pilot, lambda: not process_alive(pid), what="browser closed")
+
+
+def process_alive(pid: int) -> bool:
+    """Running (not a zombie waiting for its parent)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+async def test_a_text_browser_is_never_the_desks_browser(
+    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even named by the staff, a console browser (w3m: its « ! » is a shell) is not run."""
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    log = tmp_path / "w3m-ran"
+    fake = tmp_path / "w3m"
+    fake.write_text(f'#!/bin/sh\ntouch "{log}"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    app = make_kiosk(portal, kiosk_browser="w3m")
     async with app.run_test(size=(80, 24)) as pilot:
         await kiosk_login(pilot)
         screen = await start_kiosk_payment(app, "2026100042")
         await pilot.press("o")
-        await wait_until(pilot, lambda: browser_log.exists(), what="browser")
-        assert browser_log.read_text(encoding="utf-8").split() == [screen.watched.payment_url]
-        await wait_until(pilot, lambda: "ouverte sur cet écran" in str(
-            screen.query_one("#kpay-here", Static).content))
+        await wait_until(pilot, lambda: "ne s'est pas ouvert" in str(
+            screen.query_one("#kpay-here", Static).content), what="refused")
+        assert not log.exists()
+
+
+async def test_idle_with_a_pending_payment_hands_it_over(
+    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring
+) -> None:
+    """The parent scanned the code and walked away: the session ends after the idle time
+    and its warning, not when the payment expires 15 minutes later (finding 4)."""
+    clock = FakeClock()
+    app = make_kiosk(portal, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await kiosk_login(pilot)
+        await start_kiosk_payment(app, "2026100042")
+        assert app.session is not None
+        journal = app.session.journal
+        await idle_out(pilot, clock)
+        clock.advance(app.policy.warning_seconds)
+        await at_welcome(pilot)
+        notice = str(app.screen.query_one(Notice).content)
+        assert "inactivité" in notice and "encore en attente" in notice
+        assert journal.entries() == []
+        assert not app.logged_in
+        # Esc or ctrl+c now open nothing of the family.
+        await pilot.press("escape", "ctrl+c")
+        await pilot.pause(0.2)
+        assert is_welcome(app) and "2026100042" not in rendered_texts(app)
 
 
 async def test_a_pending_payment_is_handed_over_at_the_end(

@@ -18,13 +18,19 @@ here:
   workers, the notifications and the clipboard; a new session, logged out, waits for the
   next person;
 - no way out: quit, ctrl+c, ctrl+q, ctrl+z (suspend) and the command palette are disabled;
-  F12 and the staff code open the staff menu (quit, change the commune).
+  F12 and the staff code open the staff menu (quit, change the commune);
+- SIGTERM and SIGHUP end the session as « Terminer » does (logout, payments handed over,
+  the desk's browser closed), then the app exits with 128 + the signal, the terminal
+  restored; leaving (that way or the staff's) clears the screen and its scrollback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -111,6 +117,9 @@ class KioskApp(FamilleApp):
         """The kiosk's welcome screen (not the login screen nor the commune choice)."""
         if not self.is_headless:
             ignore_job_control(keyboard_interrupt=True)
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(number, self.terminate, number)
         self.set_interval(TICK_SECONDS, self.idle.check)
         from famille_tui.tui.screens.start import NoPortalScreen
 
@@ -210,6 +219,23 @@ class KioskApp(FamilleApp):
         """The staff menu's « Changer de commune »: a new welcome screen for that commune."""
         self._end(idle=False, portal=portal)
 
+    # -- ending the program by a signal ------------------------------------------------------
+
+    def terminate(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: the family's session ends (on the portal too), then the app."""
+        self._terminate(signum)
+
+    @work(group="kiosk-end", exclusive=True, exit_on_error=False)
+    async def _terminate(self, signum: int) -> None:
+        session, self.session = self.session, None
+        try:
+            if session is not None:
+                await asyncio.wait_for(session.close(hand_over=True), timeout=10)
+        except (TimeoutError, FamilleError):
+            pass  # the session expires on the portal by itself
+        finally:
+            self.exit(return_code=128 + signum)
+
     # -- ending a session ----------------------------------------------------------------------
 
     def action_end_session(self) -> None:
@@ -286,9 +312,21 @@ class KioskApp(FamilleApp):
         await self._remove_section_modes()
 
 
+#: Cursor home, erase the screen, erase the scrollback (xterm's E3: VTE, tmux, the Linux
+#: console): what the desk's terminal shows once the app has left.
+CLEAR = "\x1b[H\x1b[2J\x1b[3J"
+
+
 def run(options: LaunchOptions) -> int:
-    """Run the kiosk until the staff quits; the process exit code."""
+    """Run the kiosk until the staff quits (0) or a signal ends it (128 + the signal); the
+    process exit code. The terminal is cleared, scrollback included, either way."""
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # ctrl+c must stay a key
     app = KioskApp(options)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if sys.__stdout__ is not None and sys.__stdout__.isatty():
+            with contextlib.suppress(OSError):
+                sys.__stdout__.write(CLEAR)
+                sys.__stdout__.flush()
     return app.return_code or 0

@@ -6,8 +6,11 @@ it (`touch`). After `kiosk_idle_seconds` without one, while something of a perso
 screen (a family logged in, or a login screen with an identifiant typed), it shows
 `IdleWarningScreen`, which counts down `kiosk_warning_seconds` (at least 20, enforced by
 `Settings`) and offers « Continuer » with any key. Without an answer, the app ends the
-session (`KioskApp.end_session`). While a payment is awaited the watcher is paused, up to the
-payment's expiry: a parent paying on their phone does not touch the kiosk's keyboard.
+session (`KioskApp.end_session`). A payment being awaited does not pause it: a parent who
+scanned the code and walked away must not leave their account open to the next person until
+the payment expires; the session's end hands the payment over, as « Terminer » does (the
+outcome is then checked from home), and a parent still paying at the desk answers the
+warning with any key.
 
 Time is read from `app.clock` (monotonic seconds), so that tests move it forward instead of
 waiting minutes.
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
@@ -127,25 +129,12 @@ class IdleWatcher:
     def idle_for(self) -> float:
         return self.app.clock() - self.last_input
 
-    def payment_awaited(self) -> bool:
-        """A payment of this session is still pending and not yet expired."""
-        session = self.app.session
-        if not self.app.logged_in or session is None:
-            return False
-        now = datetime.now(UTC)
-        for watched in session.active_payments():
-            payment = watched.payment
-            if payment is None or payment.expires_at > now:
-                return True
-        return False
-
     def check(self) -> None:
         """Called every TICK_SECONDS by the app."""
         if self.warning is not None or self.app.ending:
             return
-        if not self.app.person_on_screen or self.payment_awaited():
-            # Nothing of anyone to protect, or a parent paying on their phone: the idle
-            # time starts again from now.
+        if not self.app.person_on_screen:
+            # Nothing of anyone to protect: the idle time starts again from now.
             self.touch()
             return
         if self.idle_for >= self.idle_seconds:

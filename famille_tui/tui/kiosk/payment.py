@@ -1,11 +1,12 @@
 """Paying at the kiosk: a large QR code first, so that the parent pays on their own phone.
 
-No card is typed on a shared keyboard unless the parent chooses to: « Ouvrir ici » (the
-payment page in this machine's browser) is the second choice, under the code. The screen is
-a view of a payment the session follows, like the laptop's waiting screen: it shows « En
-attente du paiement… », then the outcome (« Réglée »…) as soon as the portal knows it. While
-the payment is pending the kiosk's idle timer is paused (see
-`idle.IdleWatcher.payment_awaited`), up to the payment's expiry.
+No card is typed on a shared keyboard unless the desk allows it: « Ouvrir ici » (the payment
+page in this machine's browser) is offered only when the staff named a graphical browser in
+the config (`kiosk_browser`), as the second choice under the code; that browser is closed when
+the session ends (`FamilySession.open_payment_page`). The screen is a view of a payment the
+session follows, like the laptop's waiting screen: it shows « En attente du paiement… », then
+the outcome (« Réglée »…) as soon as the portal knows it. The idle timer runs meanwhile: a
+parent who walked away gets the warning, then the session ends, the payment handed over.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from textual.containers import ScrollableContainer, Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
-from famille_tui.client.browser import open_in_browser
 from famille_tui.client.payments import outcome_message
 from famille_tui.client.session import FollowedPayment
 from famille_tui.tui.screens.payment_follow import (
@@ -149,7 +149,9 @@ class KioskPaymentScreen(PaymentFollowScreen):
         self._line("kpay-scan", SCAN)
         self._line("kpay-url", Text.assemble(("Adresse : ", "bold"), url))
         self._place()
-        if self.opened_here is None:
+        if not self.may_open_here:
+            here = ""
+        elif self.opened_here is None:
             here = OPEN_HERE
         elif self.opened_here:
             here = "La page de paiement est ouverte sur cet écran, dans le navigateur."
@@ -159,9 +161,15 @@ class KioskPaymentScreen(PaymentFollowScreen):
 
     # -- keys ------------------------------------------------------------------------------
 
+    @property
+    def may_open_here(self) -> bool:
+        """The desk's staff allowed a browser on it (`kiosk_browser`)."""
+        return self.famille.policy.opens_browser
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_here":
-            return not self.watched.stopped and bool(self.watched.payment_url)
+            return (self.may_open_here and not self.watched.stopped
+                    and bool(self.watched.payment_url))
         if action == "done":
             return self.watched.stopped
         return True
@@ -180,5 +188,8 @@ class KioskPaymentScreen(PaymentFollowScreen):
     @work(group="kiosk-open-here", exclusive=True, exit_on_error=False)
     async def _open(self, url: str) -> None:
         # The browser command may block for seconds: never in the UI's loop.
-        self.opened_here = await asyncio.to_thread(open_in_browser, url)
+        session = self.famille.session
+        if session is None:
+            return
+        self.opened_here = await asyncio.to_thread(session.open_payment_page, url)
         self._show_code()

@@ -9,9 +9,7 @@ the payment; the waiting screen (`PaymentWaitScreen`) follows it. The invoices a
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -24,7 +22,6 @@ from textual.widgets import DataTable, Static
 
 from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, PaymentStatus
 from famille_tui.api.money import format_euros
-from famille_tui.client import config
 from famille_tui.client.errors import FamilleError
 from famille_tui.client.portals.base import Capability
 from famille_tui.client.rules import payment_batches
@@ -57,22 +54,6 @@ def matches(invoice: Invoice, wanted: InvoiceFilter) -> bool:
     if wanted is InvoiceFilter.PAID:
         return invoice.status is InvoiceStatus.REGLEE
     return True
-
-
-def save_pdf(directory: Path, number: str, content: bytes) -> Path:
-    """Write the PDF atomically into `directory` as « facture-NUMBER.pdf »."""
-    directory.mkdir(parents=True, exist_ok=True)
-    safe = "".join(c for c in number if c.isalnum()) or "facture"
-    path = directory / f"facture-{safe}.pdf"
-    fd, tmp = tempfile.mkstemp(prefix=".facture-", suffix=".pdf", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 class InvoicesScreen(FamilySpaceScreen):
@@ -298,10 +279,10 @@ class InvoicesScreen(FamilySpaceScreen):
             self.famille.report_error(error, title="PDF")
             return
         try:
-            path = save_pdf(config.download_dir(), invoice.number, content)
+            path = await asyncio.to_thread(session.save_pdf, invoice.number, content)
         except OSError as error:
             self.notify(
-                f"Le PDF n'a pas pu être enregistré dans {config.download_dir()} : "
+                f"Le PDF n'a pas pu être enregistré dans {session.download_dir()} : "
                 f"{error.strerror or error}.",
                 title="PDF", severity="error", timeout=12,
             )

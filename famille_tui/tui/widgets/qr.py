@@ -7,24 +7,17 @@ camera reads dark modules on a light quiet zone, and a dark terminal theme would
 
 from __future__ import annotations
 
-import segno
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.widget import Widget
 
-from famille_tui.client.captcha import half_block_lines
+from famille_tui.client.qr import qr_rows
 
-#: Modules of light margin around the code; 2 is what phone cameras need in practice.
-QUIET_ZONE = 2
+__all__ = ["HalfBlockRows", "QRCode", "qr_rows"]
 
 _QR_STYLE = Style(color="#000000", bgcolor="#ffffff")
-def qr_rows(data: str, *, border: int = QUIET_ZONE) -> list[str]:
-    """The code as lines of half-block characters (dark modules drawn, light ones blank)."""
-    code = segno.make(data, error="l", boost_error=False)
-    matrix = [[bool(module) for module in row] for row in code.matrix_iter(scale=1, border=border)]
-    return half_block_lines(matrix)
 
 
 class HalfBlockRows:
