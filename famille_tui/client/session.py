@@ -48,7 +48,16 @@ from famille_tui.client.config import (
 from famille_tui.client.errors import FamilleError, NotFound, PaymentHostNotAllowed, SessionExpired
 
 if TYPE_CHECKING:
-    from famille_tui.api import Account, Family, Invoice, InvoiceFilter, InvoiceList, Payment
+    from famille_tui.api import (
+        Account,
+        Family,
+        Invoice,
+        InvoiceFilter,
+        InvoiceList,
+        Payment,
+        Profile,
+        ProfileUpdate,
+    )
     from famille_tui.client.credentials import CredentialStore
     from famille_tui.client.payments import (
         JournalEntry,
@@ -496,6 +505,18 @@ class FamilySession:
         self._family = family
         self._emit(Change.FAMILY)
         return family
+
+    async def update_profile(self, update: ProfileUpdate) -> Profile:
+        """Save « Mes coordonnées », then read the family again: the account holder is one
+        of its adults, whose phone and e-mail the family view shows (a refresh that fails
+        leaves the saved profile saved; the family is read again on the next refresh)."""
+        from famille_tui.client.portals.base import Capability
+
+        profile = await self.call(lambda: self.connector.update_profile(update))
+        if self.offers(Capability.FAMILY):
+            with contextlib.suppress(FamilleError):
+                await self.refresh_family()
+        return profile
 
     async def refresh_remaining(self) -> int | None:
         """Read « Reste à payer » again (None when the portal shows no invoices)."""

@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS adults (
     last_name TEXT NOT NULL,
     role TEXT NOT NULL,
     email TEXT,
-    phone TEXT
+    phone TEXT,
+    account_id INTEGER REFERENCES accounts(id)  -- the adult whose « Mes coordonnées » these are
 );
 CREATE TABLE IF NOT EXISTS children (
     id INTEGER PRIMARY KEY,
@@ -299,11 +300,26 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+#: Columns added since a data file may have been created: (table, column, declaration).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("login_failures", "updated_at", "REAL"),
+    ("adults", "account_id", "INTEGER REFERENCES accounts(id)"),
+)
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     """Columns added since a data file was created (before the schema's indexes use them)."""
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(login_failures)")}
-    if columns and "updated_at" not in columns:
-        conn.execute("ALTER TABLE login_failures ADD COLUMN updated_at REAL")
+    for table, column, declaration in ADDED_COLUMNS:
+        columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if columns and column not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            if (table, column) == ("adults", "account_id"):
+                # An older file: the account holder is the adult of the profile's name.
+                conn.execute(
+                    "UPDATE adults SET account_id = (SELECT p.account_id FROM profiles p"
+                    " JOIN accounts a ON a.id = p.account_id WHERE a.family_id ="
+                    " adults.family_id AND p.first_name = adults.first_name AND p.last_name"
+                    " = adults.last_name)")
 
 
 def initialize(path: Path) -> bool:

@@ -330,9 +330,12 @@ def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bo
              1 if password else 0),
         ).lastrowid
         for first, last, role, email, phone in fam["adults"]:
+            # The account holder is the adult of the profile: « Mes coordonnées » are theirs.
+            holder = (first, last) == fam["profile"][:2]
             conn.execute(
-                "INSERT INTO adults (family_id, first_name, last_name, role, email, phone)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (family_id, first, last, role, email, phone))
+                "INSERT INTO adults (family_id, first_name, last_name, role, email, phone,"
+                " account_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (family_id, first, last, role, email, phone, account_id if holder else None))
         for first, last, birth, structure in fam["children"]:
             conn.execute(
                 "INSERT INTO children (family_id, first_name, last_name, birth_date, structure)"

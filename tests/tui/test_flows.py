@@ -261,6 +261,11 @@ async def test_edit_coordinates(make_app: Any, portal: Any) -> None:
         await wait_until(pilot, lambda: screen_name(app) == "CoordinatesScreen", what="saved")
         shown = str(app.screen.query_one("#coordinates", Static).render())
         assert "07 00 11 22 33" in shown
+        # « Famille » says it too, without a refresh (issue 19, bug 4).
+        await pilot.press("1")
+        await wait_until(pilot, lambda: screen_name(app) == "FamilyScreen", what="family")
+        adults = app.screen.query_one("#adults", DataTable)
+        assert "07 00 11 22 33" in [str(cell) for cell in adults.get_row_at(0)]
     client = await fresh_client(portal)
     assert (await client.profile()).phone_mobile == "07 00 11 22 33"
     await client.aclose()
