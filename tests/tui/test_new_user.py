@@ -1,0 +1,52 @@
+"""What a new user meets (issue 19): the rough edges of the forms, the screens and their
+words, each driven as a person would, on the real embedded portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from famille_tui.tui.widgets.form import EMPTY_FIELD
+from famille_tui.tui.widgets.notice import Notice
+from tests.support.tui import field, logged_in, screen_name, type_into, wait_until
+
+
+def error_of(app: Any, name: str) -> str:
+    return str(field(app, name).query_one(".field-error").render())
+
+
+async def test_an_error_goes_once_its_field_is_fixed(make_app: Any) -> None:
+    """Bug 7: on « Première connexion » and in the entourage's form, a field's error stays
+    only as long as the value it was about; the others stay until they are fixed."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: screen_name(app) == "ActivationScreen", what="form")
+        await type_into(pilot, "login", "bernard")
+        await type_into(pilot, "temporary_password", "x")
+        await type_into(pilot, "new_password", "court")
+        await type_into(pilot, "confirm_password", "court")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: error_of(app, "new_password"), what="refused")
+        assert "8 caractères" in error_of(app, "new_password")
+        await type_into(pilot, "new_password", "assez-long-2026")
+        assert not field(app, "new_password").has_class("-invalid")
+        assert not error_of(app, "new_password")
+        await pilot.press("escape")
+
+        await logged_in(pilot)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: screen_name(app) == "EntourageScreen", what="entourage")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: screen_name(app) == "ContactFormScreen", what="form")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: error_of(app, "first_name"), what="errors")
+        notice = app.screen.query_one(Notice)
+        assert notice.has_class("-error")
+        # One sentence for every empty field, whoever checks it.
+        assert {error_of(app, name) for name in ("first_name", "last_name", "relationship")} \
+            == {f"✗ {EMPTY_FIELD}"}
+        await type_into(pilot, "first_name", "Lucienne")
+        assert not error_of(app, "first_name")
+        assert error_of(app, "last_name")  # not fixed yet: still said
+        assert not notice.has_class("-error")  # « corrigez les champs signalés » is old news
