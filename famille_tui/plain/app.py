@@ -59,6 +59,8 @@ def run_with(
         console.say(NO_PORTAL)
         return EXIT_ERROR
     console.say("Famille-tui, Espace famille, interface pour lecteur d'écran.", USAGE)
+    if options.start_notice:
+        console.say(speakable(options.start_notice))
     with asyncio.Runner() as runner:
         session = Session(options, console, runner, credentials=credentials, opener=opener,
                           connector_factory=connector_factory)

@@ -379,6 +379,8 @@ class FamilleApp(App[int]):
 
     async def on_mount(self) -> None:
         await self.show_start()
+        if self.options.start_notice:
+            self.notify(self.options.start_notice, title="Démonstration", timeout=60)
 
     def open_login(self, portal: PortalProfile, *, replace: bool = False) -> None:
         """Connect to a commune's portal and show its login screen."""

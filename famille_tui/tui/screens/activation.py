@@ -17,7 +17,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.screens.base import FamilleScreenMixin, demo_outbox_hint
 from famille_tui.tui.screens.password_rules import PasswordRules
 from famille_tui.tui.validation import clear_errors, send_form
 from famille_tui.tui.widgets.footer import Footer
@@ -72,6 +72,8 @@ class ActivationScreen(FamilleScreenMixin, Screen[AccountReady | None]):
             yield Static(f"Première connexion — {self.famille.commune_name}", classes="title")
             yield Static("Saisissez l'identifiant et le mot de passe provisoire reçus par "
                          "e-mail, puis choisissez votre mot de passe.", classes="explanation")
+            if hint := demo_outbox_hint(self):
+                yield Static(hint, classes="hint", id="demo-outbox")
             yield PasswordRules()
             yield FormField("Identifiant", "login", value=self.initial_login)
             yield FormField("Mot de passe provisoire (reçu par e-mail)", "temporary_password",

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Static
 
 from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.activation import MISMATCH, AccountReady, check_new_password
-from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.screens.base import FamilleScreenMixin, demo_outbox_hint
 from famille_tui.tui.screens.password_rules import PasswordRules
 from famille_tui.tui.validation import clear_errors, send_form
 from famille_tui.tui.widgets.footer import Footer
@@ -47,6 +47,8 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[AccountReady | None]):
             with Vertical(id="step-confirm", classes="hidden"):
                 yield Static("2. Saisissez le code reçu et votre nouveau mot de passe.",
                              classes="explanation")
+                if hint := demo_outbox_hint(self):
+                    yield Static(hint, classes="hint", id="demo-outbox")
                 yield PasswordRules()
                 yield FormField("Code reçu par e-mail", "code")
                 yield FormField("Nouveau mot de passe", "new_password", password=True)
