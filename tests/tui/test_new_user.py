@@ -53,3 +53,30 @@ async def test_an_error_goes_once_its_field_is_fixed(make_app: Any) -> None:
         assert not error_of(app, "first_name")
         assert error_of(app, "last_name")  # not fixed yet: still said
         assert not notice.has_class("-error")  # « corrigez les champs signalés » is old news
+
+
+async def test_the_header_keeps_the_total_at_60_columns(make_app: Any) -> None:
+    """Bug 10: at 60×20 the header overlapped and hid « Reste à payer »; the commune and
+    the family's name give way, the total never does."""
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await logged_in(pilot)
+        header = app.screen.query_one("FamilyHeader")
+        parts = [header.query_one(f"#header-{name}") for name in
+                 ("where", "family", "remaining")]
+        await pilot.pause()
+        regions = [part.region for part in parts]
+        assert regions[2].right <= 60 and regions[2].width >= len("Reste à payer : 654,80 €")
+        assert regions[0].right <= regions[1].x and regions[1].right <= regions[2].x
+        assert "654,80" in str(parts[2].render())
+        # « Mes factures » says it again above its filter: both whole, neither on the other.
+        await pilot.press("4")
+        await wait_until(pilot, lambda: screen_name(app) == "InvoicesScreen"
+                         and "654,80" in str(app.screen.query_one("#invoices-total").render()),
+                         what="invoices")
+        await pilot.pause()
+        total = app.screen.query_one("#invoices-total").region
+        shown_filter = app.screen.query_one("#invoices-filter").region
+        assert not total.overlaps(shown_filter)
+        assert total.width >= len("Reste à payer : 654,80 €") and total.right <= 60
+        assert shown_filter.right <= 60

@@ -47,6 +47,8 @@ FILTERS: tuple[tuple[InvoiceFilter, str], ...] = (
 )
 #: From this width on, the detail is a column beside the table.
 WIDE_COLUMNS = 118
+#: Below this width, the total and the filter take a line each (they overlapped at 60).
+NARROW_COLUMNS = 76
 
 
 def matches(invoice: Invoice, wanted: InvoiceFilter) -> bool:
@@ -136,6 +138,7 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         self._show_detail()
 
     @property
