@@ -80,3 +80,28 @@ async def test_the_header_keeps_the_total_at_60_columns(make_app: Any) -> None:
         assert not total.overlaps(shown_filter)
         assert total.width >= len("Reste à payer : 654,80 €") and total.right <= 60
         assert shown_filter.right <= 60
+
+async def test_a_click_on_the_section_bar_and_on_the_filter(make_app: Any) -> None:
+    """Clicks on the section bar and on the filter's words did nothing."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        bar = app.screen.query_one("#section-bar")
+        text = str(bar.render())
+        await pilot.click(bar, offset=(text.index("Factures"), 0))
+        await wait_until(pilot, lambda: screen_name(app) == "InvoicesScreen", what="invoices")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.invoices, what="the list")
+        words = screen.query_one("#invoices-filter")
+        await pilot.click(words, offset=(str(words.render()).index("Toutes") + 1, 0))
+        await wait_until(pilot, lambda: screen.filter.value == "all", what="« Toutes »")
+        assert "[Toutes]" in str(words.render())
+
+
+async def test_every_section_is_on_the_bar_at_60_columns(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await logged_in(pilot)
+        text = str(app.screen.query_one("#section-bar").render()).rstrip()
+        assert len(text) <= 60 and all(f"{key} " in text for key in "123456"), text
+        assert "6 Aide" in text

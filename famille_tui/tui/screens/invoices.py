@@ -14,11 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import Resize
 from textual.widgets import DataTable, Static
 
@@ -186,10 +186,15 @@ class InvoicesScreen(FamilySpaceScreen):
     def shown_invoices(self) -> list[Invoice]:
         return [i for i in self.invoices if matches(i, self.filter)]
 
-    def _filter_words(self) -> Text:
-        # Text, not str: « [Réglées] » must not be read as console markup.
-        words = [f"[{label}]" if kind is self.filter else label for kind, label in FILTERS]
-        return Text("Afficher (f) : " + " · ".join(words))
+    def _filter_words(self) -> Content:
+        # Each word is also a place to click; « [Réglées] » is text, never markup.
+        parts: list[str | tuple[str, str]] = ["Afficher (f) : "]
+        for kind, label in FILTERS:
+            if len(parts) > 1:
+                parts.append(" · ")
+            word = f"[{label}]" if kind is self.filter else label
+            parts.append((word, f"@click=screen.show_filter('{kind.value}')"))
+        return Content.assemble(*parts)
 
     def _show(self) -> None:
         if self.total_remaining_cents is not None:
@@ -269,6 +274,11 @@ class InvoicesScreen(FamilySpaceScreen):
     def action_next_filter(self) -> None:
         kinds = [kind for kind, _ in FILTERS]
         self.filter = kinds[(kinds.index(self.filter) + 1) % len(kinds)]
+        self._show()
+
+    def action_show_filter(self, value: str) -> None:
+        """A click on one of the filter's words."""
+        self.filter = InvoiceFilter(value)
         self._show()
 
     # -- actions ---------------------------------------------------------------------------
