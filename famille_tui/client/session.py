@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         WaitEvent,
     )
     from famille_tui.client.portals.base import Capability, PortalConnector
+    from famille_tui.client.rules import PaymentProof
 
 __all__ = [
     "Change",
@@ -538,6 +539,14 @@ class FamilySession:
             with contextlib.suppress(FamilleError):
                 await self.refresh_family()
         return profile
+
+    def proof_of_payment(self, invoice: Invoice) -> PaymentProof:
+        """What every face shows as this invoice's proof of payment (`rules.payment_proof`):
+        its receipts when the portal keeps them, else why not."""
+        from famille_tui.client.portals.base import Capability
+        from famille_tui.client.rules import payment_proof
+
+        return payment_proof(invoice, offered=self.offers(Capability.RECEIPTS))
 
     async def refresh_remaining(self) -> int | None:
         """Read « Reste à payer » again (None when the portal shows no invoices)."""

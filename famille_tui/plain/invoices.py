@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
+from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus, Receipt
 from famille_tui.client.config import download_dir
 from famille_tui.client.display import plain
 from famille_tui.client.portals.base import Capability
-from famille_tui.client.rules import invoice_state
+from famille_tui.client.rules import RECEIPT_METHODS, PaymentProof, after_colon, invoice_state
 from famille_tui.plain.paying import pay
 from famille_tui.plain.prompts import GoBack, ask_selection, choose
 from famille_tui.plain.session import Failed, Session
@@ -18,6 +18,7 @@ from famille_tui.plain.speech import (
     amount_words,
     count_words,
     date_words,
+    datetime_words,
     period_words,
     spoken_text,
 )
@@ -56,6 +57,9 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.EN_COURS])
     else:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.A_PAYER])
+    if state.direct_debit_on is not None:
+        parts.append(f"prélevée automatiquement le {date_words(state.direct_debit_on)}, "
+                     "rien à faire")
     if state.offline:
         parts.append("paiement en ligne impossible")
     if state.overdue:
@@ -114,7 +118,18 @@ def show_invoices(session: Session) -> None:
             continue
 
 
-def detail_lines(invoice: Invoice) -> list[str]:
+def receipt_sentence(receipt: Receipt) -> str:
+    """« Payé le 12 septembre 2026 à 20 heures 14 : 198 euros 50, carte bancaire, en ligne
+    (PayFiP), autorisation numéro 482913. »"""
+    how = RECEIPT_METHODS.get(receipt.method.value, receipt.method.value)
+    sentence = (f"Payé le {datetime_words(receipt.paid_at)} : "
+                f"{amount_words(receipt.amount_cents)}, {how}")
+    if receipt.authorization_number:
+        sentence += f", autorisation numéro {plain(receipt.authorization_number)}"
+    return sentence + "."
+
+
+def detail_lines(invoice: Invoice, proof: PaymentProof | None = None) -> list[str]:
     lines = [f"Facture {invoice.number} : {spoken_text(invoice.label)}."]
     service = f"Service : {spoken_text(invoice.service)}"
     if invoice.children:
@@ -137,15 +152,22 @@ def detail_lines(invoice: Invoice) -> list[str]:
     status = (InvoiceStatus.REGLEE if facts.paid else InvoiceStatus.EN_COURS if facts.pending
               else InvoiceStatus.A_PAYER)
     state = f"État : {INVOICE_STATUS_WORDS[status]}."
-    if facts.offline:
-        why = spoken_text(facts.offline_reason or "").rstrip(".")
+    if facts.direct_debit_on is not None:
+        state += (f" Elle sera prélevée automatiquement le {date_words(facts.direct_debit_on)} :"
+                  " rien à faire.")
+    elif facts.offline:
+        why = spoken_text(after_colon(facts.offline_reason or "")).rstrip(".")
         state += f" Paiement en ligne impossible : {why}."
     lines.append(state)
+    if proof is not None:
+        lines += [receipt_sentence(r) for r in proof.receipts]
+        if proof.note:
+            lines.append(proof.note)
     return lines
 
 
 def invoice_menu(session: Session, invoice: Invoice) -> None:
-    session.say(*detail_lines(invoice))
+    session.say(*detail_lines(invoice, session.family_session.proof_of_payment(invoice)))
     actions: list[tuple[str, str]] = []
     if can_pay(invoice) and session.family_session.offers(Capability.PAYMENT):
         actions.append(("Payer cette facture", "pay"))

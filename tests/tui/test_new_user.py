@@ -105,3 +105,21 @@ async def test_every_section_is_on_the_bar_at_60_columns(make_app: Any) -> None:
         text = str(app.screen.query_one("#section-bar").render()).rstrip()
         assert len(text) <= 60 and all(f"{key} " in text for key in "123456"), text
         assert "6 Aide" in text
+
+
+async def test_a_paid_invoice_shows_its_proof(make_app: Any) -> None:
+    """Missing feature: a paid invoice's proof (when, how, the bank's authorisation number)
+    was only in the e-mail; the detail pane now says it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("4")
+        await wait_until(pilot, lambda: screen_name(app) == "InvoicesScreen"
+                         and bool(app.screen.invoices), what="invoices")
+        screen = app.screen
+        await screen.run_action("show_filter('paid')")
+        detail = screen.query_one("#invoice-detail")
+        await wait_until(pilot, lambda: "Payé le" in str(detail.render()), what="the proof")
+        text = str(detail.render())
+        assert "2026080017" in text and "198,50" in text
+        assert "carte bancaire, en ligne (PayFiP)" in text and "autorisation n° " in text

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from famille_tui.api import Invoice as InvoiceModel
 from famille_tui.api import InvoiceFilter, InvoiceList, InvoiceStatus
-from famille_tui.portal.billing import expire_due, family_invoice, family_invoices
+from famille_tui.portal.billing import expire_due, family_invoice, family_invoices, to_pay
 from famille_tui.portal.deps import CommuneRow, Db, RowId, State, User
 from famille_tui.portal.pdf import invoice_pdf
 
@@ -30,9 +30,7 @@ def invoices(
         shown = [i for i in every if i.status is InvoiceStatus.REGLEE]
     else:
         shown = every
-    return InvoiceList(
-        invoices=shown, total_remaining_cents=sum(i.remaining_cents for i in every)
-    )
+    return InvoiceList(invoices=shown, total_remaining_cents=to_pay(every))
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceModel)

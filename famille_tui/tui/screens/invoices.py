@@ -223,7 +223,10 @@ class InvoicesScreen(FamilySpaceScreen):
     def _show_detail(self) -> None:
         if not self.is_mounted or not self._loaded:
             return
-        self.query_one(InvoiceDetail).show(self.current(), self.famille.today(), wide=self.wide)
+        invoice = self.current()
+        proof = self.session.proof_of_payment(invoice) if invoice is not None else None
+        self.query_one(InvoiceDetail).show(invoice, self.famille.today(), wide=self.wide,
+                                           proof=proof)
 
     @on(DataTable.RowHighlighted, "#invoice-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
