@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench screenshots clean browser
+.PHONY: demo test lint bench screenshots clean browser peer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,16 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tmux >/dev/null; \
 	fi
 
-test: $(STAMP) browser
+# The real Noethysweb (tests/noethysweb) is built by ../shared/peers/noethysweb/start.sh from
+# PyPI with Python 3.11 and waited for with curl; its build is cached in ~/.cache/famille-tui.
+peer:
+	@if [ "$$CI" = "true" ] && ! { command -v curl && { command -v python3.11 || \
+		python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; }; } >/dev/null 2>&1; then \
+		echo "Installation de curl et python3.11 pour le pair Noethysweb"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl python3.11 python3.11-venv >/dev/null; \
+	fi
+
+test: $(STAMP) browser peer
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

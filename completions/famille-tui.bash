@@ -10,7 +10,7 @@ _famille_tui() {
     cmd=""
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
-            --commune|--data|--email|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--pdf|--port|--portal|--public-origin|--regie|--since|--to|--ttl) ((i++)) ;;
+            --child|--commune|--data|--dialect|--email|--from|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--pdf|--port|--portal|--public-origin|--regie|--since|--to|--ttl|--week) ((i++)) ;;
             -*) ;;
             *) cmd="${COMP_WORDS[i]}"; break ;;
         esac
@@ -20,29 +20,33 @@ _famille_tui() {
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return 0 ;;
-        --commune|--email|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--port|--portal|--public-origin|--regie|--since|--to|--ttl)
+        --child|--commune|--dialect|--email|--from|--host|--login|--payfip-origin|--payfip-port|--payment-ttl|--port|--portal|--public-origin|--regie|--since|--to|--ttl|--week)
             COMPREPLY=()
             return 0 ;;
     esac
     case "$cmd" in
-        "") words="demo serve payfip login logout family entourage dashboard profile help invoices invoice pay payments outbox kiosk-code completion --help --version --portal --commune --login --json --plain --debug --screen-reader --kiosk" ;;
-        demo) words="--portal --commune --login --json --plain --debug --help --screen-reader --kiosk --stop" ;;
+        "") words="demo serve payfip login logout family entourage dashboard profile help invoices invoice pay payments reservations book unbook outbox doctor kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
+        demo) words="--portal --commune --login --dialect --json --plain --debug --help --screen-reader --kiosk --stop" ;;
         serve) words="--help --demo --host --port --data --payment-ttl --public-origin --payfip-origin --payfip-port" ;;
         payfip) words="--help --host --port --data --public-origin --regie --ttl" ;;
-        login) words="--portal --commune --login --json --plain --debug --help --remember" ;;
-        logout) words="--portal --commune --login --json --plain --debug --help" ;;
-        family) words="--portal --commune --login --json --plain --debug --help" ;;
-        entourage) words="--portal --commune --login --json --plain --debug --help" ;;
-        dashboard) words="--portal --commune --login --json --plain --debug --help" ;;
-        profile) words="--portal --commune --login --json --plain --debug --help" ;;
-        help) words="--portal --commune --login --json --plain --debug --help" ;;
-        invoices) words="--portal --commune --login --json --plain --debug --help --unpaid --paid --since" ;;
-        invoice) words="--portal --commune --login --json --plain --debug --help --pdf" ;;
-        pay) words="--portal --commune --login --json --plain --debug --help --email --no-browser --wait" ;;
-        payments) words="--portal --commune --login --json --plain --debug --help" ;;
-        outbox) words="--portal --commune --login --json --plain --debug --help --to" ;;
-        kiosk-code) words="--portal --commune --login --json --plain --debug --help" ;;
-        completion) words="bash zsh --portal --commune --login --json --plain --debug --help" ;;
+        login) words="--portal --commune --login --dialect --json --plain --debug --help --remember" ;;
+        logout) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        family) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        entourage) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        dashboard) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        profile) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        help) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        invoices) words="--portal --commune --login --dialect --json --plain --debug --help --unpaid --paid --since" ;;
+        invoice) words="--portal --commune --login --dialect --json --plain --debug --help --pdf" ;;
+        pay) words="--portal --commune --login --dialect --json --plain --debug --help --email --no-browser --wait" ;;
+        payments) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        reservations) words="--portal --commune --login --dialect --json --plain --debug --help --child --week --from --to --next-deadline" ;;
+        book) words="--portal --commune --login --dialect --json --plain --debug --help --dry-run --waiting-list" ;;
+        unbook) words="--portal --commune --login --dialect --json --plain --debug --help --dry-run --accept-late-fee" ;;
+        outbox) words="--portal --commune --login --dialect --json --plain --debug --help --to" ;;
+        doctor) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        kiosk-code) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        completion) words="bash zsh --portal --commune --login --dialect --json --plain --debug --help" ;;
         *) words="" ;;
     esac
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")

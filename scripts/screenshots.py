@@ -5,7 +5,9 @@
 Runs a throwaway embedded portal (demo data, in a temporary directory), drives the app with
 keys as a person would, and saves an SVG at each screen (`App.save_screenshot`): logging in,
 the family space, paying (« Mes factures », the summary, the waiting screen and its QR code,
-« Réglée », « Paiement refusé ») and the kiosk (welcome, idle warning, QR code payment).
+« Réglée », « Paiement refusé »), the kiosk (welcome, idle warning, QR code payment), and
+Le Chambon-Feugerolles through Espace Citoyens (invoices, the waiting screen with the values
+to retype).
 Payments are finished in the PayFiP stand-in beside the portal by `tests/support/sandbox.py`'s
 `pay_in_sandbox`, the tests' browser stand-in; the app's « system browser » is a script that
 only writes the address down, so no real browser ever opens.
@@ -15,12 +17,17 @@ do: « today » is fixed, the kiosk's clock is a fake one, and on the payment sc
 address (random port, payment reference and id), the elapsed time and the bank's
 authorisation number are replaced by fixed ones. The pictures only change when the app does.
 Nothing of the user's configuration, keyring or state directory is touched.
+
+Where the real Noethysweb is found (`../shared/peers/noethysweb/`, as for the tests), it is
+started too for its login screen with the captcha drawn (the code's picture one the peer drew
+once, so that it stays the same); without it that picture is left as it is, and said.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import re
 import sqlite3
@@ -41,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from famille_tui.client.config import LaunchOptions, PortalProfile, Settings  # noqa: E402
 from famille_tui.client.credentials import CredentialStore  # noqa: E402
 from famille_tui.client.kiosk import hash_staff_code  # noqa: E402
-from famille_tui.client.session import FollowedPayment, PaymentPage  # noqa: E402
+from famille_tui.client.session import FollowedPayment  # noqa: E402
 from famille_tui.portal.launcher import PortalProcess, start_portal  # noqa: E402
 from famille_tui.tui.app import FamilleApp  # noqa: E402
 from famille_tui.tui.kiosk.app import KioskApp  # noqa: E402
@@ -172,6 +179,8 @@ def steady_url(url: str, origin: str) -> str:
     url = url.replace(origin, STEADY_ORIGIN)
     url = url.replace(quote(origin, safe=""), quote(STEADY_ORIGIN, safe=""))
     url = re.sub(r"(?<=[?&]refdet=)[^&]+", STEADY_REFERENCE, url)
+    # The Espace Citoyens replica's per-payment secret in `urlcl`.
+    url = re.sub(r"(?<=Notification%2F)[A-Za-z0-9_-]+", "secret-de-ce-paiement", url)
     return re.sub(r"(?<=[?&]exer=)[^&]+", str(TODAY.year), url)
 
 
@@ -181,8 +190,8 @@ def steady_payment(watched: FollowedPayment, origin: str) -> None:
     url = steady_url(watched.payment_url, origin) if watched.payment_url else None
     short = f"{STEADY_ORIGIN}/p/{STEADY_PAYMENT_ID}" if watched.short_url else None
     if watched.page is not None:
-        watched.page = PaymentPage(watched.page.payment, url=url, short_url=short,
-                                   refusal=watched.page.refusal)
+        # What the page asks to retype (Espace Citoyens) is kept: it is steady already.
+        watched.page = dataclasses.replace(watched.page, url=url, short_url=short)
     if watched.payment is not None:
         update: dict[str, Any] = {"reference": STEADY_REFERENCE}
         if url:
@@ -198,6 +207,18 @@ def steady_clocks() -> None:
     """The payment screens' elapsed time is read from a fixed clock (83 s after the start)."""
     PaymentWaitScreen.now = staticmethod(lambda: 1083.0)
     KioskPaymentScreen.now = staticmethod(lambda: 1083.0)
+
+
+class EspaceCitoyensAddresses:
+    """The demo communes at the Espace Citoyens replica (what `make demo` configures for
+    Le Chambon-Feugerolles)."""
+
+    def __init__(self, portal: PortalProcess) -> None:
+        self.origin = portal.origin
+
+    def base_url(self, commune: str) -> str:
+        slug = {"le-chambon-feugerolles": "lechambonfeugerolles"}.get(commune, commune)
+        return f"{self.origin}/{slug}/espace-citoyens/"
 
 
 class FakeClock:
@@ -433,6 +454,21 @@ async def tour_pay(t: Tour, portal: PortalProcess) -> None:
     await t.shot("24-paiement-refuse")
 
 
+async def tour_espace_citoyens(t: Tour, portal: PortalProcess) -> None:
+    """Le Chambon-Feugerolles through Espace Citoyens (the replica): one invoice per
+    payment, and the values the State's page asks to type, each with its copy key."""
+    await log_in(t)
+    invoices = await t.open_invoices()
+    await t.shot("28-espace-citoyens-factures")
+    await t.tick(invoices, NOVEMBER)
+    await t.summary()
+    wait = await wait_for_payment_screen(t)
+    await t.until(lambda: wait.watched.page is not None and wait.watched.page.retyped)
+    steady_payment(wait.watched, portal.origin)
+    wait.show()
+    await t.shot("29-espace-citoyens-paiement")
+
+
 async def tour_kiosk(t: Tour, portal: PortalProcess, clock: FakeClock) -> None:
     app = t.app
     assert isinstance(app, KioskApp)
@@ -466,6 +502,63 @@ async def tour_kiosk(t: Tour, portal: PortalProcess, clock: FakeClock) -> None:
                   timeout=30)
 
 
+async def tour_noethysweb(t: Tour) -> None:
+    from famille_tui.tui.widgets.captcha import CaptchaPicture
+
+    await t.on("LoginScreen")
+    await t.until(lambda: t.app.screen.query_one(CaptchaPicture).rows, timeout=30)
+    await t.shot("30-noethysweb-connexion-code")
+
+
+async def noethysweb_pictures(tmp: Path, size: tuple[int, int], out: Path) -> None:
+    """The login screen on the real Noethysweb, its captcha drawn."""
+    from tests.support.noethysweb_peer import NoethyswebPeer, SampleDrawing, shared_dir
+
+    shared, why = shared_dir()
+    if shared is None:
+        print(f"  ! Noethysweb : {why} ; 30-noethysweb-connexion-code.svg inchangé",
+              file=sys.stderr)
+        return
+    peer = await asyncio.to_thread(NoethyswebPeer.start_with_payfip, shared, tmp / "noethysweb")
+    try:
+        settings = Settings(portals=[PortalProfile(name="Testville", url=peer.url,
+                                                   dialect="noethysweb")], animations=False)
+        app = FamilleApp(LaunchOptions(settings=settings, demo=True),
+                         connector_factory=lambda profile: SampleDrawing(profile.url),
+                         credential_store=CredentialStore(backend=MemoryKeyring()),
+                         today=lambda: TODAY)
+        await run(app, size, out, tour_noethysweb)
+    finally:
+        peer.stop()
+
+
+async def tour_reservations(t: Tour) -> None:
+    """Chaponost: Léa's canteen booked on three days of next week, one evening cancelled."""
+    from datetime import date
+
+    from famille_tui.tui.screens.reservations import ReservationsScreen
+    from famille_tui.tui.widgets.week_grid import WeekGrid
+
+    await log_in(t)
+    await t.pilot.press("7")
+    await t.on("ReservationsScreen")
+    screen = t.app.screen
+    assert isinstance(screen, ReservationsScreen)
+    await t.until(lambda: screen.period is not None)
+    await t.pilot.press("pagedown")
+    await t.until(lambda: screen.monday == date(2026, 12, 7))
+    grid = screen.query_one(WeekGrid)
+    for row, column in ((1, 1), (1, 2), (1, 4), (2, 2)):
+        grid.move_cursor(row=row, column=column)
+        await t.pilot.pause()
+        await t.pilot.press("space")
+    await t.shot("31-reservations")
+    await t.pilot.press("v")
+    await t.on("ReservationSummaryScreen")
+    await t.until(lambda: "Total" in str(t.app.screen.query_one("#summary-total").render()))
+    await t.shot("32-reservations-recapitulatif")
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="80x24", help="columns x rows (default 80x24)")
@@ -483,7 +576,9 @@ async def main() -> int:
             [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
         notebook_browser(Path(tmp))
         steady_clocks()
-        portal = start_portal(Path(tmp) / "portal.sqlite3")
+        # The reservations' clock: Thursday 3 December 2026, 9 h 30 (the tests' day).
+        portal = start_portal(Path(tmp) / "portal.sqlite3",
+                              env={"FAMILLE_TUI_PORTAL_NOW": "2026-12-03T09:30:00+01:00"})
         # Its PayFiP stand-in's pages: allowed in the app's demo mode.
         os.environ["FAMILLE_TUI_PAYFIP_ORIGIN"] = portal.payfip_origin or ""
         try:
@@ -499,12 +594,17 @@ async def main() -> int:
             clock = FakeClock()
             await run(make_kiosk(portal, clock), size, out,
                       lambda t: tour_kiosk(t, portal, clock))
+            await run(make_app(portal, [CHAPONOST], store), size, out, tour_reservations)
             # A keyring of its own: no remembered login, the login screen as a newcomer sees it.
             fresh = CredentialStore(backend=MemoryKeyring())
             await run(make_app(portal, [CHAMBON], fresh), size, out,
                       lambda t: tour_pay(t, portal))
+            # Last: its payment is left pending, the portal is thrown away.
+            await run(make_app(EspaceCitoyensAddresses(portal), [CHAMBON], fresh), size, out,
+                      lambda t: tour_espace_citoyens(t, portal))
         finally:
             portal.stop()
+        await noethysweb_pictures(Path(tmp), (width, height), out)
     return 0
 
 

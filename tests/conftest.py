@@ -7,6 +7,9 @@
   (a copy of a demo database seeded once per session, which keeps start-up short), and the
   PayFiP stand-in beside it on its own port (`portal.payfip_origin`).
 - `chambon_url`: the base URL of le-chambon-feugerolles on that portal.
+- the reservations' clock of every portal a test starts is FAMILLE_TUI_PORTAL_NOW =
+  `tests.support.PORTAL_NOW` (Thursday 3 December 2026, 9 h 30, Paris): deadlines, « today »
+  and the months billed are the same whatever day the tests run (a test may set another).
 - `browser_log`: `BROWSER` is a script writing each URL it is asked to open into the file it
   yields (`tests.support.tui.opened_urls(log)` reads it).
 """
@@ -20,7 +23,7 @@ import keyring
 import pytest
 
 from famille_tui.portal.launcher import PortalProcess
-from tests.support import CHAMBON, start_test_portal
+from tests.support import CHAMBON, PORTAL_NOW, start_test_portal
 from tests.support.keyring import MemoryKeyring
 
 
@@ -33,6 +36,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
         directory = tmp_path / "dirs" / name.lower()
         directory.mkdir(parents=True)
         monkeypatch.setenv(f"FAMILLE_TUI_{name}_DIR", str(directory))
+    monkeypatch.setenv("FAMILLE_TUI_PORTAL_NOW", PORTAL_NOW)
     memory = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(memory)

@@ -22,7 +22,8 @@ from tests.support import CHAMBON
 from tests.support.connectors import InvoicesOnly
 from tests.support.tui import logged_in, make_app, notifications, wait_until
 
-NOT_ASKED = ("family", "entourage", "dashboard", "profile", "help")
+NOT_ASKED = ("family", "entourage", "dashboard", "profile", "help", "activities",
+             "reservations")
 
 
 def asked(made: list[InvoicesOnly]) -> list[str]:
@@ -48,6 +49,7 @@ async def test_the_tui_says_what_this_portal_does_not_offer(portal: PortalProces
             ("3", "#news-body", "Le tableau de bord"),
             ("5", "#coordinates", "Les coordonnées"),
             ("6", "#help-contact", "Le contact de la structure"),
+            ("7", "#reservations-cell", "Les réservations"),
         ]:
             await pilot.press(key)
             await wait_until(pilot, lambda s=selector, w=what: f"{w} : non proposé par ce "
@@ -77,7 +79,7 @@ def test_the_screen_reader_says_what_this_portal_does_not_offer(
     out = io.StringIO()
     answers: list[Any] = [Pick("Se connecter avec"), "martin", "demo-martin", "n",
                           Pick("Famille"), Pick("Entourage"), Pick("Mes coordonnées"),
-                          Pick("Mes factures"), "0", "0"]
+                          Pick("Réservations"), Pick("Mes factures"), "0", "0"]
     console = Console(stdin=ScriptedInput(out, answers), stdout=out)  # type: ignore[arg-type]
     options = LaunchOptions(settings=Settings(portals=[
         PortalProfile(name="Le Chambon-Feugerolles", url=portal.base_url(CHAMBON))]))
@@ -85,7 +87,8 @@ def test_the_screen_reader_says_what_this_portal_does_not_offer(
                     connector_factory=InvoicesOnly.factory(made))
     said = out.getvalue()
     assert code == 0, said
-    for what in ("La composition de la famille", "L'entourage", "Les coordonnées"):
+    for what in ("La composition de la famille", "L'entourage", "Les coordonnées",
+                 "Les réservations"):
         assert f"{what} : non proposé par ce portail." in said
     assert "Menu principal, Famille Martin. Reste à payer" in said
     assert "Mes factures :" in said and "Payer une ou plusieurs factures" not in said
@@ -97,6 +100,7 @@ def test_the_screen_reader_says_what_this_portal_does_not_offer(
 @pytest.mark.parametrize(("command", "what"), [
     ("family", "La composition de la famille"),
     ("help", "Le contact de la structure"),
+    ("reservations", "Les réservations"),
 ])
 def test_the_commands_say_what_this_portal_does_not_offer(
     portal: PortalProcess, monkeypatch: pytest.MonkeyPatch, command: str, what: str

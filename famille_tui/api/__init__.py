@@ -26,6 +26,9 @@ This package imports nothing of the project. Base URL of one town:
 | POST   payments  (Idempotency-Key)       | PaymentCreate      | Payment (201; 200 on replay)  |
 | GET    payments/{id}?wait=N (N ≤ 30)     |                    | Payment (after N s at most)   |
 | GET    help                              |                    | HelpContact                   |
+| GET    activities                        |                    | ActivityList                  |
+| GET    reservations?start&end&child_id   |                    | ReservationPeriod (≤ 366 days)|
+| POST   reservations/changes (Idempotency-Key) | ReservationChanges | ChangeResult (200)      |
 | GET    demo/outbox (demo portal only)    |                    | list[OutboxMessage]           |
 
 At the origin: `GET /communes` → list[Commune], `GET /openapi.json`.
@@ -66,32 +69,73 @@ from famille_tui.api.invoices import (
 )
 from famille_tui.api.payments import MAX_WAIT_SECONDS, Payment, PaymentCreate, PaymentStatus
 from famille_tui.api.portal import Commune, OutboxMessage
+from famille_tui.api.reservations import (
+    MAX_CHANGES,
+    MAX_PERIOD_DAYS,
+    Activity,
+    ActivityList,
+    BookingRule,
+    ChangeAction,
+    ChangeLine,
+    ChangeOutcome,
+    ChangeResult,
+    ChildActivities,
+    ChildDay,
+    ChildReservations,
+    Deadline,
+    DeadlineKind,
+    FamilyDeadline,
+    LateCancellation,
+    RefusalCode,
+    ReservationChange,
+    ReservationChanges,
+    ReservationPeriod,
+    Service,
+    Slot,
+    SlotState,
+)
 
 API_PREFIX = "api/v1/"
 
 __all__ = [
     "API_PREFIX",
+    "MAX_CHANGES",
+    "MAX_PERIOD_DAYS",
     "MAX_WAIT_SECONDS",
     "Accepted",
     "Account",
     "ActivationRequest",
+    "Activity",
+    "ActivityList",
     "Adult",
+    "BookingRule",
+    "ChangeAction",
+    "ChangeLine",
+    "ChangeOutcome",
+    "ChangeResult",
     "Child",
+    "ChildActivities",
+    "ChildDay",
+    "ChildReservations",
     "Commune",
     "Contact",
     "ContactCreate",
     "ContactUpdate",
     "Dashboard",
+    "Deadline",
+    "DeadlineKind",
     "ErrorBody",
     "ErrorCode",
     "ErrorResponse",
     "Event",
     "Family",
+    "FamilyDeadline",
     "HelpContact",
     "Invoice",
     "InvoiceFilter",
     "InvoiceList",
     "InvoiceStatus",
+    "LateCancellation",
     "LoginRequest",
     "Message",
     "NewsItem",
@@ -106,8 +150,15 @@ __all__ = [
     "ProfileUpdate",
     "Receipt",
     "ReceiptMethod",
+    "RefusalCode",
     "RequestItem",
+    "ReservationChange",
+    "ReservationChanges",
+    "ReservationPeriod",
+    "Service",
     "SessionCreated",
+    "Slot",
+    "SlotState",
     "check_email",
     "check_refdet",
     "normalize_phone",

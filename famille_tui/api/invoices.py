@@ -57,8 +57,10 @@ class Invoice(Response):
     children: list[str]
     period_start: date
     period_end: date
-    issue_date: date
-    due_date: date
+    #: None when the portal does not say (Noethysweb's list shows neither date): never a
+    #: guess, so that no face calls an invoice « en retard » on a date it made up.
+    issue_date: date | None = None
+    due_date: date | None = None
     amount_cents: Cents
     paid_cents: Cents
     #: « Reste à payer »
@@ -76,8 +78,32 @@ class Invoice(Response):
     direct_debit_on: date | None = None
 
 
+    @property
+    def sort_key(self) -> tuple[date, str]:
+        """Oldest due date first (the period's end where the portal gives none), then the
+        number: the order every face lists invoices in."""
+        return (self.due_date or self.period_end, self.number)
+
+    def overdue_on(self, today: date) -> bool:
+        """Past a due date the portal gave, with something still to pay."""
+        return self.remaining_cents > 0 and self.due_date is not None and self.due_date < today
+
+
 class InvoiceList(Response):
     invoices: list[Invoice]
     #: Sum of remaining_cents over all the family's invoices, whatever the filter, but
     #: those a direct debit will take (`direct_debit_on`): what the family has to pay.
     total_remaining_cents: Cents
+
+    @classmethod
+    def of(cls, every: list[Invoice], status: InvoiceFilter = InvoiceFilter.ALL) -> InvoiceList:
+        """The answer to `GET invoices?status=`: `every` invoice of the family, filtered,
+        and the total « Reste à payer » of all of them (but what a direct debit takes)."""
+        if status is InvoiceFilter.UNPAID:
+            shown = [i for i in every if i.status is not InvoiceStatus.REGLEE]
+        elif status is InvoiceFilter.PAID:
+            shown = [i for i in every if i.status is InvoiceStatus.REGLEE]
+        else:
+            shown = every
+        return cls(invoices=shown, total_remaining_cents=sum(
+            i.remaining_cents for i in every if i.direct_debit_on is None))

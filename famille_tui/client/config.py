@@ -188,15 +188,21 @@ class LaunchOptions(BaseModel):
 
 
 def commune_slug(url: str) -> str:
-    """`http://127.0.0.1:8765/le-chambon-feugerolles/` → `le-chambon-feugerolles`."""
-    return urlsplit(url).path.strip("/").rsplit("/", 1)[-1]
+    """`http://127.0.0.1:8765/le-chambon-feugerolles/` → `le-chambon-feugerolles`;
+    `…/lechambonfeugerolles/espace-citoyens/` → `lechambonfeugerolles` (the tenant)."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if len(segments) >= 2 and segments[-1].lower() == "espace-citoyens":
+        return segments[-2]
+    return segments[-1] if segments else ""
 
 
 def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
     """The portals this run may use: `--portal`, else `--commune` among the configured ones,
     else all configured ones (the UI lets the user pick when there are several)."""
     if options.portal_url:
-        return [PortalProfile(name=commune_slug(options.portal_url) or options.portal_url,
+        # A portal at the root of its site (Noethysweb) is named by its host.
+        name = commune_slug(options.portal_url) or urlsplit(options.portal_url).netloc
+        return [PortalProfile(name=name or options.portal_url,
                               url=options.portal_url, dialect=options.dialect)]
     portals = options.settings.portals
     if options.commune:

@@ -14,6 +14,7 @@ saying what happened and, where there is one, what to do.
     │   ├── InvalidCredentials       401 at login
     │   ├── AccountNotActivated      403 at login
     │   ├── AccountLocked            429 at login, retry_after_seconds
+    │   ├── ChallengeFailed          the captcha's answer was wrong (or missing): a new code
     │   └── SessionExpired           401 later: log in again
     ├── ApiError                     any other documented error: status, code, field_errors
     │   ├── NotFound
@@ -90,6 +91,15 @@ class AccountLocked(AuthError):
     def __init__(self, message: str | None = None, retry_after_seconds: int | None = None) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class ChallengeFailed(AuthError):
+    """The code of the login challenge (captcha) was wrong or missing; ask a new one."""
+
+    default_message = (
+        "Le code de sécurité recopié n'est pas le bon : un nouveau code est affiché, "
+        "recopiez-le."
+    )
 
 
 class SessionExpired(AuthError):

@@ -54,7 +54,7 @@ from famille_tui.client.errors import (
     SessionExpired,
     TransportError,
 )
-from famille_tui.client.rules import payment_refusal
+from famille_tui.client.rules import payment_refusal, too_many_for_one_payment
 
 if TYPE_CHECKING:
     from famille_tui.client.portals.base import PortalConnector
@@ -399,6 +399,9 @@ async def create_payment(
     followed to its end whatever is then decided of its page. Raises the client's errors
     (PaymentRejected, ValidationFailed…) before anything is created."""
     _check_payable(invoices)
+    most = client.payment_terms.max_invoices_per_payment
+    if most is not None and len(invoices) > most:
+        raise PaymentRejected(too_many_for_one_payment(most))
     payment = await client.create_payment([i.id for i in invoices], email, idempotency_key)
     numbers = {i.id: i.number for i in invoices}
     entry = JournalEntry(

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from datetime import date
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -31,6 +32,8 @@ from famille_tui.api import (
     Accepted,
     Account,
     ActivationRequest,
+    ActivityList,
+    ChangeResult,
     Commune,
     Contact,
     ContactCreate,
@@ -53,6 +56,9 @@ from famille_tui.api import (
     PaymentCreate,
     Profile,
     ProfileUpdate,
+    ReservationChange,
+    ReservationChanges,
+    ReservationPeriod,
     SessionCreated,
 )
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
@@ -118,12 +124,14 @@ _CERTIFICATE = (
 )
 
 
-def _map_transport_error(error: Exception) -> FamilleError:
-    """httpx's (and the OS's) failures → PortalTimeout / PortalUnreachable / PortalProtocolError."""
+def map_transport_error(error: Exception, unreadable: str = _NOT_THE_API) -> FamilleError:
+    """httpx's (and the OS's) failures → PortalTimeout / PortalUnreachable / PortalProtocolError
+    (whose message is `unreadable`: each connector names what it expected). Shared by the
+    connectors' transports."""
     if isinstance(error, httpx.TimeoutException):
         return PortalTimeout()
     if isinstance(error, httpx.DecodingError | httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return PortalProtocolError(_NOT_THE_API)
+        return PortalProtocolError(unreadable)
     if "CERTIFICATE_VERIFY_FAILED" in str(error) or "certificate verify failed" in str(error):
         return PortalUnreachable(_CERTIFICATE)
     # ConnectError, ReadError, WriteError, RemoteProtocolError (a cut answer), CloseError,
@@ -213,10 +221,6 @@ class _Decoded:
         self._sizes = [0] * (len(self._layers) + 1)
         self.chunks: list[bytes] = []
 
-    @property
-    def size(self) -> int:
-        return self._sizes[-1]
-
     def feed(self, raw: bytes) -> None:
         self._through(0, iter([raw]))
 
@@ -243,6 +247,26 @@ def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
     return response.aiter_raw()
 
 
+async def read_limited(response: httpx.Response, max_bytes: int,
+                       unreadable: str = _NOT_THE_API) -> bytes:
+    """A streamed answer's body, refused (PortalProtocolError) beyond `max_bytes`: by its
+    Content-Length, or while it is read. The raw bytes are decoded here layer by layer: the
+    limit holds on what is decoded, and decoding never makes more than a piece at a time.
+    A body that does not decode is `unreadable`. Shared by the connectors' transports (ask
+    with `Accept-Encoding: ACCEPT_ENCODING`)."""
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise PortalProtocolError(_TOO_BIG)
+    body = _Decoded(response.headers.get("content-encoding", ""), max_bytes)
+    try:
+        async for chunk in _raw(response):
+            body.feed(chunk)
+        body.finish()
+    except zlib.error:
+        raise PortalProtocolError(unreadable) from None
+    return b"".join(body.chunks)
+
+
 async def _fetch(
     http: httpx.AsyncClient,
     method: str,
@@ -254,16 +278,20 @@ async def _fetch(
     json: Any = None,
     params: Mapping[str, str | int] | None = None,
     headers: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    follow_redirects: bool = True,
 ) -> _Answer:
     """One request, streamed and cut at `max_bytes` of decoded body; same-origin GET
-    redirects followed; all of it within `deadline` seconds (PortalTimeout after).
+    redirects followed; all of it within `deadline` seconds (PortalTimeout after). `data`
+    sends a form; `follow_redirects=False` returns a redirect as it is, for the HTML
+    portals whose login answers 302.
 
     Raises only FamilleError subclasses."""
     try:
         async with asyncio.timeout(deadline):
             return await _fetch_in_time(
                 http, method, url, timeout=timeout, max_bytes=max_bytes, json=json,
-                params=params, headers=headers,
+                params=params, headers=headers, data=data, follow_redirects=follow_redirects,
             )
     except TimeoutError:
         log.info("%s %s: over its deadline of %.0f s", method, url, deadline)
@@ -280,16 +308,19 @@ async def _fetch_in_time(
     json: Any,
     params: Mapping[str, str | int] | None,
     headers: Mapping[str, str] | None,
+    data: Mapping[str, str] | None,
+    follow_redirects: bool,
 ) -> _Answer:
     all_headers = {"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
     try:
         request = http.build_request(
-            method, url, json=json, params=params, headers=all_headers, timeout=timeout
+            method, url, json=json, params=params, headers=all_headers, data=data,
+            timeout=timeout,
         )
         for _ in range(MAX_REDIRECTS + 1):
             response = await http.send(request, stream=True)
             try:
-                if response.is_redirect:
+                if response.is_redirect and follow_redirects:
                     location = response.headers.get("location", "")
                     target = request.url.join(location)
                     if method != "GET" or not _same_origin(target, request.url):
@@ -302,28 +333,18 @@ async def _fetch_in_time(
                         "GET", target, headers=all_headers, timeout=timeout
                     )
                     continue
-                declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                    raise PortalProtocolError(_TOO_BIG)
-                # The raw bytes, decoded here layer by layer: the limit holds on what is
-                # decoded, and decoding never makes more than a piece at a time.
-                body = _Decoded(response.headers.get("content-encoding", ""), max_bytes)
-                async for chunk in _raw(response):
-                    body.feed(chunk)
-                body.finish()
+                body = await read_limited(response, max_bytes)
                 log.debug("%s %s → %s (%d bytes)", method, request.url.path, response.status_code,
-                          body.size)
-                return _Answer(response.status_code, response.headers, b"".join(body.chunks))
+                          len(body))
+                return _Answer(response.status_code, response.headers, body)
             finally:
                 await response.aclose()
         raise PortalProtocolError("Le portail redirige sans fin : la demande a été arrêtée.")
     except FamilleError:
         raise
-    except zlib.error:
-        raise PortalProtocolError(_NOT_THE_API) from None
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
         log.info("%s %s failed: %s", method, url, type(error).__name__)
-        raise _map_transport_error(error) from None
+        raise map_transport_error(error) from None
 
 
 def without_terminal_controls(value: Any) -> Any:
@@ -731,9 +752,37 @@ class PortalClient(PortalConnector):
         result: Payment = _parse(answer, Payment)
         return result
 
+    # --- reservations --------------------------------------------------------------------
 
-#: The Famille API offers everything but reservations (not in the API yet).
-_CAPABILITIES = frozenset(Capability) - {Capability.RESERVATIONS, Capability.RESERVATIONS_EDIT}
+    async def activities(self) -> ActivityList:
+        return await self._get("activities", ActivityList)
+
+    async def reservations(self, start: date | None = None, end: date | None = None,
+                           child_id: int | None = None) -> ReservationPeriod:
+        params: dict[str, str | int] = {}
+        if start is not None:
+            params["start"] = start.isoformat()
+        if end is not None:
+            params["end"] = end.isoformat()
+        if child_id is not None:
+            params["child_id"] = int(child_id)
+        answer = await self._call("GET", "reservations", params=params)
+        result: ReservationPeriod = _parse(answer, ReservationPeriod)
+        return result
+
+    async def change_reservations(self, changes: Sequence[ReservationChange], *,
+                                  idempotency_key: str | None = None,
+                                  dry_run: bool = False) -> ChangeResult:
+        request = _request_model(ReservationChanges, changes=list(changes), dry_run=dry_run)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        answer = await self._call("POST", "reservations/changes", body=request,
+                                  headers=headers, expected=(200,))
+        result: ChangeResult = _parse(answer, ChangeResult)
+        return result
+
+
+#: The Famille API offers every capability.
+_CAPABILITIES = frozenset(Capability)
 
 
 async def list_communes(

@@ -15,6 +15,13 @@ of their own (« today » and the monotonic clock are given), so that each is ta
 - `handed_over_sentence(count)`: what a kiosk says of payments still pending at the end.
 - `payment_proof(invoice, offered=)`: an invoice's receipts (`RECEIPT_METHODS` their words),
   or why there are none to show.
+- `per_payment_limit_sentence(most)`, `too_many_for_one_payment(most)`: what a face says,
+  before the first payment, on a portal that pays few invoices at once (Espace Citoyens:
+  one), and when more are chosen;
+- `retyped_sentence(values)`: the values the State's page will ask the parent to type.
+- `payment_batches(invoices, limit)` and `batches_sentence(limit, count)`: a portal paying
+  at most `limit` invoices per payment pays several one batch after another, and every face
+  says so, in these words, before the first.
 """
 
 from __future__ import annotations
@@ -22,13 +29,16 @@ from __future__ import annotations
 import math
 import os
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from famille_tui.api import Invoice, Receipt
+    from famille_tui.client.portals.base import RetypedValue
 
 __all__ = [
     "CONSOLE_BROWSERS",
@@ -39,13 +49,18 @@ __all__ = [
     "PaymentProof",
     "StaffGate",
     "after_colon",
+    "batches_sentence",
     "browser_commands",
     "child_age",
     "handed_over_sentence",
     "invoice_state",
+    "payment_batches",
     "payment_proof",
     "payment_refusal",
+    "per_payment_limit_sentence",
     "receipt_words",
+    "retyped_sentence",
+    "too_many_for_one_payment",
 ]
 
 
@@ -170,7 +185,7 @@ def invoice_state(invoice: Invoice, today: date) -> InvoiceState:
     return InvoiceState(
         paid=paid,
         pending=pending,
-        overdue=not paid and not pending and not debit and invoice.due_date < today,
+        overdue=not paid and not pending and not debit and invoice.overdue_on(today),
         payable=refusal is None,
         offline=offline,
         refusal=refusal,
@@ -342,3 +357,50 @@ def handed_over_sentence(count: int) -> str:
         "dans « Mes factures » de votre Espace famille, que vous pouvez consulter depuis "
         "chez vous."
     )
+
+
+# --- what a portal's way of paying asks of the parent ---------------------------------------
+
+
+def per_payment_limit_sentence(most: int | None) -> str | None:
+    """Said before the first payment on a portal that pays at most `most` invoices at once
+    (None: no limit, nothing to say)."""
+    if most is None:
+        return None
+    if most == 1:
+        return "Sur ce portail, chaque facture se paie séparément : une facture par paiement."
+    return f"Sur ce portail, un paiement règle au plus {most} factures."
+
+
+def too_many_for_one_payment(most: int) -> str:
+    """When more invoices than the portal pays at once were chosen."""
+    if most == 1:
+        return ("Sur ce portail, chaque facture se paie séparément : choisissez-en une, "
+                "puis les autres l'une après l'autre.")
+    return (f"Sur ce portail, un paiement règle au plus {most} factures : choisissez-en "
+            f"{most} au plus, puis les autres.")
+
+
+def retyped_sentence(values: Sequence[RetypedValue]) -> str | None:
+    """« La page de paiement de l'État vous demandera de saisir : Numéro de facture :
+    2026100042 ; Adresse électronique : … » (None when it asks nothing)."""
+    if not values:
+        return None
+    return ("La page de paiement de l'État vous demandera de saisir : "
+            + " ; ".join(f"{v.label} : {v.value}" for v in values) + ".")
+# --- paying on a portal that pays few invoices at a time --------------------------------
+
+
+def payment_batches(invoices: Sequence[Invoice], limit: int | None) -> list[list[Invoice]]:
+    """The invoices in the order given, `limit` per payment (None: all in one)."""
+    size = limit if limit and limit > 0 else max(len(invoices), 1)
+    return [list(invoices[i:i + size]) for i in range(0, len(invoices), size)]
+
+
+def batches_sentence(limit: int | None, count: int) -> str | None:
+    """What is said before the first of `count` payments (None for a single one)."""
+    if count <= 1:
+        return None
+    each = "une facture" if limit == 1 else f"au plus {limit} factures"
+    return (f"Ce portail paie {each} par paiement : {count} paiements l'un après l'autre, "
+            "chacun sur sa propre page.")

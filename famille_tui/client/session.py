@@ -3,7 +3,8 @@ view over.
 
     policy = SessionPolicy.from_options(options)         # once per run
     session = FamilySession(portal, policy)              # the connector is made on first use
-    await session.login("martin", "demo-martin")
+    challenge = await session.login_challenge()          # the dialect read first; a captcha?
+    await session.login("martin", "demo-martin")          # (challenge_answer=… if one)
     await session.load_family_space()                    # the family and « Reste à payer »
     listing = await session.invoices()                   # through the one re-login path
     page = await session.start_payment(invoices, email, idempotency_key=key)
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import logging
 import time
@@ -49,15 +51,22 @@ from famille_tui.client.config import (
 from famille_tui.client.errors import FamilleError, NotFound, PaymentHostNotAllowed, SessionExpired
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
     from famille_tui.api import (
         Account,
+        ActivityList,
+        ChangeResult,
         Family,
+        FamilyDeadline,
         Invoice,
         InvoiceFilter,
         InvoiceList,
         Payment,
         Profile,
         ProfileUpdate,
+        ReservationChange,
+        ReservationPeriod,
     )
     from famille_tui.client.credentials import CredentialStore
     from famille_tui.client.payments import (
@@ -66,7 +75,13 @@ if TYPE_CHECKING:
         ResumedPayment,
         WaitEvent,
     )
-    from famille_tui.client.portals.base import Capability, PortalConnector
+    from famille_tui.client.portals.base import (
+        Capability,
+        LoginChallenge,
+        PaymentTerms,
+        PortalConnector,
+        RetypedValue,
+    )
     from famille_tui.client.rules import PaymentProof
 
 __all__ = [
@@ -225,6 +240,9 @@ class PaymentPage:
     short_url: str | None
     #: Why the page may not be opened (French), None when it may.
     refusal: str | None
+    #: What the page asks the parent to type (Espace Citoyens: the invoice number and the
+    #: e-mail), each shown with a key to copy it; empty when it asks nothing.
+    retyped: tuple[RetypedValue, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -323,6 +341,7 @@ class Change(StrEnum):
     PAYMENT = "payment"  # a followed payment changed (`payment`)
     OUTCOME = "outcome"  # a followed payment ended (`payment`): tell the parent
     STOPPED = "stopped"  # following a payment stopped on an error (`payment`)
+    RESERVATIONS = "reservations"  # bookings changed, or the next deadline was read again
     CLOSED = "closed"
 
 
@@ -360,6 +379,7 @@ class FamilySession:
         self.reauthenticate = reauthenticate
         self._connector_factory = connector_factory
         self._connector: PortalConnector | None = None
+        self._probe: asyncio.Future[str] | None = None
         self._journal: PaymentJournal | None = None
         self._clock = clock
         self._family: Family | None = None
@@ -372,12 +392,33 @@ class FamilySession:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._subscribers: list[Callable[[SessionChange], None]] = []
         self._closed = False
+        self._next_deadline: FamilyDeadline | None = None
+        self._portal_now: datetime | None = None
+        self._reservations_version = 0
 
     # -- what it holds -------------------------------------------------------------------
 
+    async def open(self) -> PortalConnector:
+        """The portal's connector, its dialect first read from the portal's own page when
+        neither the config nor `--dialect` names it (one GET; `probe_dialect`). Every face
+        goes through here before logging in (`login_challenge`, `login`)."""
+        if self._connector is None and self._connector_factory is None \
+                and self.portal.dialect is None:
+            from famille_tui.client.portals import probe_dialect
+
+            # One reading of the page however many callers wait (the login screen's first
+            # frame and an early « Se connecter »).
+            if self._probe is None:
+                self._probe = asyncio.ensure_future(probe_dialect(self.base_url))
+            dialect = await asyncio.shield(self._probe)
+            if self.portal.dialect is None:
+                self.portal = self.portal.model_copy(update={"dialect": dialect})
+        return self.connector
+
     @property
     def connector(self) -> PortalConnector:
-        """The portal's connector (made on first use: its imports are paid then)."""
+        """The portal's connector (made on first use: its imports are paid then; `open`
+        reads its dialect first)."""
         if self._connector is None:
             if self._connector_factory is not None:
                 self._connector = self._connector_factory(self.portal)
@@ -468,11 +509,22 @@ class FamilySession:
 
     # -- logging in ----------------------------------------------------------------------
 
+    async def login_challenge(self) -> LoginChallenge | None:
+        """The captcha the next login (or re-login) must answer, None if the portal asks
+        none; each call may fetch a new one (« nouveau code »)."""
+        return await (await self.open()).login_challenge()
+
+    async def challenge_audio(self, challenge: LoginChallenge) -> bytes:
+        """The captcha's spoken version (WAV); NotOffered when the portal serves none."""
+        return await (await self.open()).challenge_audio(challenge)
+
     async def login(
         self, login: str, password: str, *, challenge_answer: str | None = None
     ) -> Account:
-        """Open the session (raises the connector's errors: InvalidCredentials…)."""
-        account = await self.connector.login(login, password, challenge_answer=challenge_answer)
+        """Open the session (raises the connector's errors: InvalidCredentials,
+        ChallengeFailed…). On a portal with a captcha, `login_challenge` comes first."""
+        connector = await self.open()
+        account = await connector.login(login, password, challenge_answer=challenge_answer)
         self._generation += 1
         self._emit(Change.ACCOUNT)
         return account
@@ -595,10 +647,70 @@ class FamilySession:
         profile = await self.call(self.connector.profile)
         return profile.email
 
+    # -- reservations --------------------------------------------------------------------
+
+    @property
+    def next_deadline(self) -> FamilyDeadline | None:
+        """The family's next booking deadline, as last read (None: none, or not read)."""
+        return self._next_deadline
+
+    @property
+    def portal_now(self) -> datetime | None:
+        """The portal's clock at its last reservations answer: « today » for the faces."""
+        return self._portal_now
+
+    @property
+    def reservations_version(self) -> int:
+        """Grows each time bookings were changed through this session."""
+        return self._reservations_version
+
+    def _note_reservations(self, now: datetime | None,
+                           deadline: FamilyDeadline | None) -> None:
+        changed = deadline != self._next_deadline
+        self._next_deadline = deadline
+        if now is not None:
+            self._portal_now = now
+        if changed:
+            self._emit(Change.RESERVATIONS)
+
+    async def activities(self) -> ActivityList:
+        listing = await self.call(self.connector.activities)
+        self._note_reservations(listing.now, listing.next_deadline)
+        return listing
+
+    async def reservations(self, start: date | None = None, end: date | None = None,
+                           child_id: int | None = None) -> ReservationPeriod:
+        period = await self.call(lambda: self.connector.reservations(start, end, child_id))
+        self._note_reservations(period.now, period.next_deadline)
+        return period
+
+    async def change_reservations(self, changes: Sequence[ReservationChange], *,
+                                  idempotency_key: str | None = None,
+                                  dry_run: bool = False) -> ChangeResult:
+        """Send the changes (a dry run: the summary's judgement, nothing changed). A real
+        batch needs its `idempotency_key` (`payments.new_idempotency_key()`, one per
+        summary, the same on a retry)."""
+        if not dry_run and not idempotency_key:
+            raise ValueError("a batch of changes needs an idempotency key")
+        result = await self.call(lambda: self.connector.change_reservations(
+            changes, idempotency_key=idempotency_key, dry_run=dry_run))
+        if not dry_run:
+            self._reservations_version += 1
+            self._emit(Change.RESERVATIONS)
+        self._note_reservations(None, result.next_deadline)
+        return result
+
     # -- payments ------------------------------------------------------------------------
 
+    @property
+    def payment_terms(self) -> PaymentTerms:
+        """How paying works on this portal (one invoice at a time, values to retype…)."""
+        return self.connector.payment_terms
+
     def payment_page(self, payment: Payment) -> PaymentPage:
-        return self.policy.payment_page(payment, portal_url=self.base_url)
+        page = self.policy.payment_page(payment, portal_url=self.base_url)
+        retyped = self.connector.retyped_values(payment)
+        return dataclasses.replace(page, retyped=tuple(retyped)) if retyped else page
 
     async def start_payment(
         self, invoices: Sequence[Invoice], email: str, *, idempotency_key: str
@@ -815,6 +927,8 @@ class FamilySession:
             if self.login_name:
                 for entry in self.pending_entries():
                     self.journal.remove(entry.payment_id)
+        if self._probe is not None and not self._probe.done():
+            self._probe.cancel()
         tasks = [t for t in self._tasks.values() if not t.done()]
         for task in tasks:
             task.cancel()

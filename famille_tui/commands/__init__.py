@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 #: The command modules, in the order of `famille-tui --help`. Imported by `register_all` only:
 #: the TUI's start goes through `famille_tui.commands.parsing` (hence this package) without
 #: needing them, and some pull in every API model (pydantic).
-MODULE_NAMES = ("account", "family", "invoices", "pay", "payments", "outbox", "kiosk_code",
-                "completion")
+MODULE_NAMES = ("account", "family", "invoices", "pay", "payments", "reservations", "outbox",
+                "doctor",
+                "kiosk_code", "completion")
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
@@ -49,6 +50,11 @@ def add_common_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) 
     parser.add_argument("--commune", metavar="NOM", default=default,
                         help="une commune configurée, par son nom ou son identifiant")
     parser.add_argument("--login", metavar="ID", help="identifiant de connexion", default=default)
+    parser.add_argument("--dialect", metavar="TYPE", default=default,
+                        help="type du portail de --portal : famille-api, espace-citoyens ou "
+                        "noethysweb (défaut : reconnu à son adresse ou à sa page d'accueil). "
+                        "Sur Espace Citoyens, le paiement et l'emplacement de « Reste à payer » "
+                        "sont déduits de la notice, non publiés : voir docs/espace-citoyens.md")
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", default=flag_default,
                        help="un document JSON (noms de champs de l'API Famille)")

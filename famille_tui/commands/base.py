@@ -1,10 +1,11 @@
 """What every scriptable command shares: exit codes, the run context, portal and credentials.
 
 A command is `handler(ctx, args) -> int` (or an async one); it talks to the portal only through
-`ctx.session()`, which resolves the portal, the login and the password and yields a logged-in
-`FamilySession` (the same object the TUI and the screen-reader face are views over). Errors are
-raised, never printed by the command: `famille_tui.commands.run_command` turns each into one
-French line on stderr and its exit code.
+`ctx.session()`, which resolves the portal, the login and the password (and, on a portal that
+asks one, the captcha: drawn and asked on a terminal) and yields a logged-in `FamilySession`
+(the same object the TUI and the screen-reader face are views over). Errors are raised, never
+printed by the command: `famille_tui.commands.run_command` turns each into one French line on
+stderr and its exit code.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from famille_tui.commands.output import Output, OutputMode
 if TYPE_CHECKING:
     from famille_tui.client.config import LaunchOptions, PortalProfile
     from famille_tui.client.credentials import CredentialStore
+    from famille_tui.client.portals import LoginChallenge
     from famille_tui.client.portals.base import PortalConnector
     from famille_tui.client.session import FamilySession, SessionPolicy
 
@@ -46,6 +48,8 @@ class ExitCode(IntEnum):
     REFUSED = 5
     ABANDONED = 6
     PENDING = 7
+    BOOKING_REFUSED = 8
+    LATE_FEE = 9
     INTERRUPTED = 130
 
 
@@ -265,14 +269,21 @@ class CommandContext:
 
         portal = self.portal()
         password = None
-        if authenticated:
-            login = login or self.resolve_login(portal.url)
-            password, self.password_source = self.resolve_password(portal.url, login)
         session = FamilySession(portal, self.policy, connector_factory=self.connector_factory)
         try:
+            # The portal's kind, read from its page if not given, before anything: a portal
+            # address its dialect cannot take is a usage error (exit 2), said before the
+            # password is asked.
+            try:
+                await session.open()
+            except ConfigError as error:
+                raise UsageError(error.message) from error
+            if authenticated:
+                login = login or self.resolve_login(portal.url)
+                password, self.password_source = self.resolve_password(portal.url, login)
             if authenticated and login is not None and password is not None:
                 try:
-                    await session.login(login, password)
+                    await self._log_in(session, login, password)
                 except InvalidCredentials as error:
                     if self.password_source == "keyring":
                         raise InvalidCredentials(
@@ -284,3 +295,57 @@ class CommandContext:
             yield session
         finally:
             await session.close()
+
+    def connector(self) -> PortalConnector:
+        """A connector (not logged in) for this run's portal, for `doctor`, which checks
+        the portal itself rather than a family's session."""
+        portal = self.portal()
+        if self.connector_factory is not None:
+            return self.connector_factory(portal)
+        from famille_tui.client.portals import connector_for
+
+        try:
+            return connector_for(portal.url, dialect=portal.dialect)
+        except ConfigError as error:
+            raise UsageError(error.message) from error
+    async def _log_in(self, session: FamilySession, login: str, password: str) -> None:
+        """Log in, answering the portal's captcha on the terminal (an empty answer asks for a
+        new code); without a terminal, exit 3 at once: a script cannot read an image."""
+        from famille_tui.client.errors import ChallengeFailed
+
+        challenge = await session.login_challenge()
+        for _ in range(5):
+            answer = None
+            if challenge is not None:
+                answer = self.ask_challenge(challenge)
+                if not answer:
+                    challenge = await session.login_challenge()
+                    continue
+            try:
+                await session.login(login, password, challenge_answer=answer)
+                return
+            except ChallengeFailed as error:
+                if challenge is None or not self.stdin_is_tty():
+                    raise
+                self.out.note(error.message)
+                challenge = await session.login_challenge()
+        raise ChallengeFailed("Trop d'essais du code de sécurité : rien n'a été fait.")
+
+    def ask_challenge(self, challenge: LoginChallenge) -> str:
+        """The captcha drawn on stderr and its code asked on the terminal."""
+        from famille_tui.client.captcha import CaptchaImageError, captcha_lines
+
+        if not self.stdin_is_tty():
+            raise MissingCredentials(
+                "Ce portail demande de recopier un code de sécurité (captcha) pour se "
+                "connecter : lancez la commande dans un terminal pour le lire et le saisir.")
+        try:
+            drawing = captcha_lines(challenge.image_png or b"")
+        except CaptchaImageError as error:
+            self.out.note(error.message)
+            drawing = []
+        for line in drawing:
+            self.out.stderr.write(line + "\n")
+        if challenge.audio_url:
+            self.out.note(f"Version audio du code : {challenge.audio_url}")
+        return self.ask("Code de sécurité (Entrée seule : un nouveau code) : ")

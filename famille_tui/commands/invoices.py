@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -96,16 +97,14 @@ def status_words(invoice: Invoice, today: date | None = None) -> str:
 
 
 def normalize_number(text: str) -> str:
-    """An invoice number as typed (spaces allowed), checked against the refdet rule."""
-    from famille_tui.api import check_refdet
-
+    """An invoice number as typed (spaces allowed): 1 to 30 letters or digits. The Famille
+    API's are refdets (6 or more); Noethysweb numbers its invoices « 1003 »."""
     compact = "".join(text.split())
-    try:
-        return check_refdet(compact)
-    except ValueError:
+    if not re.fullmatch(r"[A-Za-z0-9]{1,30}", compact):
         raise UsageError(
-            f"Numéro de facture invalide « {text} » : 6 à 30 lettres ou chiffres."
-        ) from None
+            f"Numéro de facture invalide « {text} » : 1 à 30 lettres ou chiffres."
+        )
+    return compact
 
 
 async def invoices_by_number(session: FamilySession, numbers: Sequence[str]) -> list[Invoice]:
@@ -136,8 +135,9 @@ async def run_invoices(ctx: CommandContext, args: argparse.Namespace) -> int:
         else InvoiceFilter.ALL
     async with ctx.session() as session:
         listing = await session.invoices(which)
-    selected = [i for i in listing.invoices if args.since is None or i.issue_date >= args.since]
-    selected.sort(key=lambda i: (i.due_date, i.number))
+    selected = [i for i in listing.invoices
+                if args.since is None or (i.issue_date or i.period_end) >= args.since]
+    selected.sort(key=lambda i: i.sort_key)
     shown = listing.model_copy(update={"invoices": selected})
     ctx.out.emit(
         json_document=lambda: shown.model_dump(mode="json"),

@@ -21,8 +21,9 @@ from famille_tui.commands.invoices import invoices_by_number
 from famille_tui.commands.parsing import Subparsers, add_command, positive_seconds
 
 if TYPE_CHECKING:
-    from famille_tui.api import Payment
+    from famille_tui.api import Invoice, Payment
     from famille_tui.client.payments import WaitEvent
+    from famille_tui.client.session import FamilySession
 
 #: `--wait` without a number: until the payment ends (the portal expires it in the end).
 _UNTIL_THE_END = -1.0
@@ -66,8 +67,6 @@ EXIT_FOR_STATUS = {
 
 async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
     from famille_tui.api import check_email
-    from famille_tui.client.errors import PaymentHostNotAllowed
-    from famille_tui.client.payments import new_idempotency_key
 
     email: str | None = None
     if args.email is not None:
@@ -76,35 +75,83 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
         except ValueError as error:
             raise UsageError(f"--email : {error}") from None
     async with ctx.session() as session:
+        from famille_tui.client.rules import batches_sentence, payment_batches
+
         invoices = await invoices_by_number(session, args.numbers)
+        terms = session.connector.payment_terms
         email = email or await session.receipt_email()
-        if email is None:
+        if email is None and not terms.receipt_to_family_address:
             raise UsageError("Aucune adresse e-mail connue pour le justificatif : "
                              "précisez --email.")
-        page = await session.start_payment(invoices, email,
-                                           idempotency_key=new_idempotency_key())
-        payment = page.payment
-        numbers = ", ".join(i.number for i in invoices)
-        ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
-                     f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
-                     f"(référence {payment.reference}).")
-        if page.url is None:
-            # The payment exists (journaled: `payments` follows it), its page is not opened.
-            raise PaymentHostNotAllowed(page.refusal)
-        present_payment_page(ctx, page.url, no_browser=args.no_browser)
-        if args.wait is None:
-            _show(ctx, payment, waited=False)
-            return int(ExitCode.OK)
-        max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
-        try:
-            final = await session.wait(payment.id, on_event=_reporter(ctx),
-                                       max_seconds=max_seconds)
-        except asyncio.CancelledError:
-            ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
-                         "expiration ; « famille-tui payments » dira son résultat.")
-            raise
-    _show(ctx, final, waited=True)
-    return int(EXIT_FOR_STATUS[final.status.value])
+        limit = terms.max_invoices_per_payment
+        batches = payment_batches(invoices, limit)
+        several = batches_sentence(limit, len(batches))
+        if several is not None:
+            if args.wait is None:
+                raise UsageError(f"{several} Ajoutez --wait pour les payer l'un après "
+                                 "l'autre, ou payez les factures une par une.")
+            ctx.out.note(several)
+        finals: list[Payment] = []
+        for batch in batches:
+            final = await _pay_one(ctx, session, batch, email or "", args)
+            if final is None:
+                return int(ExitCode.OK)
+            finals.append(final)
+            if final.status.value != "paid":
+                break
+            if len(batches) > 1:
+                from famille_tui.client.payments import outcome_message
+
+                ctx.out.note(outcome_message(final))
+    if len(finals) == 1:
+        _show(ctx, finals[0], waited=True)
+    else:
+        _show_several(ctx, finals)
+    return int(EXIT_FOR_STATUS[finals[-1].status.value])
+
+
+async def _pay_one(ctx: CommandContext, session: FamilySession, invoices: Sequence[Invoice],
+                   email: str, args: argparse.Namespace) -> Payment | None:
+    """One payment: created, its page opened, its outcome awaited with --wait (None
+    without: the payment goes on at the portal)."""
+    from famille_tui.client.errors import PaymentHostNotAllowed
+    from famille_tui.client.payments import new_idempotency_key
+    from famille_tui.client.rules import retyped_sentence
+
+    page = await session.start_payment(invoices, email, idempotency_key=new_idempotency_key())
+    payment = page.payment
+    numbers = ", ".join(i.number for i in invoices)
+    ctx.out.note(f"Paiement de {format_euros(payment.amount_cents)} créé pour "
+                 f"{'la facture' if len(invoices) == 1 else 'les factures'} {numbers} "
+                 f"(référence {payment.reference}).")
+    retyped = retyped_sentence(page.retyped)
+    if retyped:
+        ctx.out.note(retyped)
+    if page.url is None:
+        # The payment exists (journaled: `payments` follows it), its page is not opened.
+        raise PaymentHostNotAllowed(page.refusal)
+    present_payment_page(ctx, page.url, no_browser=args.no_browser)
+    if args.wait is None:
+        _show(ctx, payment, waited=False)
+        return None
+    max_seconds = None if args.wait == _UNTIL_THE_END else float(args.wait)
+    try:
+        return await session.wait(payment.id, on_event=_reporter(ctx), max_seconds=max_seconds)
+    except asyncio.CancelledError:
+        ctx.out.note("Attente interrompue : le paiement reste valable jusqu'à son "
+                     "expiration ; « famille-tui payments » dira son résultat.")
+        raise
+
+
+def _show_several(ctx: CommandContext, payments: Sequence[Payment]) -> None:
+    from famille_tui.client.payments import outcome_message
+
+    ctx.out.emit(
+        json_document=lambda: {"payments": [p.model_dump(mode="json") for p in payments]},
+        rows=lambda: [(p.id, p.status, p.amount_cents, p.reference, p.invoice_ids,
+                       p.payment_url) for p in payments],
+        table=lambda: [outcome_message(p) for p in payments],
+    )
 
 
 def _reporter(ctx: CommandContext) -> Callable[[WaitEvent], None]:

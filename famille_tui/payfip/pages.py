@@ -2,7 +2,10 @@
 
 1. invoice number and e-mail (the number prefilled with the request's `refdet`, which the
    reference portal makes the invoice's own number; typing it again, or any invoice number the
-   request's `objet` names, is accepted);
+   request's `objet` names, is accepted). A TIPI request may leave both empty for the payer
+   to type (the Espace Citoyens replica does, as the leaflet describes): the number must then
+   be the one the `objet` names, which is the refdet sent back; the e-mail typed is only
+   where the confirmation goes;
 2. card type;
 3. card (number checked with Luhn, expiry, security code);
 4. the result on screen, a confirmation e-mail in the stand-in's outbox, and the call back to
@@ -112,9 +115,11 @@ def _tipi_operation(state: PayfipState, flow: Mapping[str, Any]) -> Operation | 
     if stored is not None:  # this request already has its result
         return stored
     created = float(flow["t"])
+    # A refdet left for the payer is the one number the objet names (checked at the entry).
+    refdet = values["refdet"] or min(rules.objet_numbers(values["objet"]), default="")
     return Operation(
         id=str(flow.get("op", "")), protocol="tipi", numcli=values["numcli"],
-        exer=values["exer"], refdet=values["refdet"], objet=values["objet"],
+        exer=values["exer"], refdet=refdet, objet=values["objet"],
         montant=values["montant"], mel=values["mel"], saisie=values["saisie"],
         urlnotif=values["urlcl"], urlredirect="", created_at=created,
         expires_at=created + state.ttl,
@@ -306,15 +311,16 @@ def tipi_entry(request: Request) -> HTMLResponse:
         fields["exer"] = str(paris_now().year)
     problems = rules.request_problems(
         fields, saisies=rules.SAISIE_TIPI, regie=state.regie(fields["numcli"]),
-        callback="urlcl")
+        callback="urlcl", payer_types=True)
     if problems:
         return _invalid(problems)
     session, _new = _session(request)
     flow = {"p": "tipi", "op": "tipi-" + secrets.token_urlsafe(18), "t": now(), "f": fields}
     op = _tipi_operation(state, flow)
     assert op is not None
-    return step_identification(state, session, flow, op, refdet=op.refdet, mel=op.mel,
-                               secure=_secure(state))
+    # What the request left empty, the payer types: nothing prefilled then.
+    return step_identification(state, session, flow, op, refdet=fields["refdet"],
+                               mel=fields["mel"], secure=_secure(state))
 
 
 @router.get(WS_PATH, response_class=HTMLResponse)
@@ -346,8 +352,7 @@ def _same_origin(request: Request, state: PayfipState) -> bool:
 
 def _invoice_numbers(op: Operation) -> set[str]:
     """The numbers a payer may type: the request's refdet, or one its objet names."""
-    words = {w.upper() for w in op.objet.split() if rules.REFDET.fullmatch(w)}
-    return {op.refdet.upper()} | {w for w in words if any(c.isdigit() for c in w)}
+    return {op.refdet.upper()} | rules.objet_numbers(op.objet)
 
 
 def _identification(state: PayfipState, session: str, flow: dict[str, Any], op: Operation,

@@ -4,6 +4,11 @@ The formats are the public ones (`numcli` 6 digits, `montant` integer cents of a
 digits from 1 € to 100 000 €, `refdet` 6 to 30 letters or digits, `mel` with « @ » and 6 to
 80 characters, `objet` letters, digits and spaces, at most 100). Every check returns a French
 problem (or None) and never raises, whatever the text: a query string can hold anything.
+
+A TIPI request may leave `refdet` and `mel` empty for the payer to type, as the Chambon
+leaflet describes (« renseignez le numéro de facture et votre adresse électronique »): then
+its `objet` must name exactly one invoice number (`objet_numbers`), which becomes the
+request's refdet, so that nothing the payer types changes what is paid.
 """
 
 from __future__ import annotations
@@ -91,17 +96,30 @@ def email_problem(mel: str) -> str | None:
     return None
 
 
+def objet_numbers(objet: str) -> set[str]:
+    """The invoice numbers an `objet` names (« Facture 2026100042 », « Factures A1 B2 »):
+    its words of 6 to 30 letters or digits holding a digit, upper case."""
+    return {w.upper() for w in objet.split()
+            if REFDET.fullmatch(w) and any(c.isdigit() for c in w)}
+
+
 def request_problems(
-    fields: dict[str, str], *, saisies: frozenset[str], regie: Regie | None, callback: str
+    fields: dict[str, str], *, saisies: frozenset[str], regie: Regie | None, callback: str,
+    payer_types: bool = False,
 ) -> list[str]:
     """Problems of a payment request (both protocols), in French, in the fields' order.
-    `callback` names the field holding the URL the service will call (`urlcl`/`urlnotif`)."""
+    `callback` names the field holding the URL the service will call (`urlcl`/`urlnotif`).
+    `payer_types` (TIPI): `refdet` and `mel` may be left empty for the payer to type, the
+    refdet then being the one invoice number the objet names."""
     problems = []
     if regie is None:
         problems.append("numcli : numéro de client inconnu du service de paiement")
     if not EXER.fullmatch(fields.get("exer", "")):
         problems.append("exer : année sur 4 chiffres attendue")
-    if not REFDET.fullmatch(fields.get("refdet", "")):
+    typed_refdet = payer_types and not fields.get("refdet", "")
+    if typed_refdet and len(objet_numbers(fields.get("objet", ""))) != 1:
+        problems.append("refdet : laissé à saisir, l'objet doit nommer une et une seule facture")
+    elif not typed_refdet and not REFDET.fullmatch(fields.get("refdet", "")):
         problems.append("refdet : de 6 à 30 lettres ou chiffres attendus")
     if not OBJET.fullmatch(fields.get("objet", "")):
         problems.append("objet : lettres, chiffres et espaces, 100 au plus")
@@ -109,7 +127,7 @@ def request_problems(
     if problem:
         problems.append(problem)
     problem = email_problem(fields.get("mel", ""))
-    if problem:
+    if problem and not (payer_types and not fields.get("mel", "")):
         problems.append("mel : " + problem)
     if fields.get("saisie", "") not in saisies:
         problems.append("saisie : " + " ou ".join(sorted(saisies)) + " attendu")

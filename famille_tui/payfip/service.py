@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from famille_tui.api.clock import paris_now
-from famille_tui.payfip.rules import Regie
+from famille_tui.payfip.rules import Regie, origin_of_url
 from famille_tui.payfip.store import Operation, Result, Store
 
 log = logging.getLogger("famille_tui.payfip")
@@ -28,6 +28,12 @@ DEFAULT_TTL = 15 * 60
 #: Seconds before each new try of a call back that failed.
 RETRY_DELAYS = (2.0, 5.0, 15.0, 60.0)
 CALLBACK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+def _where(url: str) -> str:
+    """A call-back address as logged: its origin only, since a régie may put a secret in
+    the path (the Espace Citoyens replica's `urlcl` holds one per payment)."""
+    return origin_of_url(url) or "adresse invalide"
+
 
 def new_result(resultrans: str) -> Result:
     moment = paris_now()
@@ -58,7 +64,7 @@ class PayfipState:
         regie = self.regie(op.numcli)
         if regie is None or not regie.may_call(op.urlnotif):
             log.warning("Rappel refusé : %r n'est pas sur l'origine de la régie %s",
-                        op.urlnotif[:200], op.numcli)
+                        _where(op.urlnotif), op.numcli)
             return
         if op.protocol == "ws":
             data = {"idOp": op.id}
@@ -79,7 +85,8 @@ class PayfipState:
             await asyncio.sleep(delay)
             if await self._post(url, data):
                 return
-        log.warning("Rappel abandonné après %d essais : %s", len(self.retry_delays) + 1, url)
+        log.warning("Rappel abandonné après %d essais : %s", len(self.retry_delays) + 1,
+                    _where(url))
 
     async def _post(self, url: str, data: dict[str, str]) -> bool:
         try:
@@ -87,10 +94,10 @@ class PayfipState:
                                          follow_redirects=False) as client:
                 answer = await client.post(url, data=data)
         except httpx.HTTPError as error:
-            log.warning("Rappel impossible vers %s : %s", url, type(error).__name__)
+            log.warning("Rappel impossible vers %s : %s", _where(url), type(error).__name__)
             return False
         if answer.status_code >= 500:
-            log.warning("Rappel vers %s : réponse %d", url, answer.status_code)
+            log.warning("Rappel vers %s : réponse %d", _where(url), answer.status_code)
             return False
         return True
 

@@ -26,6 +26,7 @@ from famille_tui.plain.kiosk import staff_code_accepted
 from famille_tui.plain.paying import pending_count, resume
 from famille_tui.plain.profile import show_profile
 from famille_tui.plain.prompts import GoBack, choose
+from famille_tui.plain.reservations import show_reservations
 from famille_tui.plain.session import Failed, Opener, Session, open_in_browser
 from famille_tui.plain.speech import amount_words, count_words, speakable
 from famille_tui.plain.start import choose_portal, greet, welcome
@@ -169,6 +170,7 @@ NEEDS: dict[str, Capability] = {
     "entourage": Capability.ENTOURAGE,
     "dashboard": Capability.DASHBOARD,
     "invoices": Capability.INVOICES,
+    "reservations": Capability.RESERVATIONS,
     "profile": Capability.PROFILE,
     "help": Capability.HELP,
 }
@@ -178,6 +180,7 @@ AREAS: dict[str, Callable[[Session], None]] = {
     "entourage": show_entourage,
     "dashboard": show_dashboard,
     "invoices": show_invoices,
+    "reservations": show_reservations,
     "profile": show_profile,
     "help": show_help,
     "pending": _pending,
@@ -194,6 +197,7 @@ def main_menu(session: Session) -> bool:
             ("Entourage", "entourage"),
             ("Tableau de bord : demandes, messages, évènements, actualités", "dashboard"),
             ("Mes factures", "invoices"),
+            ("Réservations : cantine, garderie, mercredi, vacances", "reservations"),
             ("Mes coordonnées", "profile"),
             ("Aide", "help"),
         ]

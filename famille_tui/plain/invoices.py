@@ -9,7 +9,13 @@ from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus, 
 from famille_tui.client.config import download_dir
 from famille_tui.client.display import plain
 from famille_tui.client.portals.base import Capability
-from famille_tui.client.rules import RECEIPT_METHODS, PaymentProof, after_colon, invoice_state
+from famille_tui.client.rules import (
+    RECEIPT_METHODS,
+    PaymentProof,
+    after_colon,
+    invoice_state,
+    per_payment_limit_sentence,
+)
 from famille_tui.plain.paying import pay
 from famille_tui.plain.prompts import GoBack, ask_selection, choose
 from famille_tui.plain.session import Failed, Session
@@ -62,18 +68,18 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
                      "rien à faire")
     if state.offline:
         parts.append("paiement en ligne impossible")
-    if state.overdue:
+    if state.overdue and invoice.due_date is not None:
         parts.append(f"en retard, échéance dépassée le {date_words(invoice.due_date)}")
-    elif not state.paid:
+    elif not state.paid and invoice.due_date is not None:
         parts.append(f"échéance le {date_words(invoice.due_date)}")
     return ", ".join(parts)
 
 
 def ordered(invoices: list[Invoice]) -> list[Invoice]:
     """Invoices still to pay first, by due date; then paid ones, newest first."""
-    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: (i.due_date, i.number))
+    unpaid = sorted((i for i in invoices if is_open(i)), key=lambda i: i.sort_key)
     paid = sorted(
-        (i for i in invoices if not is_open(i)), key=lambda i: (i.due_date, i.number),
+        (i for i in invoices if not is_open(i)), key=lambda i: i.sort_key,
         reverse=True,
     )
     return unpaid + paid
@@ -141,7 +147,9 @@ def detail_lines(invoice: Invoice, proof: PaymentProof | None = None) -> list[st
     lines.append(service + ".")
     lines.append(
         f"Période : {period_words(invoice.period_start, invoice.period_end)}. "
-        f"Émise le {date_words(invoice.issue_date)}, échéance le {date_words(invoice.due_date)}."
+        + (f"Émise le {date_words(invoice.issue_date)}, " if invoice.issue_date else "")
+        + (f"échéance le {date_words(invoice.due_date)}." if invoice.due_date
+           else "échéance non indiquée par le portail.")
     )
     lines.append(
         f"Montant : {amount_words(invoice.amount_cents)}. "
@@ -201,11 +209,15 @@ def choose_and_pay(session: Session, payable: list[Invoice]) -> None:
     session.say(
         capital(count_words(len(payable), "facture payable", "factures payables")) + " en ligne."
     )
-    for number, invoice in enumerate(payable, start=1):
-        session.say(
-            f"{number} : Facture {invoice.number}, {invoice_label(invoice)}, "
-            f"{amount_words(invoice.remaining_cents)}."
-        )
+    most = session.family_session.payment_terms.max_invoices_per_payment
+    limit = per_payment_limit_sentence(most)
+    entries = [f"Facture {invoice.number}, {invoice_label(invoice)}, "
+               f"{amount_words(invoice.remaining_cents)}" for invoice in payable]
+    if limit:
+        # Said before the first payment; several chosen are paid one payment after another.
+        session.say(limit)
+    for number, entry in enumerate(entries, start=1):
+        session.say(f"{number} : {entry}.")
     picked = ask_selection(console, "Factures à payer", len(payable))
     pay(session, [payable[n - 1] for n in picked])
 

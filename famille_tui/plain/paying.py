@@ -19,6 +19,7 @@ from famille_tui.client import (
     new_idempotency_key,
     outcome_message,
 )
+from famille_tui.client.rules import retyped_sentence
 from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
 from famille_tui.plain.session import Failed, Session
 from famille_tui.plain.speech import (
@@ -33,7 +34,11 @@ STOP_HINT = "Contrôle C arrête l'attente ; le paiement reste suivi."
 
 
 def pay(session: Session, invoices: Sequence[Invoice]) -> None:
-    """Summary, e-mail for the receipt, confirmation, then the payment page and the wait."""
+    """Summary, e-mail for the receipt, confirmation, then the payment page and the wait.
+    A portal paying few invoices per payment (Noethysweb: one) pays them one payment after
+    another, said before the first, each confirmed and followed to its end."""
+    from famille_tui.client.rules import batches_sentence, payment_batches
+
     console = session.console
     total = sum(i.remaining_cents for i in invoices)
     session.say(
@@ -45,21 +50,53 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
             f"Facture {invoice.number} : {spoken_text(invoice.label)}, "
             f"{amount_words(invoice.remaining_cents)}."
         )
-    try:
-        default_email = session.call(session.family_session.receipt_email)
-    except Failed:
-        default_email = None
-    email = ask_text(
-        console,
-        "E-mail pour le justificatif de paiement",
-        hint="exemple : prenom.nom@exemple.fr",
-        default=default_email,
-        check=check_email,
-    )
-    if not ask_yes_no(console, f"Payer {amount_words(total)} par carte bancaire ?"):
-        session.say("Paiement annulé : rien n'a été fait.")
-        return
-    # One key for this summary: a retry after a network error finds the same payment again,
+    terms = session.family_session.connector.payment_terms
+    limit = terms.max_invoices_per_payment
+    batches = payment_batches(invoices, limit)
+    several = batches_sentence(limit, len(batches))
+    if several is not None:
+        session.say(several)
+    if terms.receipt_to_family_address:
+        session.say("Le justificatif est envoyé par le portail à l'adresse e-mail qu'il a "
+                    "pour votre famille.")
+        email = ""
+    else:
+        try:
+            default_email = session.call(session.family_session.receipt_email)
+        except Failed:
+            default_email = None
+        email = ask_text(
+            console,
+            "E-mail pour le justificatif de paiement",
+            hint="exemple : prenom.nom@exemple.fr",
+            default=default_email,
+            check=check_email,
+        )
+    for step, batch in enumerate(batches, 1):
+        amount = amount_words(sum(i.remaining_cents for i in batch))
+        if len(batches) == 1:
+            question = f"Payer {amount} par carte bancaire ?"
+        else:
+            numbers = ", ".join(i.number for i in batch)
+            question = (f"Paiement {step} sur {len(batches)} : payer {amount} "
+                        f"(facture {numbers}) par carte bancaire ?")
+        if not ask_yes_no(console, question):
+            session.say("Paiement annulé : rien n'a été fait." if step == 1 else
+                        "Paiements suivants annulés : rien d'autre n'a été fait.")
+            return
+        final = _pay_batch(session, batch, email)
+        rest = [i.number for later in batches[step:] for i in later]
+        if rest and (final is None or final.status is not PaymentStatus.PAID):
+            session.say(f"Les factures {', '.join(rest)} n'ont pas été payées : le paiement "
+                        "précédent n'est pas réglé.")
+            return
+
+
+def _pay_batch(session: Session, invoices: Sequence[Invoice], email: str) -> Payment | None:
+    """One payment: created, its page opened, followed. None when it did not start or the
+    person stopped waiting."""
+    console = session.console
+    # One key for this payment: a retry after a network error finds the same payment again,
     # it never makes a second one.
     key = new_idempotency_key()
     while True:
@@ -68,26 +105,29 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
                 invoices, email, idempotency_key=key))
             break
         except Failed:
-            return  # the re-login was given up: already said
+            return None  # the re-login was given up: already said
         except TransportError as error:
             session.error(error)
             if not ask_yes_no(
                 console, "Réessayer ? Le même paiement sera repris, jamais deux"
             ):
                 session.say("Paiement non commencé.")
-                return
+                return None
         except FamilleError as error:
             session.error(error)
-            return
+            return None
         except KeyboardInterrupt:
             session.say("Opération interrompue.")
-            return
+            return None
     if page.url is None:
         # The payment exists on the portal; its page is not opened. Say what becomes of it.
         session.say("Erreur : " + speakable(page.refusal or ""))
-        return
+        return None
+    retyped = retyped_sentence(page.retyped)
+    if retyped:
+        session.say(retyped)
     open_payment_page(session, page.url)
-    follow(session, page.payment)
+    return follow(session, page.payment)
 
 
 def open_payment_page(session: Session, url: str) -> None:

@@ -47,7 +47,10 @@ def choose(
     if not heard_before:
         _read_entries(console, entries)
     count = len(entries)
-    expected = "tapez 1" if count == 1 else f"un nombre de 1 à {count}"
+    # From 10 entries on, shorter: « un nombre de 1 à 18 » made the prompt 79 columns
+    # long, and an answer reaching the 80th made readline redraw the line (ESC [ A).
+    expected = "tapez 1" if count == 1 else f"un nombre de 1 à {count}" if count < 10 \
+        else f"de 1 à {count}"
     prompt = f"Votre choix ({expected}, ? pour entendre les choix, 0 pour {back}) : "
     while True:
         answer = console.ask(prompt).strip()

@@ -18,8 +18,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from famille_tui.client.browser import open_in_browser
 from famille_tui.client.config import LaunchOptions, PortalProfile
-from famille_tui.client.errors import FamilleError, InvalidCredentials, SessionExpired
+from famille_tui.client.errors import (
+    ChallengeFailed,
+    FamilleError,
+    InvalidCredentials,
+    SessionExpired,
+)
 from famille_tui.client.session import FamilySession, SessionPolicy
+from famille_tui.plain.captcha import answer_challenge
 from famille_tui.plain.console import Console
 from famille_tui.plain.prompts import GoBack, ask_secret
 from famille_tui.plain.speech import speakable
@@ -100,10 +106,20 @@ class Session:
     def open_portal(self, portal: PortalProfile) -> None:
         self.close_portal()
         self.portal = portal
-        self._family_session = FamilySession(
+        self._family_session = self._new_family_session(portal)
+
+    def _new_family_session(self, portal: PortalProfile) -> FamilySession:
+        """A session on `portal`, its connector made at once: the portal's kind read first
+        from its page when the config does not say (what every menu offers depends on it)."""
+        session = FamilySession(
             portal, self.policy, connector_factory=self._connector_factory,
             reauthenticate=self._reauthenticate,
         )
+        with contextlib.suppress(KeyboardInterrupt):
+            self.runner.run(session.open())
+        # The next session on this portal need not read its page again.
+        self.portal = session.portal
+        return session
 
     def end_family_session(self, *, hand_over: bool = False) -> int:
         """Log out and forget the family (the portal stays chosen, for the next login);
@@ -119,10 +135,7 @@ class Session:
         if was_logged_in:
             self.say("Déconnexion faite.")
         if self.portal is not None:
-            self._family_session = FamilySession(
-                self.portal, self.policy, connector_factory=self._connector_factory,
-                reauthenticate=self._reauthenticate,
-            )
+            self._family_session = self._new_family_session(self.portal)
         return handed_over
 
     def close_portal(self) -> None:
@@ -172,8 +185,11 @@ class Session:
             except GoBack:
                 raise Failed() from None
             try:
-                await session.relogin(password)
-            except InvalidCredentials as error:
+                answer = await answer_challenge(self.console, session)
+                await session.relogin(password, challenge_answer=answer)
+            except GoBack:
+                raise Failed() from None
+            except (InvalidCredentials, ChallengeFailed) as error:
                 self.error(error)
                 continue
             except FamilleError as error:

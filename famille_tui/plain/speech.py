@@ -53,8 +53,11 @@ def amount_words(cents: int) -> str:
     return words
 
 
-def date_words(day: date) -> str:
-    """`2026-11-15` → « 15 novembre 2026 »; the first of the month is « 1er »."""
+def date_words(day: date | None) -> str:
+    """`2026-11-15` → « 15 novembre 2026 »; the first of the month is « 1er »; « non
+    indiquée » when the portal gives no date."""
+    if day is None:
+        return "non indiquée"
     number = "1er" if day.day == 1 else str(day.day)
     return f"{number} {MONTHS[day.month - 1]} {day.year}"
 

@@ -3,7 +3,9 @@ first connection (activation), password reset, and in demo mode the e-mails the 
 
 from __future__ import annotations
 
-from famille_tui.api import HelpContact, PasswordPolicy
+from functools import partial
+
+from famille_tui.api import Account, HelpContact, PasswordPolicy
 from famille_tui.client import (
     AccountLocked,
     AccountNotActivated,
@@ -12,7 +14,9 @@ from famille_tui.client import (
     InvalidCredentials,
 )
 from famille_tui.client.config import PortalProfile
+from famille_tui.client.errors import ChallengeFailed
 from famille_tui.client.portals.base import Capability
+from famille_tui.plain.captcha import answer_challenge
 from famille_tui.plain.prompts import GoBack, ask_secret, ask_text, ask_yes_no, choose
 from famille_tui.plain.session import Failed, Session
 from famille_tui.plain.speech import count_words, datetime_words, speakable, spoken_text
@@ -141,9 +145,10 @@ def ask_remember(session: Session) -> bool:
 
 
 def try_login(session: Session, login: str, password: str, *, remember: bool) -> bool:
-    """Log in and, if asked, remember the password. False after a refusal (already said)."""
+    """Log in (answering the portal's captcha, if it asks one: `plain.captcha`) and, if
+    asked, remember the password. False after a refusal (already said)."""
     try:
-        created = session.run(lambda: session.family_session.login(login, password))
+        created = _log_in(session, login, password)
     except (InvalidCredentials, AccountLocked) as error:
         session.error(error)
         if isinstance(error, AccountLocked) and error.retry_after_seconds:
@@ -169,6 +174,21 @@ def try_login(session: Session, login: str, password: str, *, remember: bool) ->
     account = created
     session.say(f"Connexion réussie : {account.family_name}. Bienvenue, {account.display_name}.")
     return True
+
+
+def _log_in(session: Session, login: str, password: str) -> Account:
+    """The login, a new code asked after a wrong one (a code serves once)."""
+    family_session = session.family_session
+    for _ in range(5):
+        answer = session.run(lambda: answer_challenge(session.console, family_session))
+        try:
+            return session.run(partial(family_session.login, login, password,
+                                       challenge_answer=answer))
+        except ChallengeFailed as error:
+            if answer is None:
+                raise
+            session.error(error)
+    raise ChallengeFailed("Trop d'essais du code de sécurité : rien n'a été fait.")
 
 
 def login_remembered(session: Session, login: str) -> bool:

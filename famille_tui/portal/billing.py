@@ -154,11 +154,6 @@ def family_invoice(conn: sqlite3.Connection, family_id: int, invoice_id: int) ->
     return to_invoice(row, receipts)
 
 
-def to_pay(invoices: list[Invoice]) -> int:
-    """« Reste à payer »: what the family has to pay itself (a direct debit takes the rest)."""
-    return sum(i.remaining_cents for i in invoices if i.direct_debit_on is None)
-
-
 # --- expiry ---------------------------------------------------------------------------------
 
 

@@ -9,8 +9,10 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from famille_tui.api.clock import paris
 from famille_tui.portal.db import ConnectionPool
 from famille_tui.portal.payfip_ws import PayfipService
 
@@ -42,6 +44,13 @@ class PortalConfig:
     saisie: str = "T"
     #: Seconds between two questions to PayFiP about a payment still without a verdict.
     reconcile_every: float = 30.0
+    #: Seconds added to the real time by the reservations' clock (demo mode only:
+    #: FAMILLE_TUI_PORTAL_NOW, for tests and screenshots that need a fixed day).
+    clock_offset: float = 0.0
+
+    def now(self) -> datetime:
+        """The reservations' clock, in Paris time: deadlines, today, the months billed."""
+        return paris(datetime.now(UTC) + timedelta(seconds=self.clock_offset))
 
 
 class PaymentWatch:

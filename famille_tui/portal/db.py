@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS children (
     first_name TEXT NOT NULL,
     last_name TEXT NOT NULL,
     birth_date TEXT NOT NULL,
-    structure TEXT NOT NULL
+    structure TEXT NOT NULL,
+    sex TEXT                               -- F, M or NULL (the Espace Citoyens avatar)
 );
 CREATE TABLE IF NOT EXISTS contacts (
     id INTEGER PRIMARY KEY,
@@ -98,7 +99,8 @@ CREATE TABLE IF NOT EXISTS contacts (
     phones TEXT NOT NULL,                  -- JSON list
     email TEXT,
     can_pick_up INTEGER NOT NULL,
-    emergency_contact INTEGER NOT NULL
+    emergency_contact INTEGER NOT NULL,
+    sex TEXT                               -- F, M or NULL (the Espace Citoyens avatar)
 );
 CREATE TABLE IF NOT EXISTS profiles (
     account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
@@ -219,6 +221,104 @@ CREATE TABLE IF NOT EXISTS outbox (
     subject TEXT NOT NULL,
     body TEXT NOT NULL
 );
+-- The Espace Citoyens replica's own tables (portal/espace_citoyens): its sessions and the
+-- payments it sends to TIPI; everything else it shows is the tables above.
+CREATE TABLE IF NOT EXISTS ec_sessions (
+    id_hash TEXT PRIMARY KEY,              -- sha256 of the ASP.NET_SessionIdEC cookie
+    tenant TEXT NOT NULL,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    created_at REAL NOT NULL,
+    last_used_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ec_payments (
+    id TEXT PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+    reference TEXT NOT NULL,               -- the refdet: the invoice number
+    numcli TEXT NOT NULL,
+    exer TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    urlcl_hash TEXT NOT NULL UNIQUE,       -- sha256 of the secret in this payment's urlcl
+    status TEXT NOT NULL,                  -- pending, paid, refused, cancelled
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    paid_at REAL,
+    authorization_number TEXT,
+    flag TEXT                              -- paid late or twice: money taken, for the town
+);
+CREATE INDEX IF NOT EXISTS ec_payments_invoice ON ec_payments(invoice_id, status);
+-- The TIPI notifications each replica payment received (those for no payment are only
+-- counted in the log): TIPI's POST is the replica's only news of a payment.
+CREATE TABLE IF NOT EXISTS ec_notifications (
+    id INTEGER PRIMARY KEY,
+    received_at REAL NOT NULL,
+    payment_id TEXT NOT NULL REFERENCES ec_payments(id),
+    params TEXT NOT NULL,                  -- JSON of the fields received
+    outcome TEXT NOT NULL                  -- applied, replay, rejected: why
+);
+CREATE INDEX IF NOT EXISTS ec_notifications_payment ON ec_notifications(payment_id);
+CREATE INDEX IF NOT EXISTS ec_sessions_last_used ON ec_sessions(last_used_at);
+-- Reservations (routers/reservations.py, reservations.py). One row per service a commune
+-- offers, with its booking rule; what a child is enrolled in; one row per day booked (or
+-- waited for, or cancelled too late and so still billed). A day cancelled in time has no row.
+CREATE TABLE IF NOT EXISTS activities (
+    id INTEGER PRIMARY KEY,
+    commune TEXT NOT NULL REFERENCES communes(slug),
+    service TEXT NOT NULL,                 -- cantine, garderie-matin… (api Service)
+    label TEXT NOT NULL,
+    place TEXT NOT NULL,
+    start_time TEXT NOT NULL,              -- HH:MM, Paris time
+    end_time TEXT NOT NULL,
+    weekdays TEXT NOT NULL,                -- JSON list of ISO weekdays
+    in_holidays INTEGER NOT NULL,          -- 1: during school holidays only
+    price_cents INTEGER NOT NULL,
+    capacity INTEGER NOT NULL,
+    taken_elsewhere INTEGER NOT NULL,      -- places of children outside the demo's families
+    deadline_kind TEXT NOT NULL,           -- api DeadlineKind
+    deadline_days INTEGER NOT NULL,
+    deadline_time TEXT NOT NULL,           -- HH:MM, Paris time
+    late_cancellation TEXT NOT NULL,       -- billed | refused
+    UNIQUE (commune, service)
+);
+-- Places taken on one day by children outside the demo's families, when not the usual.
+CREATE TABLE IF NOT EXISTS activity_days (
+    activity_id INTEGER NOT NULL REFERENCES activities(id),
+    day TEXT NOT NULL,
+    taken_elsewhere INTEGER NOT NULL,
+    PRIMARY KEY (activity_id, day)
+);
+CREATE TABLE IF NOT EXISTS enrolments (
+    child_id INTEGER NOT NULL REFERENCES children(id),
+    activity_id INTEGER NOT NULL REFERENCES activities(id),
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL,
+    PRIMARY KEY (child_id, activity_id, first_day)
+);
+CREATE TABLE IF NOT EXISTS bookings (
+    id INTEGER PRIMARY KEY,
+    child_id INTEGER NOT NULL REFERENCES children(id),
+    activity_id INTEGER NOT NULL REFERENCES activities(id),
+    day TEXT NOT NULL,
+    status TEXT NOT NULL,                  -- booked | waiting | late_cancelled
+    absent INTEGER NOT NULL DEFAULT 0,     -- the structure recorded an absence
+    billed_cents INTEGER NOT NULL,         -- what it costs on the invoice (0 while waiting)
+    invoice_id INTEGER REFERENCES invoices(id),
+    changed_at REAL NOT NULL,
+    UNIQUE (child_id, activity_id, day)
+);
+CREATE INDEX IF NOT EXISTS bookings_day ON bookings(activity_id, day, status);
+CREATE INDEX IF NOT EXISTS bookings_unbilled ON bookings(child_id, invoice_id);
+-- Answers of `POST reservations/changes` by Idempotency-Key: the same key gives the same
+-- answer, whatever happened since.
+CREATE TABLE IF NOT EXISTS reservation_batches (
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    idempotency_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (account_id, idempotency_key)
+);
 CREATE INDEX IF NOT EXISTS invoices_family ON invoices(family_id);
 -- The purge of forgotten login failures (made-up logins leave rows behind).
 CREATE INDEX IF NOT EXISTS login_failures_updated ON login_failures(updated_at);
@@ -313,19 +413,23 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-#: Columns added since a data file may have been created: (table, column, declaration).
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+#: Columns added since the first release: (table, column, declaration). A data file made
+#: before them gets them at the next start (CREATE TABLE IF NOT EXISTS adds none).
+_LATER_COLUMNS = (
     ("login_failures", "updated_at", "REAL"),
+    ("children", "sex", "TEXT"),
+    ("contacts", "sex", "TEXT"),
     ("adults", "account_id", "INTEGER REFERENCES accounts(id)"),
     ("invoices", "direct_debit_on", "TEXT"),
 )
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
-    """Columns added since a data file was created (before the schema's indexes use them)."""
-    for table, column, declaration in ADDED_COLUMNS:
-        columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-        if columns and column not in columns:
+    """Columns added since a data file was created (before the schema's indexes use them);
+    a table not there yet is made whole by the schema."""
+    for table, column, declaration in _LATER_COLUMNS:
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if present and column not in present:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
             if (table, column) == ("adults", "account_id"):
                 # An older file: the account holder is the adult of the profile's name.

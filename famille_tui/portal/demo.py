@@ -6,6 +6,8 @@ the activation e-mail of the outbox). People, addresses and numbers are fictitio
 the structures' public contact details, which are those of the leaflets.
 Dates are fixed (autumn 2026) so that screenshots and snapshots stay the same.
 
+Reservations (services, rules, enrolments, booked days): `demo_reservations.py`.
+
 Outside demo mode (`serve` without `--demo`) the same data is written with no known
 password: every account is to be activated from its e-mail, which only the data file's
 owner can read (`seed(conn, public_passwords=False)`); and a data file where a demo
@@ -26,6 +28,7 @@ from famille_tui.api.clock import PARIS
 from famille_tui.api.money import format_euros
 from famille_tui.portal import security
 from famille_tui.portal.db import connect, transaction
+from famille_tui.portal.demo_reservations import seed_reservations, seed_reservations_if_missing
 from famille_tui.portal.outbox import send_mail
 
 
@@ -198,15 +201,15 @@ def _families(c: CommuneSeed) -> list[dict[str, Any]]:
                 ("Julien", "Martin", "Père", "julien.martin@exemple.fr", "06 98 76 54 32"),
             ],
             "children": [
-                ("Léa", "Martin", "2023-03-14", c.canteen or c.creche),
-                ("Hugo", "Martin", "2024-09-02", c.creche),
+                ("Léa", "Martin", "2023-03-14", c.canteen or c.creche, "F"),
+                ("Hugo", "Martin", "2024-09-02", c.creche, "M"),
             ],
             "profile": ("Claire", "Martin", "12 rue de la République", c.postal_code, c.city,
                         "04 77 00 11 22", "06 12 34 56 78", "claire.martin@exemple.fr"),
             "contacts": [
                 ("Monique", "Martin", "Grand-mère", ["04 77 00 33 44", "06 11 22 33 44"],
-                 "monique.martin@exemple.fr", True, True),
-                ("Karim", "Benali", "Voisin", ["06 55 44 33 22"], None, True, False),
+                 "monique.martin@exemple.fr", True, True, "F"),
+                ("Karim", "Benali", "Voisin", ["06 55 44 33 22"], None, True, False, "M"),
             ],
             "requests": [
                 ("2026-06-10", f"Inscription de Hugo – {c.creche}", "Acceptée"),
@@ -232,11 +235,11 @@ def _families(c: CommuneSeed) -> list[dict[str, Any]]:
             "display_name": "Sophie Durand",
             "adults": [("Sophie", "Durand", "Mère", "sophie.durand@exemple.fr",
                         "06 21 43 65 87")],
-            "children": [("Emma", "Durand", "2023-06-21", c.creche)],
+            "children": [("Emma", "Durand", "2023-06-21", c.creche, "F")],
             "profile": ("Sophie", "Durand", "3 avenue des Tilleuls", c.postal_code, c.city,
                         None, "06 21 43 65 87", "sophie.durand@exemple.fr"),
             "contacts": [("Paul", "Durand", "Grand-père", ["06 70 80 90 10"], None, True,
-                          True)],
+                          True, "M")],
             "requests": [("2026-08-28", f"Inscription d'Emma – {c.creche}", "Acceptée")],
             "messages": [("2026-11-04T09:15:00+01:00", c.structure,
                           "Nouvelle facture disponible",
@@ -255,7 +258,7 @@ def _families(c: CommuneSeed) -> list[dict[str, Any]]:
             "display_name": "Nicolas Bernard",
             "adults": [("Nicolas", "Bernard", "Père", "nicolas.bernard@exemple.fr",
                         "07 81 92 03 14")],
-            "children": [("Jules", "Bernard", "2025-01-09", c.creche)],
+            "children": [("Jules", "Bernard", "2025-01-09", c.creche, "M")],
             "profile": ("Nicolas", "Bernard", "27 chemin des Prés", c.postal_code, c.city,
                         None, "07 81 92 03 14", "nicolas.bernard@exemple.fr"),
             "contacts": [],
@@ -289,6 +292,7 @@ def seed(conn: sqlite3.Connection, *, public_passwords: bool = True) -> None:
     with transaction(conn):
         for c in COMMUNES:
             _seed_commune(conn, c, public_passwords)
+        seed_reservations(conn)
 
 
 def has_public_passwords(path: Path) -> bool:
@@ -357,20 +361,20 @@ def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bo
                 "INSERT INTO adults (family_id, first_name, last_name, role, email, phone,"
                 " account_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (family_id, first, last, role, email, phone, account_id if holder else None))
-        for first, last, birth, structure in fam["children"]:
+        for first, last, birth, structure, sex in fam["children"]:
             conn.execute(
-                "INSERT INTO children (family_id, first_name, last_name, birth_date, structure)"
-                " VALUES (?, ?, ?, ?, ?)", (family_id, first, last, birth, structure))
+                "INSERT INTO children (family_id, first_name, last_name, birth_date, structure,"
+                " sex) VALUES (?, ?, ?, ?, ?, ?)", (family_id, first, last, birth, structure, sex))
         conn.execute(
             "INSERT INTO profiles (account_id, first_name, last_name, address, postal_code,"
             " city, phone_home, phone_mobile, email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (account_id, *fam["profile"]))
-        for first, last, relation, phones, email, pick_up, emergency in fam["contacts"]:
+        for first, last, relation, phones, email, pick_up, emergency, sex in fam["contacts"]:
             conn.execute(
                 "INSERT INTO contacts (family_id, first_name, last_name, relationship, phones,"
-                " email, can_pick_up, emergency_contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " email, can_pick_up, emergency_contact, sex) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (family_id, first, last, relation, json.dumps(phones), email, int(pick_up),
-                 int(emergency)))
+                 int(emergency), sex))
         for day, label, status in fam["requests"]:
             conn.execute("INSERT INTO requests (family_id, date, label, status) VALUES (?,?,?,?)",
                          (family_id, day, label, status))
@@ -401,3 +405,7 @@ def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bo
             send_mail(conn, c.slug, email, "Vos factures sont disponibles",
                       f"Bonjour,\n\nDe nouvelles factures sont disponibles dans votre Espace "
                       f"famille. Reste à payer : {format_euros(unpaid)}.\n")
+
+
+__all__ = ["COMMUNES", "DEMO_LOGINS", "has_public_passwords", "seed",
+           "seed_reservations_if_missing"]

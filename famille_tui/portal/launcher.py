@@ -43,6 +43,12 @@ _PAYFIP_LINE = re.compile(r"^PayFiP \(service de démonstration\) : (http://\S+?
 DEMO_PORT = 8765
 DEMO_PAYFIP_PORT = 8766
 DEMO_COMMUNES = ("le-chambon-feugerolles", "chaponost")
+#: The demo communes shown through another dialect than the Famille API: Le Chambon-
+#: Feugerolles through its real one, Arpège « Espace Citoyens » (the replica's tenant, see
+#: portal/espace_citoyens/store.py TENANTS), so that the demo exercises both connectors.
+DEMO_DIALECTS = {
+    "le-chambon-feugerolles": ("lechambonfeugerolles/espace-citoyens", "espace-citoyens"),
+}
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -389,6 +395,15 @@ def _communes(origin: str) -> list[dict[str, str]]:
 S = TypeVar("S")
 
 
+def _demo_portal(origin: str, commune: dict[str, str]) -> dict[str, str | None]:
+    """A demo commune as a portal of the config: its Famille API, or its other dialect."""
+    other = DEMO_DIALECTS.get(commune.get("slug", ""))
+    if other is None:
+        return {"name": commune["name"], "url": commune["base_url"], "dialect": None}
+    path, dialect = other
+    return {"name": commune["name"], "url": f"{origin}/{path}/", "dialect": dialect}
+
+
 def ensure_demo_portal(settings: S) -> S:
     """Start (or find) the demo portal and return `settings` with its communes as the
     portals and demo mode on. `settings` is the client's Settings (a pydantic model); it is
@@ -402,14 +417,16 @@ def ensure_demo_portal(settings: S) -> S:
     except (OSError, ValueError) as error:
         raise PortalStartError(f"Le portail de démonstration ne répond pas ({error}).") from error
     dump: dict[str, Any] = settings.model_dump()  # type: ignore[attr-defined]
-    demo_urls = {c["base_url"] for c in communes}
+    demo = [_demo_portal(origin, c) for c in communes]
+    demo_urls = {p["url"] for p in demo}
+    demo_paths = set(DEMO_COMMUNES) | {path for path, _dialect in DEMO_DIALECTS.values()}
     kept = [
         p for p in dump.get("portals", [])
         if p.get("url") not in demo_urls
         and not (urlsplit(p.get("url", "")).hostname in ("127.0.0.1", "localhost")
-                 and urlsplit(p.get("url", "")).path.strip("/") in DEMO_COMMUNES)
+                 and urlsplit(p.get("url", "")).path.strip("/") in demo_paths)
     ]
-    dump["portals"] = [{"name": c["name"], "url": c["base_url"]} for c in communes] + kept
+    dump["portals"] = demo + kept
     dump["demo"] = True
     return type(settings).model_validate(dump)  # type: ignore[attr-defined,no-any-return]
 

@@ -1,7 +1,8 @@
 """The portal's FastAPI application and the blocking `serve()` behind `famille-tui serve`.
 
 One server hosts several communes (`/{commune}/api/v1/...`), their PayFiP notification and
-return addresses (`/{commune}/payfip/…`), the demo outbox and a home page for people (`/`).
+return addresses (`/{commune}/payfip/…`), the Espace Citoyens replica
+(`/{tenant}/espace-citoyens/...`), the demo outbox and a home page for people (`/`).
 `serve()` also runs the PayFiP stand-in (`famille_tui.payfip`) beside it, on its own port
 (a separate origin, as the State's service is), with the communes' régies — unless told to
 use another PayFiP service (`payfip_origin`).
@@ -28,6 +29,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -39,7 +41,7 @@ from fastapi.concurrency import run_in_threadpool
 from famille_tui import __version__
 from famille_tui.api import ErrorResponse
 from famille_tui.payfip.app import bind
-from famille_tui.portal import billing, connections, db, demo, security
+from famille_tui.portal import billing, connections, db, demo, espace_citoyens, security
 from famille_tui.portal.context import PaymentWatch, PortalConfig, PortalState
 from famille_tui.portal.problems import BodyLimitMiddleware, install_handlers
 from famille_tui.portal.routers import (
@@ -50,6 +52,7 @@ from famille_tui.portal.routers import (
     payfip,
     payments,
     portal,
+    reservations,
 )
 
 if TYPE_CHECKING:
@@ -98,6 +101,24 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value.isdigit() else default
 
 
+def clock_offset(demo: bool) -> float:
+    """FAMILLE_TUI_PORTAL_NOW (an ISO 8601 time with its offset): the reservations' clock
+    starts there and runs on, so that tests and screenshots see a fixed day. Demo mode only:
+    a real portal's deadlines are the real time's."""
+    value = os.environ.get("FAMILLE_TUI_PORTAL_NOW", "").strip()
+    if not value or not demo:
+        return 0.0
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"FAMILLE_TUI_PORTAL_NOW invalide : {value!r} "
+                         "(exemple : 2026-12-03T09:30:00+01:00)") from None
+    if moment.tzinfo is None:
+        raise SystemExit("FAMILLE_TUI_PORTAL_NOW doit donner son décalage horaire "
+                         "(exemple : 2026-12-03T09:30:00+01:00)")
+    return (moment - datetime.now(UTC)).total_seconds()
+
+
 def create_app(
     db_path: Path | str,
     payment_ttl: int = 900,
@@ -125,6 +146,13 @@ def create_app(
             _seed(conn, public_passwords=demo)
         finally:
             conn.close()
+    else:
+        # A data file from before reservations: its families get theirs.
+        conn = db.connect(path)
+        try:
+            _seed_missing(conn)
+        finally:
+            conn.close()
     config = PortalConfig(
         db_path=path,
         payment_ttl=payment_ttl,
@@ -142,6 +170,7 @@ def create_app(
         reconcile_every=reconcile_every
         if reconcile_every is not None
         else _env_int("FAMILLE_TUI_PORTAL_RECONCILE_SECONDS", 30),
+        clock_offset=clock_offset(demo),
     )
     state = PortalState(config=config)
 
@@ -184,13 +213,18 @@ def create_app(
     app.state.portal = state
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
-    for module in (accounts, family, dashboard, invoices, payments):
+    for module in (accounts, family, dashboard, invoices, payments, reservations):
         app.include_router(module.router, prefix=API, responses=API_ERRORS)
     app.include_router(portal.api_router, prefix=API, responses=API_ERRORS)
     app.include_router(payfip.router, prefix="/{commune}")
     app.include_router(portal.origin_router)
     app.include_router(portal.pages_router)
+    espace_citoyens.install(app)
     return app
+
+
+def _seed_missing(conn: sqlite3.Connection) -> None:
+    demo.seed_reservations_if_missing(conn)
 
 
 def _seed(conn: sqlite3.Connection, *, public_passwords: bool) -> None:
@@ -385,6 +419,10 @@ def serve(
         print(f"  {commune.name} : {origin}/{commune.slug}/", flush=True)
         if demo_mode:
             print(f"    e-mails envoyés : {origin}/{commune.slug}/outbox", flush=True)
+    names = {commune.slug: commune.name for commune in demo.COMMUNES}
+    for tenant in espace_citoyens.TENANTS.values():
+        name = names.get(tenant.commune, tenant.commune)
+        print(f"  {name}, Espace Citoyens : {origin}{tenant.root}", flush=True)
     if standin is not None:
         print(f"  Paiements PayFiP (démonstration) : {payfip_origin}/ · e-mails de "
               f"confirmation : {payfip_origin}/outbox", flush=True)

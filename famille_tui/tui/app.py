@@ -21,8 +21,9 @@ Promises other modules rely on:
   of this app reads markup (`notify` is plain text: portal words are data).
 - Section keys, from every screen of the family space (footer + command palette):
   `1` Famille, `2` Entourage, `3` Tableau de bord, `4` Mes factures, `5` Coordonnées,
-  `6` Aide; `q` / `ctrl+q` quits, logging out. Each section is a Textual *mode* whose screen
-  class is registered in `SECTIONS`: switching keeps each section's own stack of screens.
+  `6` Aide, `7` Réservations; `q` / `ctrl+q` quits, logging out. Each section is a
+  Textual *mode* whose screen class is registered in `SECTIONS`: switching keeps each
+  section's own stack of screens.
 - The hooks a kiosk overrides (`kiosk/app.py`), so that no screen asks what kind of machine
   this is: `show_start()` (the first screen), `remembers_passwords`, `payment_screen(…)` and
   `payment_help`.
@@ -35,7 +36,6 @@ video); `TEXTUAL_ANIMATIONS=none` or `animations = false` turns animations off.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import PurePath
@@ -96,6 +96,12 @@ def _coordinates_screen() -> type[Screen[Any]]:
     return CoordinatesScreen
 
 
+def _reservations_screen() -> type[Screen[Any]]:
+    from famille_tui.tui.screens.reservations import ReservationsScreen
+
+    return ReservationsScreen
+
+
 def _help_screen() -> type[Screen[Any]]:
     from famille_tui.tui.screens.help import HelpScreen
 
@@ -111,7 +117,7 @@ class Section:
         #: the Textual mode name
         self.name = name
         self.title = title
-        #: in the section bar, where 80 columns hold all six
+        #: in the section bar, where 80 columns hold all seven
         self.short = short or title
         #: The screen's class. Its module is imported when the section first opens (the
         #: login screen does not wait for them); an import error is an error, not a gap.
@@ -125,13 +131,16 @@ SECTIONS: tuple[Section, ...] = (
     Section("2", "entourage", "Entourage", _entourage_screen,
             "Les contacts de l'entourage : ajouter, modifier, retirer"),
     Section("3", "tableau", "Tableau de bord", _dashboard_screen,
-            "Demandes, échanges à lire, évènements, actualités", short="Tableau de bord"),
+            "Demandes, échanges à lire, évènements, actualités", short="Tableau"),
     Section("4", "factures", "Mes factures", _invoices_screen,
             "Les factures, le reste à payer, le paiement en ligne", short="Factures"),
     Section("5", "coordonnees", "Coordonnées", _coordinates_screen,
             "Vos coordonnées : adresse, téléphones, e-mail"),
     Section("6", "aide", "Aide", _help_screen,
             "Qui contacter : la structure, ses horaires"),
+    Section("7", "reservations", "Réservations", _reservations_screen,
+            "Cantine, garderie, mercredi, vacances : réserver, annuler, les échéances",
+            short="Résa"),
 )
 SECTIONS_BY_NAME = {section.name: section for section in SECTIONS}
 LOGIN_MODE = "connexion"
@@ -159,7 +168,8 @@ class FamilleApp(App[int]):
     #: start (≈ 5 ms): a screen's CSS_PATH read when it first opens makes Textual parse every
     #: stylesheet of the app again and restyle every widget (≈ 0.1 s on « Mes factures »).
     CSS_PATH: ClassVar[list[str | PurePath]] = [
-        "app.tcss", "screens/invoices.tcss", "screens/payment.tcss"
+        "app.tcss", "screens/invoices.tcss", "screens/payment.tcss",
+        "screens/reservations.tcss",
     ]
     TITLE = "Espace famille"
     ENABLE_COMMAND_PALETTE = True
@@ -279,8 +289,8 @@ class FamilleApp(App[int]):
 
     def connect(self, portal: PortalProfile) -> None:
         """Choose the commune: a new session on its portal (raises `FamilleError` for a bad
-        address). Its connector is made on first use, or by `warm_up_client` once the
-        first screen is drawn (its imports are paid then)."""
+        address). Its connector is made by the login screen once it is drawn (through
+        `session.login_challenge`: the portal's dialect read first; its imports paid then)."""
         session = FamilySession(
             portal,
             self.policy,
@@ -302,13 +312,6 @@ class FamilleApp(App[int]):
     @work(group="session-close", exit_on_error=False)
     async def _close(self, session: FamilySession, *, hand_over: bool = False) -> None:
         await session.close(hand_over=hand_over)
-
-    def warm_up_client(self) -> None:
-        """Make the connector now (imports included), so that the first « Se connecter »
-        does not pay for them; called once the login screen is on screen."""
-        with contextlib.suppress(FamilleError):
-            if self.session is not None:
-                self.session.connector  # noqa: B018  (the property makes it)
 
     def _session_changed(self, change: SessionChange) -> None:
         """Every change of the session: the outcome of a payment said, then the one
@@ -465,7 +468,7 @@ class FamilleApp(App[int]):
         return True
 
     def action_section(self, name: str) -> None:
-        """Go to one section of the family space (keys 1 to 6)."""
+        """Go to one section of the family space (keys 1 to 7)."""
         section = SECTIONS_BY_NAME.get(name)
         if section is None or not self.logged_in:
             return

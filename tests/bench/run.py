@@ -44,7 +44,8 @@ from common import (
 )
 
 RESULTS = ROOT / "tests" / "bench" / "RESULTS.md"
-ROWS = ("startup", "imports", "login", "reglee", "large", "load", "schemathesis")
+ROWS = ("startup", "imports", "login", "reglee", "large", "reservations", "load",
+        "schemathesis")
 
 
 def ms(seconds: float) -> str:
@@ -178,6 +179,44 @@ def row_large(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
     ]
 
 
+def row_reservations(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
+    import reservations
+
+    data = seed_database(work / "reservations.sqlite3")
+    bookings = reservations.school_year_family(data)
+    previous = os.environ.get("FAMILLE_TUI_PORTAL_NOW")
+    os.environ["FAMILLE_TUI_PORTAL_NOW"] = reservations.PORTAL_NOW
+    try:
+        portal = start_portal(data)
+    finally:
+        if previous is None:
+            os.environ.pop("FAMILLE_TUI_PORTAL_NOW", None)
+        else:
+            os.environ["FAMILLE_TUI_PORTAL_NOW"] = previous
+    try:
+        done = subprocess.run(
+            [PYTHON, str(ROOT / "tests" / "bench" / "reservations.py"), portal.origin,
+             str(fresh_dir(work / "reservations")), "2" if quick else "7"],
+            capture_output=True, text=True, cwd=ROOT, timeout=900,
+        )
+    finally:
+        portal.stop()
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["bookings"] = bookings
+    raw["reservations"] = result
+    opened, switched = median(result["open"]), median(result["switch"])
+    how = (f"three children enrolled in every service for 2026-2027 ({bookings} days booked);"
+           " pilot, medians")
+    return [
+        Row("reservations: screen open", how + "; key 7 → the week's grid drawn",
+            "≤ 300 ms", ms(opened), opened <= 0.3),
+        Row("reservations: week switch", "Page suivante / précédente → that week's grid drawn",
+            "≤ 300 ms", ms(switched), switched <= 0.3),
+    ]
+
+
 def row_load(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
     waiters, logins, lists, duration = (30, 5.0, 10.0, 10.0) if quick else (300, 20.0, 50.0,
                                                                               60.0)
@@ -295,7 +334,8 @@ def main() -> int:
     args = parser.parse_args()
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
     functions: dict[str, Any] = {"startup": row_startup, "imports": row_imports, "login": row_login,
-                 "reglee": row_reglee, "large": row_large, "load": row_load,
+                 "reglee": row_reglee, "large": row_large, "reservations": row_reservations,
+                 "load": row_load,
                  "schemathesis": row_schemathesis}
     info = machine()
     print("Machine : " + ", ".join(f"{k} {v}" for k, v in info.items()), flush=True)

@@ -265,3 +265,29 @@ def test_the_proof_of_a_payment() -> None:
     assert payment_proof(half, offered=False).note == (
         "Le justificatif de paiement : non proposé par ce portail.")
     assert payment_proof(invoice(), offered=True).empty
+
+
+# --- a portal's way of paying ------------------------------------------------------------
+
+
+def test_what_is_said_of_a_portal_paying_few_invoices_at_once() -> None:
+    from famille_tui.client.rules import per_payment_limit_sentence, too_many_for_one_payment
+
+    assert per_payment_limit_sentence(None) is None
+    assert per_payment_limit_sentence(1) == (
+        "Sur ce portail, chaque facture se paie séparément : une facture par paiement.")
+    assert per_payment_limit_sentence(3) == "Sur ce portail, un paiement règle au plus 3 factures."
+    assert too_many_for_one_payment(1).startswith("Sur ce portail, chaque facture se paie")
+    assert "au plus 3 factures" in too_many_for_one_payment(3)
+
+
+def test_the_values_to_retype() -> None:
+    from famille_tui.client.portals.base import RetypedValue
+    from famille_tui.client.rules import retyped_sentence
+
+    assert retyped_sentence(()) is None
+    values = (RetypedValue("Numéro de facture", "2026100042", "invoice_number"),
+              RetypedValue("Adresse électronique", "a@b.fr", "email"))
+    assert retyped_sentence(values) == (
+        "La page de paiement de l'État vous demandera de saisir : Numéro de facture : "
+        "2026100042 ; Adresse électronique : a@b.fr.")

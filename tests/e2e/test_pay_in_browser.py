@@ -18,180 +18,28 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
-import stat
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from famille_tui.portal.launcher import PortalProcess
 from tests.support import CHAMBON
+from tests.support.e2e import Terminal, famille_tui, pay_with_chromium, require_chromium, terminal
+from tests.support.tui import opened_urls
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ACCEPTED_CARD = "4111 1111 1111 1111"
-WIDTH, HEIGHT = 100, 30
-
-
-def _require(what: str, present: bool) -> None:
-    if present:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} est nécessaire au test de bout en bout en CI")
-    pytest.skip(f"{what} absent : test de bout en bout sauté (hors CI)")
-
-
-def _famille_tui() -> str:
-    """The installed entry point next to the running Python (the venv's)."""
-    return str(Path(sys.executable).with_name("famille-tui"))
-
-
-class Terminal:
-    """A tmux session on a private server: type keys, read the screen."""
-
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def tmux(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
-        )
-        return result.stdout
-
-    def start(self, command: str) -> None:
-        # The program starts a moment after the window has its final size: a resize during
-        # its start-up could be missed, and the test would read an 80×24 picture.
-        delayed = f"sleep 1; exec {command}"
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "app",
-                  "-x", str(WIDTH), "-y", str(HEIGHT), delayed)
-        self.tmux("set-option", "-t", "app", "remain-on-exit", "on")
-        # Without a client attached, tmux may fall back to 80×24: fix the size explicitly.
-        self.tmux("set-option", "-g", "window-size", "manual")
-        self.tmux("resize-window", "-t", "app", "-x", str(WIDTH), "-y", str(HEIGHT))
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "app")
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "app", "-l", text)
-        time.sleep(0.3)
-
-    def key(self, *keys: str) -> None:
-        for key in keys:
-            self.tmux("send-keys", "-t", "app", key)
-            time.sleep(0.3)
-
-    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
-        """The screen once every text is on it (fails with the screen when it never is)."""
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if all(text in screen for text in texts):
-                return screen
-            time.sleep(0.25)
-        size = self.tmux("display", "-p", "-t", "app", "#{window_width}x#{window_height}")
-        raise AssertionError(
-            f"jamais affiché : {texts!r} ({size.strip()})\n--- écran ---\n{screen}"
-        )
-
-    def press_until(self, key: str, *texts: str, tries: int = 3) -> str:
-        """Press `key` until the texts show (the first press may come before the app
-        listens, as a person's first press sometimes does)."""
-        for _ in range(tries - 1):
-            self.key(key)
-            try:
-                return self.wait_for(*texts, timeout=5)
-            except AssertionError:
-                continue
-        self.key(key)
-        return self.wait_for(*texts, timeout=10)
-
-    def kill(self) -> None:
-        self.tmux("kill-server")
-
-
-@pytest.fixture
-def terminal() -> Iterator[Terminal]:
-    _require("tmux", shutil.which("tmux") is not None)
-    term = Terminal(f"famille-e2e-{os.getpid()}")
-    try:
-        yield term
-    finally:
-        term.kill()
-
-
-@pytest.fixture
-def recording_browser(tmp_path: Path) -> tuple[Path, Callable[[], list[str]]]:
-    """A `BROWSER` script that writes each URL into a file, and a reader of that file."""
-    log = tmp_path / "opened-urls.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {shlex.quote(str(log))}\n',
-                      encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-
-    def urls() -> list[str]:
-        return log.read_text(encoding="utf-8").split() if log.exists() else []
-
-    return script, urls
-
-
-def pay_with_chromium(url: str, screenshot: Path) -> str:
-    """Chromium fills the sandbox pages as a parent would; returns the last page's text."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(url)
-            # Step 1: the invoice number (the one on the invoice) and the e-mail are
-            # prefilled; « Valider ».
-            assert page.input_value("#refdet") == "2026100042"
-            page.get_by_role("button", name="Valider").click()
-            # Step 2: the card type.
-            page.locator("input[name=type_carte]").first.check()
-            page.get_by_role("button", name="Continuer").click()
-            # Step 3: the card.
-            page.fill("#numero", ACCEPTED_CARD)
-            years = page.eval_on_selector_all("#annee option", "els => els.map(e => e.value)")
-            page.select_option("#annee", years[-1])
-            page.fill("#cvv", "123")
-            page.locator("button.primary").click()
-            page.get_by_text("Paiement accepté").wait_for(timeout=15000)
-            page.screenshot(path=str(screenshot), full_page=True)
-            return page.inner_text("body")
-        finally:
-            browser.close()
+__all__ = ["terminal"]  # a fixture
 
 
 def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
     portal: PortalProcess,
     terminal: Terminal,
-    recording_browser: tuple[Path, Callable[[], list[str]]],
+    browser_log: Path,
     tmp_path: Path,
 ) -> None:
-    _require("chromium", Path(CHROMIUM).exists())
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        _require("playwright (paquet Python)", False)
+    require_chromium()
 
-    script, opened = recording_browser
     config_dir = Path(os.environ["FAMILLE_TUI_CONFIG_DIR"])
     # Demo mode: the PayFiP stand-in (http on loopback) is an allowed payment host.
     (config_dir / "config.toml").write_text("demo = true\n", encoding="utf-8")
@@ -203,7 +51,7 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
                      "FAMILLE_TUI_PAYFIP_ORIGIN")
     }
     env |= {
-        "BROWSER": str(script),
+        "BROWSER": os.environ["BROWSER"],
         # No keyring is touched: nothing is remembered on the machine running the tests.
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "TERM": "xterm-256color",
@@ -211,7 +59,7 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
     }
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     portal_url = portal.base_url(CHAMBON)
-    terminal.start(f"env {exports} {shlex.quote(_famille_tui())} --portal {portal_url}")
+    terminal.start(f"env {exports} {shlex.quote(famille_tui())} --portal {portal_url}")
 
     # Log in as martin.
     terminal.wait_for("Identifiant", "Mot de passe")
@@ -232,16 +80,16 @@ def test_pay_an_invoice_in_a_real_terminal_and_a_real_browser(
     terminal.wait_for("En attente du paiement")
 
     deadline = time.monotonic() + 15
-    while not opened() and time.monotonic() < deadline:
+    while not opened_urls(browser_log) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert len(opened()) == 1, "the program did not open the browser"
-    url = opened()[0]
+    assert len(opened_urls(browser_log)) == 1, "the program did not open the browser"
+    url = opened_urls(browser_log)[0]
     # The PayFiP web service's page for the idOp the portal asked for: nothing else in it.
     assert re.fullmatch(re.escape(f"{portal.payfip_origin}/tpa/paiementws.web?idop=")
                         + r"[0-9a-f-]{36}", url), url
 
     screenshot = tmp_path / "paiement-accepte.png"
-    page = pay_with_chromium(url, screenshot)
+    page = pay_with_chromium(url, refdet="2026100042", screenshot=screenshot)
     assert "Paiement accepté" in page
     assert screenshot.stat().st_size > 1000
 

@@ -123,6 +123,34 @@ def test_tipi_pays_and_posts_the_result_to_urlcl(payfip: PayfipProcess, regie: R
                                                                            "FACT2026002")
 
 
+def test_tipi_lets_the_payer_type_the_number_and_e_mail(payfip: PayfipProcess,
+                                                       regie: Regie) -> None:
+    # The Chambon leaflet: the State's page asks the invoice number and the e-mail; the
+    # request leaves both empty and its objet names the one invoice.
+    url = _tipi(payfip, regie, refdet="", mel="", objet="Facture FACT2026009")
+    first = httpx.get(url)
+    assert first.status_code == 200
+    assert re.search(r'name="refdet" value=""', first.text)
+    assert re.search(r'name="mel" value=""', first.text)
+    # Another invoice's number is refused: what the payer types never changes what is paid.
+    assert "ce n'est pas celui" in pay_in_sandbox(url, refdet="FACT2026002",
+                                                  email="payeur@exemple.fr")
+    assert "Paiement accepté" in pay_in_sandbox(url, refdet="fact2026009",
+                                                email="payeur@exemple.fr")
+    ((_method, _path, fields),) = regie.wait()
+    assert (fields["refdet"], fields["mel"], fields["montant"], fields["resultrans"]) == (
+        "FACT2026009", "payeur@exemple.fr", "500", "P")
+
+
+@pytest.mark.parametrize("objet", ["Cantine", "Factures FACT2026009 FACT2026010", ""])
+def test_a_refdet_left_to_type_needs_one_invoice_in_the_objet(
+    payfip: PayfipProcess, regie: Regie, objet: str
+) -> None:
+    answer = httpx.get(_tipi(payfip, regie, refdet="", objet=objet))
+    assert answer.status_code == 400
+    assert "refdet" in page_text(answer.text)
+
+
 @pytest.mark.parametrize("urlcl", [
     "http://127.0.0.1:1/ailleurs",           # another port on loopback
     "https://attacker.example/notify",       # another host

@@ -80,6 +80,20 @@ def pty_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def screen_reader(portal_url: str, env: dict[str, str]) -> pexpect.spawn:
+    """`famille-tui --portal URL --screen-reader` in an 80×24 pseudo-terminal."""
+    return pexpect.spawn(
+        str(FAMILLE_TUI), ["--portal", portal_url, "--screen-reader"],
+        env=env, encoding="utf-8", timeout=TIMEOUT, dimensions=(24, 80),
+    )
+
+
+def log_in_as_martin(person: Person) -> None:
+    person.pick("Se connecter avec")
+    person.answer("Identifiant", "martin")
+    person.answer("Mot de passe de martin", "demo-martin")
+
+
 def check_transcript(raw: bytes) -> None:
     """Nothing but text: no ESC at all (CSI cursor/erase/SGR, alternate screen, OSC), no
     box-drawing characters, valid UTF-8, no carriage-return repaint tricks."""
@@ -98,18 +112,13 @@ def check_transcript(raw: bytes) -> None:
 
 def test_whole_journey_in_a_pty(chambon_url: str, pty_env: dict[str, str], tmp_path: Path) -> None:
     record = tmp_path / "opened.txt"
-    child = pexpect.spawn(
-        str(FAMILLE_TUI), ["--portal", chambon_url, "--screen-reader"],
-        env=pty_env, encoding="utf-8", timeout=TIMEOUT, dimensions=(24, 80),
-    )
+    child = screen_reader(chambon_url, pty_env)
     transcript = tmp_path / "transcript.bin"
     with transcript.open("wb") as log:
         child.logfile_read = _BytesLog(log)
         person = Person(child)
         person.expect("Commune : Le Chambon-Feugerolles")
-        person.pick("Se connecter avec")
-        person.answer("Identifiant", "martin")
-        person.answer("Mot de passe de martin", "demo-martin")
+        log_in_as_martin(person)
         person.expect("Aucun trousseau de mots de passe")
         person.expect("Connexion réussie : Famille Martin")
 

@@ -12,6 +12,7 @@ import httpx
 from pydantic import BaseModel
 
 from famille_tui.portal.launcher import (
+    DEMO_DIALECTS,
     PortalProcess,
     ensure_demo_portal,
     start_portal,
@@ -85,6 +86,7 @@ def test_a_killed_portal_loses_no_committed_payment(tmp_path: Path) -> None:
 class _Portal(BaseModel):
     name: str
     url: str
+    dialect: str | None = None
 
 
 class _Settings(BaseModel):
@@ -103,6 +105,12 @@ def test_demo_portal_runs_in_the_background_and_stops(tmp_path: Path) -> None:
         assert first.demo is True and first.theme == "high-contrast"
         names = [p.name for p in first.portals]
         assert names == ["Chaponost", "Le Chambon-Feugerolles", "Ma ville"]
+        # Chaponost through the Famille API, Le Chambon-Feugerolles through its real dialect.
+        chaponost, chambon = first.portals[:2]
+        assert chaponost.url.endswith("/chaponost/") and chaponost.dialect is None
+        assert chambon.url.endswith("/lechambonfeugerolles/espace-citoyens/")
+        assert chambon.dialect == "espace-citoyens"
+        assert "Espace Citoyens" in httpx.get(chambon.url, trust_env=False).text
         # A second start finds the same portal instead of starting another.
         second = ensure_demo_portal(first)
         assert [p.url for p in second.portals] == [p.url for p in first.portals]
@@ -156,3 +164,12 @@ def test_the_demo_says_where_it_is_when_8765_is_taken(tmp_path: Path) -> None:
     finally:
         holder.close()
         assert stop_demo_portal() == 0
+
+
+def test_the_demo_dialects_name_the_replicas_tenants() -> None:
+    from famille_tui.portal.espace_citoyens import TENANTS
+
+    for commune, (path, dialect) in DEMO_DIALECTS.items():
+        tenant = TENANTS[path.split("/")[0]]
+        assert (tenant.commune, f"/{path}/", dialect) == (commune, tenant.root,
+                                                          "espace-citoyens")

@@ -12,6 +12,9 @@ from famille_tui.portal.launcher import PortalProcess, start_portal
 
 CHAMBON = "le-chambon-feugerolles"
 CHAPONOST = "chaponost"
+#: The reservations' clock of test portals (conftest): Thursday 3 December 2026, 9 h 30 in
+#: Paris — the canteen of Monday 7 still open until noon.
+PORTAL_NOW = "2026-12-03T09:30:00+01:00"
 
 
 def start_test_portal(
@@ -24,8 +27,11 @@ def start_test_portal(
     **options: Any,
 ) -> PortalProcess:
     """A portal process on a private copy of the demo database, in `directory` (`options`:
-    more keyword arguments of `start_portal`, e.g. `payfip_origin=`, `env=`)."""
+    more keyword arguments of `start_portal`, e.g. `payfip_origin=`, `env=`). Its
+    reservations' clock starts at PORTAL_NOW unless `env` names FAMILLE_TUI_PORTAL_NOW."""
     directory.mkdir(parents=True, exist_ok=True)
+    # The reservations' clock is fixed (PORTAL_NOW) unless the test names another.
+    options["env"] = {"FAMILLE_TUI_PORTAL_NOW": PORTAL_NOW, **(options.get("env") or {})}
     data = directory / "portal.sqlite3"
     shutil.copyfile(demo_database, data)
     return start_portal(

@@ -13,7 +13,16 @@ from typing import Any
 
 import httpx
 
-from famille_tui.api import Contact, Dashboard, Family, HelpContact, Payment, Profile
+from famille_tui.api import (
+    ActivityList,
+    Contact,
+    Dashboard,
+    Family,
+    HelpContact,
+    Payment,
+    Profile,
+    ReservationPeriod,
+)
 from famille_tui.client.config import PortalProfile
 from famille_tui.client.portal_client import PortalClient
 from famille_tui.client.portals.base import Capability
@@ -80,3 +89,12 @@ class InvoicesOnly(PortalClient):
                              idempotency_key: str) -> Payment:
         self.require(Capability.PAYMENT)
         return await super().create_payment(invoice_ids, email, idempotency_key)
+
+    async def activities(self) -> ActivityList:
+        self.require(Capability.RESERVATIONS)
+        return await super().activities()
+
+    async def reservations(self, start: Any = None, end: Any = None,
+                           child_id: int | None = None) -> ReservationPeriod:
+        self.require(Capability.RESERVATIONS)
+        return await super().reservations(start, end, child_id)

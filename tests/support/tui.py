@@ -66,14 +66,17 @@ def make_app(
     clock: Callable[[], float] | None = None,
     today: Callable[[], date] = lambda: TODAY,
     connector_factory: Callable[[PortalProfile], Any] | None = None,
+    portals: list[PortalProfile] | None = None,
 ) -> FamilleApp:
     """The real app on `portal`. `kind="kiosk"` is the front desk's `KioskApp`;
     `transport`/`timeout` make its connector (faults the portal cannot make); without
     `probe_keyring` the app is handed the test's keyring at once (else it probes it itself,
-    as at a real start); without `portal`, no portal is configured."""
+    as at a real start); without `portal`, no portal is configured; `portals` names them
+    (another kind of portal: Noethysweb)."""
     settings = Settings(
         # No portal: the app has none configured.
-        portals=[PortalProfile(name=NAMES[c], url=portal.base_url(c)) for c in communes]
+        portals=portals if portals is not None else
+        [PortalProfile(name=NAMES[c], url=portal.base_url(c)) for c in communes]
         if portal is not None else [],
         theme=theme,  # type: ignore[arg-type]
         animations=False,

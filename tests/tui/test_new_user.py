@@ -103,8 +103,8 @@ async def test_every_section_is_on_the_bar_at_60_columns(make_app: Any) -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await logged_in(pilot)
         text = str(app.screen.query_one("#section-bar").render()).rstrip()
-        assert len(text) <= 60 and all(f"{key} " in text for key in "123456"), text
-        assert "6 Aide" in text
+        assert len(text) <= 60 and all(f"{key} " in text for key in "1234567"), text
+        assert "6 Aide" in text and "7 Résa" in text
 
 
 async def test_a_paid_invoice_shows_its_proof(make_app: Any) -> None:

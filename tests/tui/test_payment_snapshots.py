@@ -11,6 +11,7 @@ authorisation number is fixed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from famille_tui.client.session import PaymentPage
 from famille_tui.portal.launcher import PortalProcess
 from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
@@ -48,18 +48,20 @@ STEADY_SHORT_URL = "http://127.0.0.1:8765/p/pay_0123456789abcdefghijklmn"
 Before = Callable[[Pilot[Any]], Any]
 
 
-def steady(screen: PaymentWaitScreen, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fixed address, clock and authorisation number; then redraw."""
+def steady(screen: PaymentWaitScreen, monkeypatch: pytest.MonkeyPatch,
+           url: str = STEADY_URL, short_url: str | None = STEADY_SHORT_URL) -> None:
+    """Fixed address, clock and authorisation number; then redraw (what the page asks to
+    retype, on Espace Citoyens, is kept: it is steady already)."""
     watched = screen.watched
     watched.started = 1000.0
     monkeypatch.setattr(PaymentWaitScreen, "now", lambda: 1083.0)
     if watched.page is not None:
-        watched.page = PaymentPage(watched.page.payment, url=STEADY_URL,
-                                   short_url=STEADY_SHORT_URL, refusal=None)
+        watched.page = dataclasses.replace(watched.page, url=url, short_url=short_url,
+                                           refusal=None)
     if watched.payment is not None:
         update: dict[str, Any] = {
-            "payment_url": STEADY_URL,
-            "short_url": STEADY_SHORT_URL,
+            "payment_url": url,
+            "short_url": short_url,
             "reference": "PF0123456789ABCD",
         }
         if watched.payment.authorization_number:

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, ClassVar
 from famille_tui.api import (
     Accepted,
     Account,
+    ActivityList,
+    ChangeResult,
     Contact,
     ContactCreate,
     ContactUpdate,
@@ -41,13 +43,24 @@ from famille_tui.api import (
     Payment,
     Profile,
     ProfileUpdate,
+    ReservationChange,
+    ReservationPeriod,
 )
 from famille_tui.client.errors import NotOffered
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import httpx
 
-__all__ = ["Capability", "LoginChallenge", "PaymentTerms", "PortalConnector"]
+__all__ = [
+    "Capability",
+    "Check",
+    "LoginChallenge",
+    "PaymentTerms",
+    "PortalConnector",
+    "RetypedValue",
+]
 
 
 class Capability(StrEnum):
@@ -129,9 +142,37 @@ class PaymentTerms:
     #: True when the portal itself tells a payment's outcome (the Famille API's long
     #: poll); False when the connector learns it by reading the invoice list again.
     outcome_from_portal: bool = True
-    #: Fields the State's payment page asks the parent to type again (French label →
-    #: value), e.g. the invoice number and the e-mail: shown with a key to copy each.
+    #: Fields the State's payment page asks the parent to type again (their French
+    #: labels), e.g. the invoice number and the e-mail; each payment's values are
+    #: `connector.retyped_values(payment)`, shown with a key to copy each.
     retyped_on_payment_page: tuple[str, ...] = ()
+    #: How long the connector watches a payment before calling it expired, when the portal
+    #: does not say (None: the portal's `expires_at` is the truth).
+    watch_seconds: int | None = None
+    #: True when the portal sends the receipt to the address it holds for the family and
+    #: takes none from the client (Noethysweb): the faces ask no e-mail, they say so.
+    receipt_to_family_address: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RetypedValue:
+    """One value the parent types on the State's payment page: « Numéro de facture »,
+    « 2026100042 »."""
+
+    label: str
+    value: str
+    #: What it is, for a face's copy keys: « invoice_number », « email », or « other ».
+    kind: str = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of `famille-tui doctor`: what was looked for, whether it was found, and a
+    detail with nothing personal in it (counts, names of elements, never values)."""
+
+    name: str
+    found: bool
+    detail: str = ""
 
 
 def _missing(capability: Capability) -> NotOffered:
@@ -181,6 +222,11 @@ class PortalConnector(ABC):
     def payment_terms(self) -> PaymentTerms:
         return PaymentTerms()
 
+    def retyped_values(self, payment: Payment) -> tuple[RetypedValue, ...]:
+        """What the parent must type on the payment page for this payment (in the order of
+        `payment_terms.retyped_on_payment_page`); empty when the page asks nothing."""
+        return ()
+
     # --- lifecycle and state -------------------------------------------------------------
 
     async def __aenter__(self) -> PortalConnector:
@@ -223,6 +269,11 @@ class PortalConnector(ABC):
         """The captcha the next login must answer, or None if this portal asks none.
         Each call may fetch a new one (« nouveau code »)."""
         return None
+
+    async def challenge_audio(self, challenge: LoginChallenge) -> bytes:
+        """The spoken version of `challenge` (a WAV file), for the screen-reader face.
+        Raises NotOffered when the portal serves none."""
+        raise NotOffered("Ce portail ne propose pas de version audio du code de sécurité.")
 
     @abstractmethod
     async def login(
@@ -312,3 +363,87 @@ class PortalConnector(ABC):
         after about `wait` seconds; a connector without a long poll reads the portal again
         at a pace of its own (never more than a few requests a minute)."""
         raise _missing(Capability.PAYMENT)
+
+    # --- reservations --------------------------------------------------------------------
+
+    async def activities(self) -> ActivityList:
+        """Each child's activities, their booking rules and next deadlines."""
+        raise _missing(Capability.RESERVATIONS)
+
+    async def reservations(self, start: date | None = None, end: date | None = None,
+                           child_id: int | None = None) -> ReservationPeriod:
+        """The slots of [start, end] (both included; without dates, the portal's current
+        week), of every child or one."""
+        raise _missing(Capability.RESERVATIONS)
+
+    async def change_reservations(self, changes: Sequence[ReservationChange], *,
+                                  idempotency_key: str | None = None,
+                                  dry_run: bool = False) -> ChangeResult:
+        """Book, cancel, join a waiting list: judged line by line by the portal. With
+        `dry_run`, judged and answered, nothing changed (the summary before « Valider »);
+        otherwise give an `idempotency_key` (one per summary, reused on retries)."""
+        raise _missing(Capability.RESERVATIONS_EDIT)
+
+    # --- diagnosis -----------------------------------------------------------------------
+
+    async def diagnose(self, login: str | None, password: str | None) -> list[Check]:
+        """What `famille-tui doctor` prints: each thing this connector relies on, found or
+        not, with nothing personal. This default logs in and reads each offered capability;
+        a connector of scraped pages adds the pages and elements it reads."""
+        return await diagnose_capabilities(self, login, password)
+
+
+async def diagnose_capabilities(
+    portal: PortalConnector, login: str | None, password: str | None
+) -> list[Check]:
+    """Log in, call each read the portal offers, say what answered (counts only), log out."""
+    from famille_tui.client.errors import FamilleError
+
+    checks: list[Check] = []
+    if login is None or password is None:
+        return checks
+    try:
+        await portal.login(login, password)
+    except FamilleError as error:
+        return [*checks, Check("connexion", False, error.message)]
+    checks.append(Check("connexion", True, "session ouverte"))
+    reads: list[tuple[Capability, str]] = [
+        (Capability.FAMILY, "famille"), (Capability.ENTOURAGE, "entourage"),
+        (Capability.DASHBOARD, "tableau de bord"), (Capability.PROFILE, "coordonnées"),
+        (Capability.HELP, "contact de la structure"), (Capability.INVOICES, "factures"),
+    ]
+    first_invoice: int | None = None
+    for capability, name in reads:
+        if not portal.offers(capability):
+            continue
+        try:
+            if capability is Capability.FAMILY:
+                family = await portal.family()
+                detail = f"{len(family.adults)} adulte(s), {len(family.children)} enfant(s)"
+            elif capability is Capability.ENTOURAGE:
+                detail = f"{len(await portal.entourage())} contact(s)"
+            elif capability is Capability.DASHBOARD:
+                board = await portal.dashboard()
+                detail = f"{len(board.requests)} demande(s), {len(board.messages)} message(s)"
+            elif capability is Capability.PROFILE:
+                await portal.profile()
+                detail = "lues"
+            elif capability is Capability.HELP:
+                await portal.help()
+                detail = "lu"
+            else:
+                listed = await portal.invoices()
+                detail = f"{len(listed.invoices)} facture(s)"
+                if listed.invoices:
+                    first_invoice = listed.invoices[0].id
+            checks.append(Check(name, True, detail))
+        except FamilleError as error:
+            checks.append(Check(name, False, error.message))
+    if first_invoice is not None and portal.offers(Capability.INVOICE_PDF):
+        try:
+            size = len(await portal.invoice_pdf(first_invoice))
+            checks.append(Check("PDF d'une facture", True, f"{size // 1024 + 1} Kio"))
+        except FamilleError as error:
+            checks.append(Check("PDF d'une facture", False, error.message))
+    await portal.logout()
+    return checks

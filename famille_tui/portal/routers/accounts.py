@@ -7,6 +7,8 @@ import contextlib
 import math
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,7 +87,7 @@ def _claim_attempt(db: sqlite3.Connection, state: State, commune: str, login: st
     `max_failures` ever are checked before the lock.
 
     A failure stays counted (`_fail_attempt`); a success clears the count
-    (`_clear_failures`), a right secret refused for another reason takes its attempt back
+    (`clear_failures`), a right secret refused for another reason takes its attempt back
     (`_release_attempt`). Counts older than the failure window are forgotten, and the rows
     of such logins purged, so that made-up logins leave nothing behind for long."""
     config = state.config
@@ -193,9 +195,10 @@ def _release_attempt(db: sqlite3.Connection, commune: str, login: str) -> None:
         )
 
 
-def _clear_failures(db: sqlite3.Connection, commune: str, login: str) -> None:
-    """After a success, inside its transaction: the count starts again — but a lock reached
-    meanwhile (by guesses sent at the same time) holds, and the success is refused."""
+def clear_failures(db: sqlite3.Connection, commune: str, login: str) -> None:
+    """After a success, inside the transaction that opens its session: the count starts
+    again — but a lock reached meanwhile (by guesses sent at the same time) holds, and the
+    success is refused (the 429)."""
     locked_until = _locked_until(db, commune, login, now())
     if locked_until is not None:
         raise _locked_problem(locked_until)
@@ -224,7 +227,7 @@ def _open_session(
     current: float, new_hash: str | None,
 ) -> None:
     with transaction(db):
-        _clear_failures(db, commune, login)
+        clear_failures(db, commune, login)
         db.execute(
             "DELETE FROM sessions WHERE last_used_at < ?", (current - SESSION_PURGE_AFTER,)
         )
@@ -241,28 +244,35 @@ def _open_session(
             )
 
 
-@router.post("/session", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
-async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> SessionCreated:
-    """An async route on purpose: the slow part, argon2, is awaited in the password pool
+@asynccontextmanager
+async def authenticated(
+    db: sqlite3.Connection, state: State, slug: str, login: str, password: str
+) -> AsyncIterator[tuple[sqlite3.Row, str | None]]:
+    """Check a login and password, as one claimed attempt (`claim_attempt`): gives the
+    account row and, when its hash uses older argon2 settings, its new hash (to store with
+    the session). Raises the ApiProblem to answer (401 wrong or unknown alike, 403 not
+    activated, 429 locked). The caller opens its session inside the block, calling
+    `clear_failures` in that transaction; the attempt ends when the block does. Shared by
+    the Famille API's `POST session` and the Espace Citoyens replica's logins, so both count
+    and lock the same way.
+
+    Async on purpose: the slow part, argon2, is awaited in the password pool
     (`security.verify_password_async`), and the short database steps run in the request
     thread pool, so a burst of logins never holds the threads other requests need."""
-    slug = commune["slug"]
-    attempt = await claim_attempt(db, state, slug, body.login)
+    attempt = await claim_attempt(db, state, slug, login)
     try:
-        return await _login(db, state, slug, body, attempt)
+        yield await _authenticate(db, state, slug, login, password, attempt)
     finally:
-        attempt_ended(state, slug, body.login)
+        attempt_ended(state, slug, login)
 
 
-async def _login(
-    db: Db, state: State, slug: str, body: LoginRequest, attempt: int
-) -> SessionCreated:
-    account = await run_in_threadpool(_find_account, db, slug, body.login)
+async def _authenticate(
+    db: sqlite3.Connection, state: State, slug: str, login: str, password: str, attempt: int
+) -> tuple[sqlite3.Row, str | None]:
+    account = await run_in_threadpool(_find_account, db, slug, login)
     if account is not None and not account["activated"]:
-        if await security.verify_password_async(
-            account["temporary_password_hash"], body.password
-        ):
-            await run_in_threadpool(_release_attempt, db, slug, body.login)
+        if await security.verify_password_async(account["temporary_password_hash"], password):
+            await run_in_threadpool(_release_attempt, db, slug, login)
             raise ApiProblem(
                 403,
                 ErrorCode.NOT_ACTIVATED,
@@ -272,10 +282,10 @@ async def _login(
         ok = False
     else:
         ok = await security.verify_password_async(
-            account["password_hash"] if account else None, body.password
+            account["password_hash"] if account else None, password
         )
     if not ok or account is None:
-        left = await run_in_threadpool(_fail_attempt, db, state, slug, body.login, attempt)
+        left = await run_in_threadpool(_fail_attempt, db, state, slug, login, attempt)
         raise ApiProblem(
             401,
             ErrorCode.INVALID_CREDENTIALS,
@@ -283,13 +293,20 @@ async def _login(
         )
     new_hash = None
     if security.needs_rehash(account["password_hash"]):
-        new_hash = await security.hash_password_async(body.password)
+        new_hash = await security.hash_password_async(password)
+    return account, new_hash
+
+
+@router.post("/session", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
+async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -> SessionCreated:
+    slug = commune["slug"]
     token = security.new_token()
-    current = now()
-    await run_in_threadpool(
-        _open_session, db, slug, body.login, account["id"], security.digest(token), current,
-        new_hash,
-    )
+    async with authenticated(db, state, slug, body.login, body.password) as (account, new_hash):
+        current = now()
+        await run_in_threadpool(
+            _open_session, db, slug, body.login, account["id"], security.digest(token),
+            current, new_hash,
+        )
     idle = state.config.idle_timeout
     return SessionCreated(
         token=token,
@@ -357,7 +374,7 @@ def _activate(
             "UPDATE accounts SET password_hash = ?, activated = 1 WHERE id = ? AND activated = 0",
             (new_hash, account["id"]),
         )
-        _clear_failures(db, slug, body.login)
+        clear_failures(db, slug, body.login)
 
 
 @router.post("/activation", response_model=Accepted)

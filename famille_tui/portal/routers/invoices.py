@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from famille_tui.api import Invoice as InvoiceModel
-from famille_tui.api import InvoiceFilter, InvoiceList, InvoiceStatus
-from famille_tui.portal.billing import expire_due, family_invoice, family_invoices, to_pay
+from famille_tui.api import InvoiceFilter, InvoiceList
+from famille_tui.portal.billing import expire_due, family_invoice, family_invoices
 from famille_tui.portal.deps import CommuneRow, Db, RowId, State, User
 from famille_tui.portal.pdf import invoice_pdf
+from famille_tui.portal.routers.reservations import issue_due_invoices
 
 router = APIRouter(tags=["factures"])
 
@@ -23,14 +24,8 @@ def invoices(
     status: Annotated[InvoiceFilter, Query()] = InvoiceFilter.ALL,
 ) -> InvoiceList:
     expire_due(db, state.watch)
-    every = family_invoices(db, user.family_id)
-    if status is InvoiceFilter.UNPAID:
-        shown = [i for i in every if i.status is not InvoiceStatus.REGLEE]
-    elif status is InvoiceFilter.PAID:
-        shown = [i for i in every if i.status is InvoiceStatus.REGLEE]
-    else:
-        shown = every
-    return InvoiceList(invoices=shown, total_remaining_cents=to_pay(every))
+    issue_due_invoices(db, state, user.family_id, user.commune)
+    return InvoiceList.of(family_invoices(db, user.family_id), status)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceModel)

@@ -24,7 +24,11 @@ from textual.widgets import Static
 from famille_tui.client.browser import open_in_browser
 from famille_tui.client.payments import outcome_message
 from famille_tui.client.session import FollowedPayment
-from famille_tui.tui.screens.payment_follow import PaymentFollowScreen, what_line
+from famille_tui.tui.screens.payment_follow import (
+    PaymentFollowScreen,
+    retyped_lines,
+    what_line,
+)
 from famille_tui.tui.widgets.qr import QRCode
 
 #: The narrowest column of text beside the code; below that, the text goes under it.
@@ -69,6 +73,7 @@ class KioskPaymentScreen(PaymentFollowScreen):
                 yield Static("", id="kpay-what")
                 yield Static("", id="kpay-status")
                 yield Static(SCAN, id="kpay-scan")
+                yield Static("", id="kpay-retype")
                 yield Static("", id="kpay-here")
 
     def on_resize(self, event: Resize) -> None:
@@ -106,6 +111,8 @@ class KioskPaymentScreen(PaymentFollowScreen):
             self._line("kpay-status", Text(watched.error))
         else:
             self._show_status()
+        # On the phone, nothing to copy from here: the values are read and typed.
+        self._line("kpay-retype", retyped_lines(watched, with_keys=False))
         self._show_code()
         self.refresh_bindings()
 

@@ -65,6 +65,8 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
     #: The mode name of the section (`famille_tui.tui.app.SECTIONS`), marked in the bar;
     #: by default the mode the screen was opened in.
     SECTION_MODE: ClassVar[str] = ""
+    #: The header shows the family's next booking deadline (« Réservations »).
+    HEADER_DEADLINE: ClassVar[bool] = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Actualiser", tooltip="Recharger depuis le portail"),
@@ -76,7 +78,7 @@ class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
         self._session: FamilySession | None = None
 
     def compose(self) -> ComposeResult:
-        yield FamilyHeader(self.SECTION)
+        yield FamilyHeader(self.SECTION, deadline=self.HEADER_DEADLINE)
         # Docked widgets on one edge overlap: the two bottom lines share one container.
         with Vertical(id="bottom-bar"):
             yield SectionBar(self.SECTION_MODE or self.app.current_mode)

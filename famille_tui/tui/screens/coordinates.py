@@ -73,6 +73,9 @@ class CoordinatesScreen(FamilySpaceScreen):
     def on_mount(self) -> None:
         if not self.session.offers(Capability.PROFILE):
             self.query_one("#coordinates", Static).update(not_offered(Capability.PROFILE))
+            # Nothing is sent from here, and « e » says why when pressed.
+            self.query_one("#coordinates-page .hint", Static).display = False
+            self.query_one("#edit", Button).display = False
             return
         self.reload()
 

@@ -35,6 +35,8 @@ class HelpScreen(FamilySpaceScreen):
     def on_mount(self) -> None:
         if not self.session.offers(Capability.HELP):
             self.query_one("#help-contact", Static).update(not_offered(Capability.HELP))
+            # No contact, no hours: only the keys are left to say.
+            self.query_one("#help-page .section-title", Static).display = False
             return
         self.reload()
 

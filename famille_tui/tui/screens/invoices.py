@@ -22,11 +22,12 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import DataTable, Static
 
-from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus
+from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, PaymentStatus
 from famille_tui.api.money import format_euros
 from famille_tui.client import config
 from famille_tui.client.errors import FamilleError
 from famille_tui.client.portals.base import Capability
+from famille_tui.client.rules import payment_batches
 from famille_tui.client.session import FamilySession, FollowedPayment
 from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 from famille_tui.tui.widgets.invoice_detail import InvoiceDetail
@@ -210,8 +211,14 @@ class InvoicesScreen(FamilySpaceScreen):
     def _show_selection(self) -> None:
         total = selection_total(self.invoices, self.ticked)
         self.query_one("#invoices-selection", Static).update(
-            selection_line(len(self.ticked), total)
+            selection_line(len(self.ticked), total, self._most())
         )
+
+    def _most(self) -> int | None:
+        """How many invoices one payment may hold on this portal (None: no limit)."""
+        if self._session is None or not self.session.offers(Capability.PAYMENT):
+            return None
+        return self.session.payment_terms.max_invoices_per_payment
 
     def current(self) -> Invoice | None:
         invoice_id = self.query_one(InvoiceTable).current_id()
@@ -258,6 +265,8 @@ class InvoicesScreen(FamilySpaceScreen):
             self.notify(refusal, title="Cette facture ne peut pas être cochée",
                         severity="warning", timeout=8)
             return
+        # On a portal paying few invoices per payment, more may be ticked: they are paid
+        # one payment after another (`_pay_batches`), as the selection line says.
         if invoice.id in self.ticked:
             self.ticked.discard(invoice.id)
         else:
@@ -317,8 +326,6 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def action_pay(self) -> None:
         """Open the summary of the ticked invoices (or of the one under the cursor)."""
-        from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
-
         if not self.session.offers(Capability.PAYMENT):
             self.notify(not_offered(Capability.PAYMENT), title="Payer", timeout=8)
             return
@@ -333,14 +340,43 @@ class InvoicesScreen(FamilySpaceScreen):
                 )
                 return
             chosen = [invoice]
-        self.app.push_screen(PaymentSummaryScreen(chosen), callback=self._summary_closed)
+        limit = self.session.connector.payment_terms.max_invoices_per_payment
+        self._pay_batches(payment_batches(chosen, limit), limit, step=1)
 
-    def _summary_closed(self, followed: FollowedPayment | None) -> None:
+    def _pay_batches(self, batches: list[list[Invoice]], limit: int | None, *,
+                     step: int) -> None:
+        """The summary of the next payment (a portal paying few invoices per payment pays
+        them one payment after another, each confirmed by the parent on its summary)."""
+        from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
+
+        first, rest = batches[0], batches[1:]
+        steps = step + len(rest)
+
+        def closed(followed: FollowedPayment | None) -> None:
+            self._summary_closed(followed, rest, limit, step + 1)
+
+        self.app.push_screen(PaymentSummaryScreen(first, step=step, steps=steps, limit=limit),
+                             callback=closed)
+
+    def _summary_closed(self, followed: FollowedPayment | None,
+                        rest: list[list[Invoice]], limit: int | None, step: int) -> None:
         if followed is None:
             return
         self.ticked.clear()
         self._show()
-        self.app.push_screen(self.famille.payment_screen(followed, open_browser=True))
+
+        def left(_: None) -> None:
+            payment = followed.payment
+            if payment is not None and payment.status is PaymentStatus.PAID:
+                self._pay_batches(rest, limit, step=step)
+                return
+            numbers = ", ".join(i.number for batch in rest for i in batch)
+            self.notify(f"Les factures {numbers} n'ont pas été payées : le paiement "
+                        "précédent n'est pas réglé.", title="Payer", severity="warning",
+                        timeout=10)
+
+        self.app.push_screen(self.famille.payment_screen(followed, open_browser=True),
+                             callback=left if rest else None)
 
     def follow(self, invoice: Invoice) -> None:
         """Enter on an invoice « Paiement en cours »: its waiting screen."""

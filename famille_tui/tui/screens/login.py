@@ -7,8 +7,10 @@ nothing is ever written anywhere else.
 This is the first screen of a start: it is drawn before anything slow happens. Probing the OS
 keyring (≈ 0.1 s: keyring loads and tries its backends) runs in a thread once the screen is
 on view, when the app has no credential store yet; the remembered logins then appear, unless
-the parent has already started typing. The HTTP client (httpx, pydantic, the API models) is
-built just after the first frame too (`FamilleApp.warm_up_client`).
+the parent has already started typing. The portal's connector is made just after the first
+frame too (`session.login_challenge()`: its dialect read from the portal's page when the
+config does not name it, then its captcha, if it asks one: drawn in a `CaptchaField` under
+the password, « Nouveau code » on ctrl+g; a code serves once, so a failed login draws another).
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from famille_tui.client.display import shown
 from famille_tui.client.errors import (
     AccountLocked,
     AccountNotActivated,
+    ChallengeFailed,
     CredentialStoreUnavailable,
     FamilleError,
     InvalidCredentials,
 )
-from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.client.portals.base import Capability
+from famille_tui.tui.screens.base import FamilleScreenMixin, not_offered
+from famille_tui.tui.widgets.captcha import CaptchaField
 
 if TYPE_CHECKING:
     from famille_tui.tui.screens.activation import AccountReady
@@ -113,6 +118,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
                                 placeholder="votre identifiant")
                 yield FormField("Mot de passe", "password", password=True,
                                 placeholder="votre mot de passe")
+                yield CaptchaField(id="captcha", classes="hidden")
                 if remembers:
                     yield Case(REMEMBER_LABEL if available else NO_KEYRING_LABEL,
                                id="remember", disabled=not available)
@@ -160,7 +166,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         portal = self.famille.portal
         if portal is not None and portal.name == commune_slug(portal.url):
             self._commune_name(portal)
-        self.famille.warm_up_client()
+        self._load_challenge()
 
     @work(thread=True, exclusive=True, group="keyring")
     def _probe_keyring(self) -> None:
@@ -189,6 +195,15 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.query_one("#remembered").remove_class("hidden")
         self.query_one("#login-form").add_class("hidden")
         self._focus_first()
+
+    def _load_challenge(self, *, focus: bool = False) -> None:
+        """The portal's connector (its dialect read first) and its captcha, if it asks one."""
+        self.run_worker(self.query_one(CaptchaField).load(self.session, focus=focus),
+                        group="captcha", exclusive=True, exit_on_error=False)
+
+    @on(CaptchaField.NewCode)
+    def _new_code(self) -> None:
+        self._load_challenge(focus=True)
 
     @work(exclusive=True, group="commune-name")
     async def _commune_name(self, portal: PortalProfile) -> None:
@@ -260,6 +275,14 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             self.query_one(Notice).show("Mot de passe introuvable dans le trousseau : "
                                         "saisissez-le.", "info")
             return
+        if self.query_one(CaptchaField).asks:
+            # The code must be typed each time: the form, filled in, with the focus on it.
+            self.query_one("#field-login", FormField).value = login
+            self.query_one("#field-password", FormField).value = password
+            self._show_form()
+            self.query_one(CaptchaField).focus_code()
+            self.query_one(Notice).show("Recopiez le code de sécurité, puis Entrée.", "info")
+            return
         self._login(login, password, remember=False, remembered=True)
 
     @on(Input.Submitted, "#login-input")
@@ -271,6 +294,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             password.input.focus()
 
     @on(Input.Submitted, "#password-input")
+    @on(Input.Submitted, "#captcha-input")
     @on(Case.Submitted)
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
@@ -284,13 +308,20 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         if missing:
             missing[0].input.focus()
             return
+        captcha = self.query_one(CaptchaField)
+        # From the password, Enter goes on to the code; on the code, it says it is missing.
+        answer = captcha.code_or_focus() if captcha.asks else None
+        if captcha.asks and answer is None:
+            return
         remember = bool(self.query("#remember")) and self.query_one("#remember", Case).value
-        self._login(login, password, remember=remember, remembered=False)
+        self._login(login, password, remember=remember, remembered=False, answer=answer)
 
     @on(Button.Pressed, "#activation")
     def action_activation(self) -> None:
         from famille_tui.tui.screens.activation import ActivationScreen
 
+        if self._not_offered(Capability.ACTIVATION):
+            return
         login = self.query_one("#field-login", FormField).value.strip()
         # After « pas encore activé », the password just typed is the temporary one.
         password = self.query_one("#field-password", FormField).value
@@ -302,8 +333,18 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
     def action_reset(self) -> None:
         from famille_tui.tui.screens.password_reset import PasswordResetScreen
 
+        if self._not_offered(Capability.PASSWORD_RESET):
+            return
         login = self.query_one("#field-login", FormField).value.strip()
         self.app.push_screen(PasswordResetScreen(login), callback=self._after_account_change)
+
+    def _not_offered(self, capability: Capability) -> bool:
+        """Say so, rather than open a form the portal cannot take (Espace Citoyens: done
+        on the portal's own site)."""
+        if self.session.offers(capability):
+            return False
+        self.notify(not_offered(capability), title="Espace famille", timeout=8)
+        return True
 
     def _after_account_change(self, result: AccountReady | None) -> None:
         """Back from activation or reset: logged in with the new password at once."""
@@ -315,6 +356,16 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         in with the password chosen (« Se souvenir de moi » as ticked here)."""
         self._show_form()
         self.query_one("#field-login", FormField).value = ready.login
+        captcha = self.query_one(CaptchaField)
+        if captcha.asks:
+            # A portal asking a code of the image (Noethysweb): the new password is filled
+            # in, the parent types the code and Entrée logs in.
+            self.query_one("#field-password", FormField).value = ready.password
+            self.query_one(Notice).show(
+                f"{ready.message.rstrip('.')}. Saisissez le code de l'image pour vous "
+                "connecter.", "success")
+            captcha.focus_code()
+            return
         self.query_one("#field-password", FormField).value = ""
         self.query_one("#field-password", FormField).input.focus()
         remember = bool(self.query("#remember")) and self.query_one("#remember", Case).value
@@ -347,12 +398,19 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         elif isinstance(error, InvalidCredentials):
             notice.show(f"{error.message} Vérifiez-les, ou utilisez « Mot de passe oublié ».")
             self.query_one("#field-password", FormField).input.focus()
+        elif isinstance(error, ChallengeFailed):
+            # Beside the code's field (the notice may be below the screen's edge).
+            self.query_one(CaptchaField).set_error(error.message)
+            self.query_one(CaptchaField).focus_code()
         else:
             notice.show(error.message)
+        if self.query_one(CaptchaField).asks:
+            self._load_challenge()  # the code just sent is used up, right or wrong
 
     @work(exclusive=True, group="login")
     async def _login(self, login: str, password: str, *, remember: bool,
-                     remembered: bool, before: str = "") -> None:
+                     remembered: bool, answer: str | None = None,
+                     before: str = "") -> None:
         notice = self.query_one(Notice)
         said = f"{before.rstrip('.')}. " if before else ""
         notice.show(f"{said}Connexion de {login} en cours…", "info")
@@ -360,7 +418,7 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         page = self.query_one(".page")
         restore = start_loading(page)
         try:
-            await self.session.login(login, password)
+            await self.session.login(login, password, challenge_answer=answer)
             await self.famille.enter_family_space()
         except FamilleError as error:
             # The loading state ends first: focus can only move once the page is back.

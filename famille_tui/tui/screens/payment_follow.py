@@ -47,6 +47,25 @@ def what_line(watched: FollowedPayment) -> Text:
     return Text(f"{noun} {numbers} — {format_euros(watched.amount_cents)}")
 
 
+#: The keys that copy a value the State's page asks to type (by the value's `kind`).
+COPY_KEYS = {"invoice_number": "n", "email": "e"}
+
+
+def retyped_lines(watched: FollowedPayment, *, with_keys: bool) -> Text:
+    """What the State's page will ask to type (Espace Citoyens: the invoice number and the
+    e-mail), one value a line, with its copy key when `with_keys`; empty when nothing."""
+    values = watched.page.retyped if watched.page is not None and not watched.stopped else ()
+    if not values:
+        return Text()
+    text = Text.assemble(("Sur la page de paiement de l'État, saisissez :", "bold"))
+    for value in values:
+        key = COPY_KEYS.get(value.kind) if with_keys else None
+        text.append_text(Text.assemble(
+            f"\n  {plain(value.label)} : ", (plain(value.value), "bold"),
+            f"  ({key} pour copier)" if key else ""))
+    return text
+
+
 class PaymentFollowScreen(FamilySpaceScreen):
     """A view of one followed payment; subclasses implement `show()` and call `_follow()`."""
 

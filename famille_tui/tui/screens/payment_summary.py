@@ -7,6 +7,12 @@ once per summary: a double key press, or a retry after the network failed, finds
 the portal instead of making a second one. Dismissed with the session's `FollowedPayment`, or
 None (cancelled, or its page refused: then the summary says so, and the payment is followed to
 its end all the same).
+
+On a portal that pays few invoices per payment (Noethysweb: one), the invoices screen opens
+one summary per payment, one after the other: the first says how many payments there will be
+(`rules.batches_sentence`), each names its place (« Paiement 2 sur 3 »). On a portal that
+sends the receipt to the family's own address, no e-mail is asked: the summary says where it
+goes.
 """
 
 from __future__ import annotations
@@ -49,9 +55,12 @@ class PaymentSummaryScreen(FamilleModal):
 
     CSS_PATH = "payment.tcss"
 
-    def __init__(self, invoices: Sequence[Invoice]) -> None:
+    def __init__(self, invoices: Sequence[Invoice], *, step: int = 1, steps: int = 1,
+                 limit: int | None = None) -> None:
         super().__init__()
         self.invoices = list(invoices)
+        #: This payment's place among the payments the ticked invoices need.
+        self.step, self.steps, self.limit = step, steps, limit
         self.total_cents = sum(i.remaining_cents for i in self.invoices)
         #: One key for this summary: every press of « Payer » sends the same one.
         self.idempotency_key = new_idempotency_key()
@@ -71,20 +80,50 @@ class PaymentSummaryScreen(FamilleModal):
                 f"({count} facture{'s' if count > 1 else ''})",
                 id="summary-total",
             )
+            yield Static(self._batches_words(), id="summary-batches",
+                         classes="" if self.steps > 1 else "hidden")
             yield FormField(
                 "E-mail pour le justificatif de paiement",
                 "email",
                 placeholder="prenom.nom@exemple.fr",
                 max_length=254,
             )
+            terms = self.session.payment_terms
+            if terms.retyped_on_payment_page:
+                # Espace Citoyens: said before paying; the values follow, each with its key.
+                yield Static(
+                    "Sur la page de paiement de l'État, vous saisirez : "
+                    + ", ".join(label.lower() for label in terms.retyped_on_payment_page)
+                    + " (l'écran suivant les donne, à copier).",
+                    id="summary-retype",
+                )
+            yield Static("Le justificatif est envoyé par le portail à l'adresse e-mail qu'il "
+                         "a pour votre famille.", id="summary-receipt", classes="hidden")
             yield Notice(id="summary-notice")
             with Horizontal(id="summary-buttons"):
                 yield Button("Payer par carte bancaire", id="summary-pay", variant="primary")
                 yield Button("Annuler", id="summary-cancel")
             yield Static(self.famille.payment_help, id="summary-help")
 
+    def _batches_words(self) -> str:
+        from famille_tui.client.rules import batches_sentence
+
+        if self.steps <= 1:
+            return ""
+        if self.step == 1:
+            return batches_sentence(self.limit, self.steps) or ""
+        return f"Paiement {self.step} sur {self.steps}, sur sa propre page."
+
+    @property
+    def _receipt_by_portal(self) -> bool:
+        return self.session.connector.payment_terms.receipt_to_family_address
+
     def on_mount(self) -> None:
         self.query_one("#summary-pay", Button).focus()
+        if self._receipt_by_portal:
+            self.query_one(FormField).add_class("hidden")
+            self.query_one("#summary-receipt").remove_class("hidden")
+            return
         self._prefill()
 
     @work(group="summary-email", exit_on_error=False)
@@ -124,7 +163,8 @@ class PaymentSummaryScreen(FamilleModal):
         field = self.query_one(FormField)
         email = field.value.strip()
         try:
-            check_email(email)
+            if not self._receipt_by_portal:
+                check_email(email)
         except ValueError as error:
             field.set_error(str(error))
             field.input.focus()

@@ -23,8 +23,13 @@ from textual.widgets import Static
 
 from famille_tui.client.browser import open_in_browser
 from famille_tui.client.payments import outcome_message
+from famille_tui.client.portals.base import RetypedValue
 from famille_tui.client.session import FollowedPayment
-from famille_tui.tui.screens.payment_follow import PaymentFollowScreen, what_line
+from famille_tui.tui.screens.payment_follow import (
+    PaymentFollowScreen,
+    retyped_lines,
+    what_line,
+)
 from famille_tui.tui.widgets.qr import QRCode
 
 #: From this size on, the QR code sits beside the text instead of under it.
@@ -43,6 +48,9 @@ class PaymentWaitScreen(PaymentFollowScreen):
                 tooltip="Revenir aux factures ; le paiement reste suivi"),
         Binding("c", "copy_url", "Copier l'adresse", tooltip="Copier l'adresse de paiement"),
         Binding("o", "open_browser", "Ouvrir le navigateur"),
+        # Shown only when the State's page asks to type them (Espace Citoyens).
+        Binding("n", "copy_retyped('invoice_number')", "Copier le n° de facture"),
+        Binding("e", "copy_retyped('email')", "Copier l'e-mail"),
         Binding("enter", "done", "Terminé", show=False),
     ]
 
@@ -62,6 +70,7 @@ class PaymentWaitScreen(PaymentFollowScreen):
                 yield Static("", id="wait-elapsed")
                 yield Static("", id="wait-network")
                 yield Static("", id="wait-outcome")
+                yield Static("", id="wait-retype")
                 yield Static("", id="wait-browser")
                 yield Static("", id="wait-url")
                 with Vertical(id="wait-qr-narrow"):
@@ -147,6 +156,7 @@ class PaymentWaitScreen(PaymentFollowScreen):
             event = watched.event
             self._line("wait-network", f"⚠ {event.message}" if watched.retrying and event else "")
             self._show_elapsed()
+        self._line("wait-retype", retyped_lines(watched, with_keys=True))
         self._show_browser()
         self._place_qr()
         self.refresh_bindings()
@@ -174,9 +184,17 @@ class PaymentWaitScreen(PaymentFollowScreen):
         # Once the payment has ended there is no page to copy or open: hide those keys.
         if action in ("copy_url", "open_browser"):
             return not self.watched.stopped and bool(self.watched.payment_url)
+        if action == "copy_retyped":
+            return self._retyped(str(parameters[0])) is not None
         if action == "done":
             return self.watched.stopped
         return True
+
+    def _retyped(self, kind: str) -> RetypedValue | None:
+        page = self.watched.page
+        if page is None or self.watched.stopped:
+            return None
+        return next((v for v in page.retyped if v.kind == kind), None)
 
     def action_leave(self) -> None:
         if not self.watched.stopped:
@@ -195,6 +213,14 @@ class PaymentWaitScreen(PaymentFollowScreen):
         self.app.copy_to_clipboard(url)
         self.notify("Adresse de paiement copiée : collez-la dans un navigateur.",
                     title="Copiée", timeout=6)
+
+    def action_copy_retyped(self, kind: str) -> None:
+        value = self._retyped(kind)
+        if value is None:
+            return
+        self.app.copy_to_clipboard(value.value)
+        self.notify(f"{value.label} copié : collez-le sur la page de paiement.",
+                    title="Copié", timeout=6)
 
     def action_open_browser(self) -> None:
         url = self.watched.payment_url

@@ -1,7 +1,8 @@
 """The dialog shown when the session expired mid-use: the password again, then back to work.
 
 It sits on top of whatever screen the user was on; once the password is accepted the call
-that failed is retried and the user is exactly where they were.
+that failed is retried and the user is exactly where they were. On a portal that asks a
+captcha at login, the code is drawn under the password and asked again too.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from famille_tui.client.errors import AccountLocked, FamilleError, InvalidCredentials
+from famille_tui.client.errors import (
+    AccountLocked,
+    ChallengeFailed,
+    FamilleError,
+    InvalidCredentials,
+)
 from famille_tui.tui.screens.base import FamilleModal
 from famille_tui.tui.screens.login import locked_message
+from famille_tui.tui.widgets.captcha import CaptchaField
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
@@ -42,6 +49,7 @@ class SessionPasswordScreen(FamilleModal):
                 classes="explanation",
             )
             yield FormField("Mot de passe", "password", password=True)
+            yield CaptchaField(id="captcha", classes="hidden")
             yield Notice()
             with Horizontal(classes="buttons"):
                 yield Button("Continuer", id="continue", variant="primary")
@@ -49,6 +57,15 @@ class SessionPasswordScreen(FamilleModal):
 
     def on_mount(self) -> None:
         self.query_one("#field-password", FormField).input.focus()
+        self._load_challenge()
+
+    def _load_challenge(self, *, focus: bool = False) -> None:
+        self.run_worker(self.query_one(CaptchaField).load(self.session, focus=focus),
+                        group="captcha", exclusive=True, exit_on_error=False)
+
+    @on(CaptchaField.NewCode)
+    def _new_code(self) -> None:
+        self._load_challenge(focus=True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -64,25 +81,32 @@ class SessionPasswordScreen(FamilleModal):
         if not field.require():
             return
         field.set_error(None)
-        self._relogin(field.value)
+        captcha = self.query_one(CaptchaField)
+        answer = captcha.code_or_focus() if captcha.asks else None
+        if captcha.asks and answer is None:
+            return
+        self._relogin(field.value, answer)
 
     @work(exclusive=True)
-    async def _relogin(self, password: str) -> None:
+    async def _relogin(self, password: str, answer: str | None = None) -> None:
         notice = self.query_one(Notice)
         dialog = self.query_one(".dialog")
         restore = start_loading(dialog)
         try:
-            await self.session.relogin(password)
-        except AccountLocked as error:
-            notice.show(locked_message(error))
-            return
-        except InvalidCredentials as error:
-            notice.show(error.message)
-            self.query_one("#field-password", FormField).value = ""
-            return
+            await self.session.relogin(password, challenge_answer=answer)
         except FamilleError as error:
-            notice.show(error.message)
-            return
-        finally:
             stop_loading(dialog, restore)
+            if isinstance(error, AccountLocked):
+                notice.show(locked_message(error))
+            elif isinstance(error, ChallengeFailed):
+                self.query_one(CaptchaField).set_error(error.message)
+            else:
+                notice.show(error.message)
+            if isinstance(error, InvalidCredentials):
+                self.query_one("#field-password", FormField).value = ""
+            if self.query_one(CaptchaField).asks:
+                # The code just sent is used up, right or wrong: another one.
+                self._load_challenge(focus=isinstance(error, ChallengeFailed))
+            return
+        stop_loading(dialog, restore)
         self.dismiss(True)

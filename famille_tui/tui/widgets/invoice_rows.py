@@ -40,9 +40,10 @@ UNTICKED = "[ ]"
 NOT_TICKABLE = " - "
 
 
-def format_date(day: date) -> str:
-    """« 15/11/2026 »: the way French forms and the leaflets write dates."""
-    return day.strftime("%d/%m/%Y")
+def format_date(day: date | None) -> str:
+    """« 15/11/2026 »: the way French forms and the leaflets write dates; « — » when the
+    portal gives none."""
+    return day.strftime("%d/%m/%Y") if day is not None else "—"
 
 
 def format_period(invoice: Invoice) -> str:
@@ -94,7 +95,7 @@ def is_tickable(invoice: Invoice) -> bool:
 
 def sort_by_due_date(invoices: Iterable[Invoice]) -> list[Invoice]:
     """Oldest due date first (what must be paid first comes first), then by number."""
-    return sorted(invoices, key=lambda invoice: (invoice.due_date, invoice.number))
+    return sorted(invoices, key=lambda invoice: invoice.sort_key)
 
 
 def selection_total(invoices: Sequence[Invoice], ticked: Iterable[int]) -> int:
@@ -103,8 +104,11 @@ def selection_total(invoices: Sequence[Invoice], ticked: Iterable[int]) -> int:
     return sum(invoice.remaining_cents for invoice in invoices if invoice.id in wanted)
 
 
-def selection_line(count: int, total_cents: int) -> str:
-    """« 2 factures cochées : 123,40 € » — always shown under the table."""
+def selection_line(count: int, total_cents: int, most: int | None = None) -> str:
+    """« 2 factures cochées : 123,40 € » — always shown under the table; on a portal that
+    pays one invoice at a time (`most` = 1), it says so before the first."""
+    if count == 0 and most == 1:
+        return "Aucune facture cochée : Espace en coche une ; ici, une facture par paiement."
     if count == 0:
         return "Aucune facture cochée : Espace coche une facture, « c » toutes celles à payer."
     noun = "facture cochée" if count == 1 else "factures cochées"

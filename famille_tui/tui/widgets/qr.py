@@ -14,27 +14,21 @@ from rich.style import Style
 from textual.geometry import Size
 from textual.widget import Widget
 
+from famille_tui.client.captcha import half_block_lines
+
 #: Modules of light margin around the code; 2 is what phone cameras need in practice.
 QUIET_ZONE = 2
 
 _QR_STYLE = Style(color="#000000", bgcolor="#ffffff")
-_HALF_BLOCKS = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
-
-
 def qr_rows(data: str, *, border: int = QUIET_ZONE) -> list[str]:
     """The code as lines of half-block characters (dark modules drawn, light ones blank)."""
     code = segno.make(data, error="l", boost_error=False)
     matrix = [[bool(module) for module in row] for row in code.matrix_iter(scale=1, border=border)]
-    if len(matrix) % 2:
-        matrix.append([False] * len(matrix[0]))
-    return [
-        "".join(_HALF_BLOCKS[(top, bottom)] for top, bottom in zip(upper, lower, strict=True))
-        for upper, lower in zip(matrix[0::2], matrix[1::2], strict=True)
-    ]
+    return half_block_lines(matrix)
 
 
-class _QRRenderable:
-    """Rich renderable of prepared rows, in fixed black-on-white."""
+class HalfBlockRows:
+    """Rich renderable of prepared rows, in fixed black-on-white (the QR code, the captcha)."""
 
     def __init__(self, rows: list[str]) -> None:
         self.rows = rows
@@ -83,5 +77,5 @@ class QRCode(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._rows)
 
-    def render(self) -> _QRRenderable:
-        return _QRRenderable(self._rows)
+    def render(self) -> HalfBlockRows:
+        return HalfBlockRows(self._rows)

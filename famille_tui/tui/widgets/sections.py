@@ -1,10 +1,10 @@
 """The line of section keys above the footer: « 1 Famille  2 Entourage … », the current one
 in reverse video (visible without colour too).
 
-The Textual footer shows the keys of the screen (add, edit, pay…); this line shows the six
+The Textual footer shows the keys of the screen (add, edit, pay…); this line shows the seven
 places of the family space, always the same and always in the same place, so that the 80
 columns of a terminal are enough for both. Each name is also a place to click; a narrower
-terminal gets shorter names, so that all six are still there.
+terminal gets shorter names, so that all seven are still there.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Static
 
-#: Shorter names for a narrow terminal (60 columns), by mode name.
-NARROW_NAMES = {"tableau": "Tableau", "coordonnees": "Coord."}
+#: Shorter names for a narrow terminal (60 columns hold all seven), by mode name.
+NARROW_NAMES = {"entourage": "Entour.", "tableau": "Tabl.", "factures": "Fact.",
+                "coordonnees": "Coord."}
 
 
 class SectionBar(Static):

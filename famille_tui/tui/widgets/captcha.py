@@ -1,0 +1,166 @@
+"""The portal's captcha (« code de sécurité ») drawn in the terminal, with its field.
+
+The image is the portal's PNG drawn with half blocks by `client.captcha` (dark on light,
+whatever the theme, like the QR code), above an input for the code. « Nouveau code »
+(ctrl+g, or the button) posts `CaptchaField.NewCode`: the screen has `load(session)` fetch
+another (a code serves once: after every failed login too). `asks` says whether the
+portal asks one at all; `code_or_focus()` gives the typed code, or None (and the focus, with
+a sentence when it was already there) when it is missing. An image that cannot be read says so in
+words, never a traceback; where the portal has an audio version, the screen-reader face
+(`--screen-reader`, which plays it) is named.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from famille_tui.client.captcha import CaptchaImageError, captcha_lines
+from famille_tui.client.errors import FamilleError
+from famille_tui.client.portals import LoginChallenge
+from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.qr import HalfBlockRows
+
+if TYPE_CHECKING:
+    from famille_tui.client.session import FamilySession
+
+
+class CaptchaPicture(Widget):
+    """The drawing alone: its size is the drawing's own."""
+
+    DEFAULT_CSS = """
+    CaptchaPicture { width: auto; height: auto; margin: 0 1; }
+    """
+
+    rows: reactive[tuple[str, ...]] = reactive((), layout=True)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return max((len(row) for row in self.rows), default=0)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.rows)
+
+    def render(self) -> HalfBlockRows:
+        width = self.get_content_width(self.size, self.size)
+        return HalfBlockRows([row.ljust(width) for row in self.rows])
+
+
+class CaptchaField(Vertical):
+    """Label, drawing, code input, « Nouveau code »; `value` is the code typed."""
+
+    DEFAULT_CSS = """
+    CaptchaField { height: auto; }
+    CaptchaField > .captcha-note { padding: 0 1; color: $text-muted; }
+    CaptchaField > Horizontal { height: auto; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+g", "new_code", "Nouveau code"),
+    ]
+
+    class NewCode(Message):
+        """The parent asked for another code (the drawing was unreadable)."""
+
+    challenge: reactive[LoginChallenge | None] = reactive(None, init=False)
+    #: The portal asks a code (known once `load` has found one).
+    asks: reactive[bool] = reactive(False, init=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Code de sécurité : recopiez les caractères de l'image",
+                     classes="field-label")
+        yield CaptchaPicture(id="captcha-picture")
+        yield Static("", id="captcha-note", classes="captcha-note", markup=False)
+        yield FormField("Code", "captcha", placeholder="le code de l'image")
+        with Horizontal(classes="buttons"):
+            yield Button("Nouveau code", id="captcha-new")
+
+    async def load(self, session: FamilySession, *, focus: bool = False) -> None:
+        """The portal's captcha from the session (its connector made first: the dialect is
+        read then), shown when it asks one; an error is said under the drawing."""
+        try:
+            challenge = await session.login_challenge()
+        except FamilleError as error:
+            if self.asks:
+                self.note(error.message)
+            return  # otherwise the login itself will say what is wrong with the portal
+        if challenge is None:
+            return
+        self.asks = True
+        self.remove_class("hidden")
+        self.show(challenge)
+        if focus:
+            self.focus_code()
+
+    def code_or_focus(self) -> str | None:
+        """The code typed, or None with the focus on its field (and, when the focus was
+        already there, « Recopiez le code de sécurité. »)."""
+        code = self.value
+        if code:
+            self.set_error(None)
+            return code
+        self.set_error("Recopiez le code de sécurité." if self.code_focused else None)
+        self.focus_code()
+        return None
+
+    def show(self, challenge: LoginChallenge) -> None:
+        """Draw this challenge and empty the field (a code serves once)."""
+        self.challenge = challenge
+
+    def watch_challenge(self, challenge: LoginChallenge | None) -> None:
+        picture = self.query_one(CaptchaPicture)
+        note = self.query_one("#captcha-note", Static)
+        words = ""
+        try:
+            picture.rows = tuple(captcha_lines(challenge.image_png or b"")) if challenge else ()
+        except CaptchaImageError as error:
+            picture.rows = ()
+            words = error.message
+        if challenge is not None and challenge.audio_url:
+            # Its sound is played by the screen-reader face, which can say where it went.
+            words = (words + " " if words else "") + (
+                "Version audio du code : famille-tui --screen-reader.")
+        note.update(words)
+        self._input.value = ""
+
+    @property
+    def value(self) -> str:
+        return self._input.value.strip()
+
+    @property
+    def _input(self) -> Input:
+        return self.query_one("#field-captcha Input", Input)
+
+    @property
+    def code_focused(self) -> bool:
+        return self._input.has_focus
+
+    def focus_code(self) -> None:
+        self._input.focus()
+
+    def set_error(self, message: str | None) -> None:
+        """A French sentence under the code's field (None: none), scrolled into view."""
+        field = self.query_one("#field-captcha", FormField)
+        field.set_error(message)
+        if message:
+            self.call_after_refresh(field.scroll_visible, animate=False)
+
+    def note(self, words: str) -> None:
+        """Words under the drawing (a code that could not be fetched…)."""
+        self.query_one("#captcha-note", Static).update(words)
+
+    def action_new_code(self) -> None:
+        self.post_message(self.NewCode())
+
+    @on(Button.Pressed, "#captcha-new")
+    def _new_code_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_new_code()
