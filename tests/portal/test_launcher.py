@@ -155,10 +155,12 @@ def test_the_demo_says_where_it_is_when_8765_is_taken(tmp_path: Path) -> None:
         outbox = f"{origin}/le-chambon-feugerolles/outbox"
         for said in (done.stderr, done.stdout):
             assert "8765" in said and f"{origin}/" in said and outbox in said, said
-        mails = famille_tui_process(["--commune", "le-chambon-feugerolles", "outbox", "--json"])
+        # The outbox command reads this demo's own (Chaponost: Chambon is an Espace
+        # Citoyens portal in the demo's config since issue 15, with no outbox of its own).
+        mails = famille_tui_process(["--commune", "chaponost", "outbox", "--json"])
         assert mails.returncode == 0, mails.stderr
         bodies = [m["body"] for m in json.loads(mails.stdout)["messages"]]
-        portal_mails = httpx.get(f"{outbox.replace('/outbox', '/api/v1/demo/outbox')}",
+        portal_mails = httpx.get(f"{origin}/chaponost/api/v1/demo/outbox",
                                  trust_env=False).json()
         assert bodies == [m["body"] for m in portal_mails]
     finally:
