@@ -153,9 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings()
+        start_notice: str | None = None
         if args.command == "demo":
             from famille_tui.portal.launcher import (
                 PortalStartError,
+                demo_moved_notice,
                 ensure_demo_portal,
                 stop_demo_portal,
             )
@@ -179,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
             settings = demo_settings
+            start_notice = demo_moved_notice()
+            if start_notice:
+                # Said here too: it stays in the terminal once the app has quit.
+                print(f"famille-tui : {start_notice}", file=sys.stderr)
         options = launch_options(
             settings,
             portal=args.portal,
@@ -189,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             screen_reader=args.screen_reader,
             demo=args.command == "demo",
             debug=args.debug,
+            start_notice=start_notice,
         )
     except FamilleError as error:
         print(f"famille-tui : {error.message}", file=sys.stderr)

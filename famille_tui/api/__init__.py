@@ -59,7 +59,14 @@ from famille_tui.api.family import (
     Profile,
     ProfileUpdate,
 )
-from famille_tui.api.invoices import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
+from famille_tui.api.invoices import (
+    Invoice,
+    InvoiceFilter,
+    InvoiceList,
+    InvoiceStatus,
+    Receipt,
+    ReceiptMethod,
+)
 from famille_tui.api.payments import MAX_WAIT_SECONDS, Payment, PaymentCreate, PaymentStatus
 from famille_tui.api.portal import Commune, OutboxMessage
 from famille_tui.api.reservations import (
@@ -141,6 +148,8 @@ __all__ = [
     "PaymentStatus",
     "Profile",
     "ProfileUpdate",
+    "Receipt",
+    "ReceiptMethod",
     "RefusalCode",
     "RequestItem",
     "ReservationChange",

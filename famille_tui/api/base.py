@@ -57,10 +57,15 @@ def check_refdet(value: str) -> str:
     return value
 
 
+#: The one sentence for a field left empty, whoever checks it (the portal, the client, every
+#: face: `famille_tui.tui.widgets.form.EMPTY_FIELD` is the same words).
+EMPTY_FIELD = "ce champ est obligatoire"
+
+
 def check_name(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError("ce champ ne peut pas être vide")
+        raise ValueError(EMPTY_FIELD)
     if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
         raise ValueError("caractères de contrôle interdits")
     return value

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+
+from pydantic import Field
 
 from famille_tui.api.base import Cents, Response
 
@@ -20,6 +22,27 @@ class InvoiceFilter(StrEnum):
     UNPAID = "unpaid"  # a_payer and en_cours
     PAID = "paid"
     ALL = "all"
+
+
+class ReceiptMethod(StrEnum):
+    """How an amount of an invoice was received."""
+
+    CARD = "card"  # by card, online through PayFiP
+    DIRECT_DEBIT = "direct_debit"  # the town's direct debit
+    COUNTER = "counter"  # at the structure's desk (cash, cheque, card there)
+
+
+class Receipt(Response):
+    """The proof of one amount received for an invoice: what the confirmation e-mail says,
+    kept by the portal (`Invoice.receipts`)."""
+
+    paid_at: datetime
+    amount_cents: Cents
+    method: ReceiptMethod
+    #: The bank's authorisation number of a card payment.
+    authorization_number: str | None = None
+    #: The online payment it came from (`payments/{id}`), if any.
+    payment_id: str | None = None
 
 
 class Invoice(Response):
@@ -48,6 +71,11 @@ class Invoice(Response):
     not_payable_reason: str | None = None
     #: The pending payment, when status is en_cours.
     pending_payment_id: str | None = None
+    #: What was received for it, oldest first (a portal that keeps no proof sends none).
+    receipts: list[Receipt] = Field(default_factory=list)
+    #: The day the town's direct debit will take what is left: nothing to do for the
+    #: family, and not in its « Reste à payer ».
+    direct_debit_on: date | None = None
 
 
     @property
@@ -63,17 +91,19 @@ class Invoice(Response):
 
 class InvoiceList(Response):
     invoices: list[Invoice]
-    #: Sum of remaining_cents over all the family's invoices, whatever the filter.
+    #: Sum of remaining_cents over all the family's invoices, whatever the filter, but
+    #: those a direct debit will take (`direct_debit_on`): what the family has to pay.
     total_remaining_cents: Cents
 
     @classmethod
     def of(cls, every: list[Invoice], status: InvoiceFilter = InvoiceFilter.ALL) -> InvoiceList:
         """The answer to `GET invoices?status=`: `every` invoice of the family, filtered,
-        and the total « Reste à payer » of all of them."""
+        and the total « Reste à payer » of all of them (but what a direct debit takes)."""
         if status is InvoiceFilter.UNPAID:
             shown = [i for i in every if i.status is not InvoiceStatus.REGLEE]
         elif status is InvoiceFilter.PAID:
             shown = [i for i in every if i.status is InvoiceStatus.REGLEE]
         else:
             shown = every
-        return cls(invoices=shown, total_remaining_cents=sum(i.remaining_cents for i in every))
+        return cls(invoices=shown, total_remaining_cents=sum(
+            i.remaining_cents for i in every if i.direct_debit_on is None))

@@ -186,6 +186,9 @@ class LaunchOptions(BaseModel):
     screen_reader: bool = False
     demo: bool = False
     debug: bool = False
+    #: A sentence every face says first (`famille-tui demo`: where its portal is when it is
+    #: not where the README says).
+    start_notice: str | None = None
 
 
 def commune_slug(url: str) -> str:
@@ -242,6 +245,7 @@ def launch_options(
     screen_reader: bool | None = None,
     demo: bool = False,
     debug: bool = False,
+    start_notice: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> LaunchOptions:
     """The one way `LaunchOptions` are made from a command line (the faces' and the
@@ -264,4 +268,5 @@ def launch_options(
         ),
         demo=demo or settings.demo,
         debug=debug,
+        start_notice=start_notice,
     )

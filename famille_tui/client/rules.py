@@ -13,6 +13,8 @@ of their own (« today » and the monotonic clock are given), so that each is ta
 - `browser_commands(url, ...)`: how a payment page is opened (the TUI's careful rules: the
   `BROWSER` variable as Python reads it, never a text browser in the program's terminal).
 - `handed_over_sentence(count)`: what a kiosk says of payments still pending at the end.
+- `payment_proof(invoice, offered=)`: an invoice's receipts (`RECEIPT_METHODS` their words),
+  or why there are none to show.
 - `per_payment_limit_sentence(most)`, `too_many_for_one_payment(most)`: what a face says,
   before the first payment, on a portal that pays few invoices at once (Espace Citoyens:
   one), and when more are chosen;
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from famille_tui.api import Invoice
+    from famille_tui.api import Invoice, Receipt
     from famille_tui.client.portals.base import RetypedValue
 
 __all__ = [
@@ -44,15 +46,19 @@ __all__ = [
     "FREE_TRIES",
     "ChildAge",
     "InvoiceState",
+    "PaymentProof",
     "StaffGate",
+    "after_colon",
     "batches_sentence",
     "browser_commands",
     "child_age",
     "handed_over_sentence",
     "invoice_state",
     "payment_batches",
+    "payment_proof",
     "payment_refusal",
     "per_payment_limit_sentence",
+    "receipt_words",
     "retyped_sentence",
     "too_many_for_one_payment",
 ]
@@ -122,12 +128,15 @@ class InvoiceState:
     overdue: bool
     #: Can be paid online now (ticked, « Payer »).
     payable: bool
-    #: Unpaid but not payable online at all (« hors ligne »).
+    #: Unpaid but not payable online at all (« Non payable en ligne »), a direct debit aside.
     offline: bool
     #: Why it cannot be paid online now (a French sentence), None when it can.
     refusal: str | None
     #: Why it is not payable online (the portal's words, else a default), when `offline`.
     offline_reason: str | None
+    #: The day the town's direct debit takes what is left: nothing for the family to do
+    #: (neither « en retard » nor « Non payable en ligne », and not in « Reste à payer »).
+    direct_debit_on: date | None = None
 
 
 def _clean(text: str | None) -> str:
@@ -147,10 +156,22 @@ def payment_refusal(invoice: Invoice) -> str | None:
             f"Un paiement est déjà en cours pour la facture {invoice.number} : "
             "attendez son issue avant de la payer à nouveau."
         )
+    if invoice.direct_debit_on is not None:
+        return (f"La facture {invoice.number} sera réglée par prélèvement automatique le "
+                f"{invoice.direct_debit_on.strftime('%d/%m/%Y')} : rien à faire.")
     if not invoice.payable_online:
         why = _clean(invoice.not_payable_reason) or NO_OFFLINE_REASON
-        return f"Facture {invoice.number} : {why}"
+        return f"Facture {invoice.number} : {after_colon(why)}"
     return None
+
+
+def after_colon(sentence: str) -> str:
+    """A sentence put after « : » starts in lower case, as French writes it (« Facture 12 :
+    le reste à payer… »), unless its first word is a name or an acronym (« PayFiP »)."""
+    first = sentence.split(" ", 1)[0]
+    if first[:1].isupper() and (len(first) == 1 or first[1:].islower()):
+        return sentence[0].lower() + sentence[1:]
+    return sentence
 
 
 def invoice_state(invoice: Invoice, today: date) -> InvoiceState:
@@ -158,18 +179,72 @@ def invoice_state(invoice: Invoice, today: date) -> InvoiceState:
 
     paid = invoice.status is InvoiceStatus.REGLEE or invoice.remaining_cents <= 0
     pending = not paid and invoice.status is InvoiceStatus.EN_COURS
-    offline = not paid and not pending and not invoice.payable_online
+    debit = invoice.direct_debit_on if not paid and not pending else None
+    offline = not paid and not pending and not debit and not invoice.payable_online
     refusal = payment_refusal(invoice)
     return InvoiceState(
         paid=paid,
         pending=pending,
-        overdue=not paid and not pending and invoice.overdue_on(today),
+        overdue=not paid and not pending and not debit and invoice.overdue_on(today),
         payable=refusal is None,
         offline=offline,
         refusal=refusal,
         offline_reason=(_clean(invoice.not_payable_reason) or NO_OFFLINE_REASON)
         if offline else None,
+        direct_debit_on=debit,
     )
+
+
+# --- the proof of a payment ----------------------------------------------------------------
+
+#: How an amount was received, in the words every face uses.
+RECEIPT_METHODS: dict[str, str] = {
+    "card": "carte bancaire, en ligne (PayFiP)",
+    "direct_debit": "prélèvement automatique",
+    "counter": "à l'accueil de la structure",
+}
+
+
+def receipt_words(receipt: Receipt) -> str:
+    """« 12/09/2026 à 20 h 14 · 198,50 € · carte bancaire, en ligne (PayFiP) ·
+    autorisation n° 482913 »: one receipt on one line (the TUI, the commands), its time in
+    Paris time like the confirmation e-mail's."""
+    from famille_tui.api.clock import when_text
+    from famille_tui.api.money import format_euros
+
+    parts = [when_text(receipt.paid_at), format_euros(receipt.amount_cents),
+             RECEIPT_METHODS.get(receipt.method.value, receipt.method.value)]
+    if receipt.authorization_number:
+        parts.append(f"autorisation n° {_clean(receipt.authorization_number)}")
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentProof:
+    """What a face shows as an invoice's proof of payment: its receipts (oldest first), or
+    why there is none to show (`note`); nothing at all for an invoice nothing was paid on."""
+
+    receipts: tuple[Receipt, ...]
+    note: str | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.receipts and self.note is None
+
+
+def payment_proof(invoice: Invoice, *, offered: bool) -> PaymentProof:
+    """`offered`: whether the portal keeps proofs at all (`Capability.RECEIPTS`)."""
+    paid_something = invoice.paid_cents > 0
+    if not offered:
+        from famille_tui.client.portals.base import Capability
+
+        note = Capability.RECEIPTS.not_offered if paid_something else None
+        return PaymentProof((), note)
+    receipts = tuple(sorted(invoice.receipts, key=lambda r: r.paid_at))
+    if not receipts and paid_something:
+        return PaymentProof((), "Le portail n'a gardé aucun justificatif de ce paiement : "
+                                "demandez-le à la structure.")
+    return PaymentProof(receipts, None)
 
 
 # --- the kiosk's staff code --------------------------------------------------------------

@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -66,6 +67,8 @@ if TYPE_CHECKING:
         InvoiceFilter,
         InvoiceList,
         Payment,
+        Profile,
+        ProfileUpdate,
         ReservationChange,
         ReservationPeriod,
     )
@@ -83,6 +86,7 @@ if TYPE_CHECKING:
         PortalConnector,
         RetypedValue,
     )
+    from famille_tui.client.rules import PaymentProof
 
 __all__ = [
     "Change",
@@ -330,7 +334,8 @@ class FollowedPayment:
     invoice_ids: list[int]
     invoice_numbers: list[str]
     amount_cents: int
-    #: `time.monotonic()` when this run began following it.
+    #: When the payment began, on the session's monotonic clock (a payment found pending
+    #: at a new start is as old as the portal says: « Temps écoulé » counts from its start).
     started: float
     payment: Payment | None = None
     #: The verdict on its page (None until the portal has been asked, after a resume).
@@ -340,6 +345,18 @@ class FollowedPayment:
     #: A problem that stopped the following (not the network: that one is retried).
     error: str | None = None
     stop_reason: StopReason | None = None
+    #: Seconds from its start to its expiry (the portal's `expires_at - created_at`).
+    lifetime: float | None = None
+
+    def elapsed(self, now: float) -> float:
+        """Seconds since the payment began (`now` on the session's clock)."""
+        return max(0.0, now - self.started)
+
+    def seconds_left(self, now: float) -> float | None:
+        """Seconds before its page expires (0 once past), None when not known."""
+        if self.lifetime is None:
+            return None
+        return max(0.0, self.lifetime - self.elapsed(now))
 
     @property
     def payment_url(self) -> str | None:
@@ -370,6 +387,13 @@ class FollowedPayment:
     @property
     def retrying(self) -> bool:
         return self.event is not None and self.event.kind == "retrying"
+
+
+def _age_seconds(created_at: datetime) -> float:
+    """How long ago the portal says a payment began (never negative: clocks differ)."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - created_at).total_seconds())
 
 
 # --- the change signal -------------------------------------------------------------------
@@ -626,6 +650,26 @@ class FamilySession:
         self._emit(Change.FAMILY)
         return family
 
+    async def update_profile(self, update: ProfileUpdate) -> Profile:
+        """Save « Mes coordonnées », then read the family again: the account holder is one
+        of its adults, whose phone and e-mail the family view shows (a refresh that fails
+        leaves the saved profile saved; the family is read again on the next refresh)."""
+        from famille_tui.client.portals.base import Capability
+
+        profile = await self.call(lambda: self.connector.update_profile(update))
+        if self.offers(Capability.FAMILY):
+            with contextlib.suppress(FamilleError):
+                await self.refresh_family()
+        return profile
+
+    def proof_of_payment(self, invoice: Invoice) -> PaymentProof:
+        """What every face shows as this invoice's proof of payment (`rules.payment_proof`):
+        its receipts when the portal keeps them, else why not."""
+        from famille_tui.client.portals.base import Capability
+        from famille_tui.client.rules import payment_proof
+
+        return payment_proof(invoice, offered=self.offers(Capability.RECEIPTS))
+
     async def refresh_remaining(self) -> int | None:
         """Read « Reste à payer » again (None when the portal shows no invoices)."""
         from famille_tui.api import InvoiceFilter
@@ -773,9 +817,10 @@ class FamilySession:
             invoice_ids=list(payment.invoice_ids),
             invoice_numbers=list(invoice_numbers or [str(i) for i in payment.invoice_ids]),
             amount_cents=payment.amount_cents,
-            started=self._clock(),
+            started=self._clock() - _age_seconds(payment.created_at),
             payment=payment,
             page=self.payment_page(payment),
+            lifetime=(payment.expires_at - payment.created_at).total_seconds(),
         )
         self._followed[payment.id] = followed
         self._emit(Change.PAYMENT, followed)
@@ -792,7 +837,8 @@ class FamilySession:
             invoice_ids=list(entry.invoice_ids),
             invoice_numbers=list(entry.invoice_numbers),
             amount_cents=entry.amount_cents,
-            started=self._clock(),
+            started=self._clock() - _age_seconds(entry.created_at),
+            lifetime=(entry.expires_at - entry.created_at).total_seconds(),
         )
         self._followed[entry.payment_id] = followed
         self._emit(Change.PAYMENT, followed)

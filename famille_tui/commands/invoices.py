@@ -28,6 +28,7 @@ from famille_tui.commands.parsing import Subparsers, add_command, iso_date
 
 if TYPE_CHECKING:
     from famille_tui.api import Invoice, InvoiceList
+    from famille_tui.client.rules import PaymentProof
     from famille_tui.client.session import FamilySession
 
 
@@ -85,9 +86,11 @@ def status_words(invoice: Invoice, today: date | None = None) -> str:
         return STATUS_WORDS["reglee"]
     if state.pending:
         return STATUS_WORDS["en_cours"]
+    if state.direct_debit_on is not None:
+        return f"Prélevée le {fr_date(state.direct_debit_on)}"
     words = STATUS_WORDS["a_payer"]
     if state.offline:
-        words += ", hors ligne"
+        words += ", non payable en ligne"
     if state.overdue:
         words += ", en retard"
     return words
@@ -193,8 +196,9 @@ async def run_invoice(ctx: CommandContext, args: argparse.Namespace) -> int:
         (found,) = await invoices_by_number(session, [args.number])
         invoice = await session.connector.invoice(found.id)
         pdf = await session.connector.invoice_pdf(invoice.id) if args.pdf is not None else None
+        proof = session.proof_of_payment(invoice)
     if pdf is None:
-        pairs = invoice_pairs(invoice)
+        pairs = invoice_pairs(invoice, proof)
         ctx.out.emit(
             json_document=lambda: invoice.model_dump(mode="json"),
             rows=lambda: [(key, value) for key, _, value in pairs],
@@ -236,9 +240,13 @@ def save_pdf(pdf: bytes, target: Path, number: str) -> Path:
     return target
 
 
-def invoice_pairs(invoice: Invoice) -> list[tuple[str, str, object]]:
-    """(json field, French label, value) of one invoice."""
-    return [
+def invoice_pairs(invoice: Invoice,
+                  proof: PaymentProof | None = None) -> list[tuple[str, str, object]]:
+    """(json field, French label, value) of one invoice; `proof`: the session's
+    `proof_of_payment`, one « Payé le » line per receipt."""
+    from famille_tui.client.rules import receipt_words
+
+    pairs: list[tuple[str, str, object]] = [
         ("number", "Numéro", invoice.number),
         ("label", "Libellé", invoice.label),
         ("service", "Service", invoice.service),
@@ -254,8 +262,14 @@ def invoice_pairs(invoice: Invoice) -> list[tuple[str, str, object]]:
         ("payable_online", "Payable en ligne", invoice.payable_online),
         ("not_payable_reason", "Pourquoi pas en ligne", invoice.not_payable_reason),
         ("pending_payment_id", "Paiement en cours", invoice.pending_payment_id),
+        ("direct_debit_on", "Prélèvement automatique le", invoice.direct_debit_on),
         ("id", "Identifiant", invoice.id),
     ]
+    if proof is not None:
+        pairs += [("receipt", "Payé le", receipt_words(r)) for r in proof.receipts]
+        if proof.note:
+            pairs.append(("receipt", "Justificatif", proof.note))
+    return pairs
 
 
 def invoice_table(invoice: Invoice, pairs: list[tuple[str, str, object]]) -> Table:

@@ -71,6 +71,8 @@ def run_with(
         console.desk = not session.policy.may_quit
         console.say("Famille-tui, Espace famille, pour lecteur d'écran.",
                     usage(session.policy))
+        if options.start_notice:
+            console.say(speakable(options.start_notice))
         if console.desk and console.terminal:
             ignore_job_control(keyboard_interrupt=False)
         try:

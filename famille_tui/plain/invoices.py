@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus
+from famille_tui.api import Invoice, InvoiceFilter, InvoiceList, InvoiceStatus, Receipt
 from famille_tui.client.display import plain
 from famille_tui.client.portals.base import Capability
 from famille_tui.client.rules import (
+    RECEIPT_METHODS,
+    PaymentProof,
+    after_colon,
     invoice_state,
     per_payment_limit_sentence,
 )
@@ -20,6 +23,7 @@ from famille_tui.plain.speech import (
     amount_words,
     count_words,
     date_words,
+    datetime_words,
     identifier_words,
     period_words,
     speakable,
@@ -63,6 +67,9 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
         parts.append(f"à payer avant le {date_words(invoice.due_date)}")
     else:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.A_PAYER])
+    if state.direct_debit_on is not None:
+        parts.append(f"prélevée automatiquement le {date_words(state.direct_debit_on)}, "
+                     "rien à faire")
     if state.offline:
         parts.append("pas de paiement en ligne")
     return ", ".join(parts)
@@ -109,7 +116,18 @@ def show_invoices(session: Session) -> None:
             continue
 
 
-def detail_lines(invoice: Invoice) -> list[str]:
+def receipt_sentence(receipt: Receipt) -> str:
+    """« Payé le 12 septembre 2026 à 20 heures 14 : 198 euros 50, carte bancaire, en ligne
+    (PayFiP), autorisation numéro 482913. »"""
+    how = RECEIPT_METHODS.get(receipt.method.value, receipt.method.value)
+    sentence = (f"Payé le {datetime_words(receipt.paid_at)} : "
+                f"{amount_words(receipt.amount_cents)}, {how}")
+    if receipt.authorization_number:
+        sentence += f", autorisation numéro {plain(receipt.authorization_number)}"
+    return sentence + "."
+
+
+def detail_lines(invoice: Invoice, proof: PaymentProof | None = None) -> list[str]:
     """One fact per line (a console reader reads a line at a time)."""
     lines = [f"Facture {identifier_words(plain(invoice.number))} : "
              f"{spoken_text(invoice.label)}."]
@@ -134,14 +152,21 @@ def detail_lines(invoice: Invoice) -> list[str]:
     status = (InvoiceStatus.REGLEE if facts.paid else InvoiceStatus.EN_COURS if facts.pending
               else InvoiceStatus.A_PAYER)
     lines.append(f"État : {INVOICE_STATUS_WORDS[status]}.")
-    if facts.offline:
-        why = spoken_text(facts.offline_reason or "").rstrip(".")
+    if facts.direct_debit_on is not None:
+        lines.append(f"Elle sera prélevée automatiquement le {date_words(facts.direct_debit_on)}"
+                     " : rien à faire.")
+    elif facts.offline:
+        why = spoken_text(after_colon(facts.offline_reason or "")).rstrip(".")
         lines.append(f"Paiement en ligne impossible : {why}.")
+    if proof is not None:
+        lines += [receipt_sentence(r) for r in proof.receipts]
+        if proof.note:
+            lines.append(proof.note)
     return lines
 
 
 def invoice_menu(session: Session, invoice: Invoice) -> None:
-    session.say(*detail_lines(invoice))
+    session.say(*detail_lines(invoice, session.family_session.proof_of_payment(invoice)))
     actions: list[tuple[str, str]] = []
     if can_pay(invoice) and session.family_session.offers(Capability.PAYMENT):
         actions.append(("Payer cette facture", "pay"))

@@ -69,7 +69,7 @@ def edit_profile(session: Session, profile: Profile) -> None:
         phone_mobile=mobile or None,
         email=email,
     )
-    saved = session.call(lambda: session.client.update_profile(update))
+    saved = session.call(lambda: session.family_session.update_profile(update))
     if saved == profile:
         session.say("Aucune modification.")
     else:

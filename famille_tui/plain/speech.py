@@ -72,9 +72,12 @@ def time_words(moment: datetime) -> str:
 
 
 def datetime_words(moment: datetime) -> str:
-    """« 15 novembre 2026 à 14 heures 30 », in local time when the moment is aware."""
+    """« 15 novembre 2026 à 14 heures 30 », in Paris time when the moment is aware (the
+    time the confirmation e-mail and the other faces give, whatever the machine's zone)."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone()
+        from famille_tui.api.clock import paris
+
+        moment = paris(moment)
     return f"{date_words(moment.date())} à {time_words(moment)}"
 
 

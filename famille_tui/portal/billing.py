@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from famille_tui.api import ErrorCode, Invoice, Payment, PaymentStatus
+from famille_tui.api import ErrorCode, Invoice, Payment, PaymentStatus, Receipt
 from famille_tui.api.clock import hour_text
 from famille_tui.api.money import format_euros
 from famille_tui.portal.context import PaymentWatch, PortalConfig, PortalState
@@ -74,7 +74,17 @@ def not_payable_reason(row: sqlite3.Row) -> str | None:
     return None
 
 
-def to_invoice(row: sqlite3.Row) -> Invoice:
+def to_receipt(row: sqlite3.Row) -> Receipt:
+    return Receipt(
+        paid_at=to_datetime(row["paid_at"]),
+        amount_cents=row["amount_cents"],
+        method=row["method"],
+        authorization_number=row["authorization_number"],
+        payment_id=row["payment_id"],
+    )
+
+
+def to_invoice(row: sqlite3.Row, receipts: list[Receipt] | None = None) -> Invoice:
     """`row` comes from `INVOICE_QUERY` (it carries the pending payment's id, if any)."""
     remaining = max(0, row["amount_cents"] - row["paid_cents"])
     reason = not_payable_reason(row)
@@ -102,6 +112,8 @@ def to_invoice(row: sqlite3.Row) -> Invoice:
         payable_online=reason is None,
         not_payable_reason=reason,
         pending_payment_id=pending,
+        receipts=receipts or [],
+        direct_debit_on=row["direct_debit_on"] if remaining > 0 else None,
     )
 
 
@@ -122,7 +134,13 @@ def family_invoices(conn: sqlite3.Connection, family_id: int) -> list[Invoice]:
     rows = conn.execute(
         INVOICE_QUERY + " WHERE i.family_id = ? ORDER BY i.due_date, i.number", (family_id,)
     ).fetchall()
-    return [to_invoice(r) for r in rows]
+    receipts: dict[int, list[Receipt]] = {}
+    for r in conn.execute(
+        "SELECT r.* FROM receipts r JOIN invoices i ON i.id = r.invoice_id"
+        " WHERE i.family_id = ? ORDER BY r.paid_at, r.id", (family_id,)
+    ):
+        receipts.setdefault(r["invoice_id"], []).append(to_receipt(r))
+    return [to_invoice(r, receipts.get(r["id"])) for r in rows]
 
 
 def family_invoice(conn: sqlite3.Connection, family_id: int, invoice_id: int) -> Invoice:
@@ -131,7 +149,9 @@ def family_invoice(conn: sqlite3.Connection, family_id: int, invoice_id: int) ->
     ).fetchone()
     if row is None:  # another family's invoice is as unknown as a missing one
         raise not_found("Cette facture n'existe pas.")
-    return to_invoice(row)
+    receipts = [to_receipt(r) for r in conn.execute(
+        "SELECT * FROM receipts WHERE invoice_id = ? ORDER BY paid_at, id", (invoice_id,))]
+    return to_invoice(row, receipts)
 
 
 # --- expiry ---------------------------------------------------------------------------------
@@ -557,15 +577,21 @@ def apply_detail(conn: sqlite3.Connection, watch: PaymentWatch, row: sqlite3.Row
                 flags.append("déjà réglé par un autre paiement : " + ", ".join(short)
                              + " (à rembourser)")
             numauto = detail.get("numauto", "")
+            authorization = numauto if re.fullmatch(r"[A-Za-z0-9]{1,16}", numauto) else None
+            paid_at = now()
             conn.execute(
                 "UPDATE payments SET status = 'paid', paid_at = ?, authorization_number = ?"
-                " WHERE id = ?",
-                (now(), numauto if re.fullmatch(r"[A-Za-z0-9]{1,16}", numauto) else None, pid),
+                " WHERE id = ?", (paid_at, authorization, pid),
             )
             for item in items:
                 conn.execute(
                     "UPDATE invoices SET paid_cents = MIN(amount_cents, paid_cents + ?)"
                     " WHERE id = ?", (item["amount_cents"], item["invoice_id"]))
+                # The proof the parent is shown: the e-mail's date, amount, and number.
+                conn.execute(
+                    "INSERT INTO receipts (invoice_id, paid_at, amount_cents, method,"
+                    " authorization_number, payment_id) VALUES (?, ?, ?, 'card', ?, ?)",
+                    (item["invoice_id"], paid_at, item["amount_cents"], authorization, pid))
             flag = "; ".join(flags) or None
             outcome = "paid"
         elif result in ("R", "Z", "A") and status in ("pending", "expired"):

@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS adults (
     last_name TEXT NOT NULL,
     role TEXT NOT NULL,
     email TEXT,
-    phone TEXT
+    phone TEXT,
+    account_id INTEGER REFERENCES accounts(id)  -- the adult whose « Mes coordonnées » these are
 );
 CREATE TABLE IF NOT EXISTS children (
     id INTEGER PRIMARY KEY,
@@ -159,7 +160,19 @@ CREATE TABLE IF NOT EXISTS invoices (
     paid_cents INTEGER NOT NULL DEFAULT 0,
     -- A reason of the town's own (e.g. paid by direct debit) not to take it online.
     offline_reason TEXT,
+    direct_debit_on TEXT,                  -- the day a direct debit takes what is left
     UNIQUE (commune, number)
+);
+-- What was received for each invoice: the proof a parent is shown (a card payment's date and
+-- authorisation number, an amount paid at the desk or by direct debit).
+CREATE TABLE IF NOT EXISTS receipts (
+    id INTEGER PRIMARY KEY,
+    invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+    paid_at REAL NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    method TEXT NOT NULL,                  -- card, direct_debit, counter
+    authorization_number TEXT,
+    payment_id TEXT REFERENCES payments(id)
 );
 CREATE TABLE IF NOT EXISTS payments (
     id TEXT PRIMARY KEY,
@@ -316,6 +329,7 @@ CREATE INDEX IF NOT EXISTS payments_pending_expiry ON payments(status, expires_a
 CREATE INDEX IF NOT EXISTS sessions_last_used ON sessions(last_used_at);
 CREATE INDEX IF NOT EXISTS payment_invoices_invoice ON payment_invoices(invoice_id);
 CREATE INDEX IF NOT EXISTS contacts_family ON contacts(family_id);
+CREATE INDEX IF NOT EXISTS receipts_invoice ON receipts(invoice_id);
 """
 
 
@@ -405,6 +419,8 @@ _LATER_COLUMNS = (
     ("login_failures", "updated_at", "REAL"),
     ("children", "sex", "TEXT"),
     ("contacts", "sex", "TEXT"),
+    ("adults", "account_id", "INTEGER REFERENCES accounts(id)"),
+    ("invoices", "direct_debit_on", "TEXT"),
 )
 
 
@@ -415,6 +431,13 @@ def _migrate(conn: sqlite3.Connection) -> None:
         present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         if present and column not in present:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            if (table, column) == ("adults", "account_id"):
+                # An older file: the account holder is the adult of the profile's name.
+                conn.execute(
+                    "UPDATE adults SET account_id = (SELECT p.account_id FROM profiles p"
+                    " JOIN accounts a ON a.id = p.account_id WHERE a.family_id ="
+                    " adults.family_id AND p.first_name = adults.first_name AND p.last_name"
+                    " = adults.last_name)")
 
 
 def initialize(path: Path) -> bool:
@@ -424,7 +447,17 @@ def initialize(path: Path) -> bool:
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         _migrate(conn)
+        had_receipts = bool(conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts'").fetchone())
         conn.executescript(SCHEMA)
+        if not had_receipts:
+            # An older file: its card payments already made are its first receipts.
+            conn.execute(
+                "INSERT INTO receipts (invoice_id, paid_at, amount_cents, method,"
+                " authorization_number, payment_id) SELECT pi.invoice_id, p.paid_at,"
+                " pi.amount_cents, 'card', p.authorization_number, p.id FROM payments p"
+                " JOIN payment_invoices pi ON pi.payment_id = p.id"
+                " WHERE p.status = 'paid' AND p.paid_at IS NOT NULL")
         row = conn.execute("SELECT COUNT(*) FROM communes").fetchone()
         return bool(row[0] == 0)
     finally:

@@ -16,12 +16,15 @@ password works is refused (`has_public_passwords`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from famille_tui.api.clock import PARIS
 from famille_tui.api.money import format_euros
 from famille_tui.portal import security
 from famille_tui.portal.db import connect, transaction
@@ -135,8 +138,12 @@ def _invoice(
     amount: int,
     paid: int = 0,
     offline_reason: str | None = None,
+    paid_by: str = "card",
+    direct_debit_on: str | None = None,
 ) -> dict[str, Any]:
     return {
+        "paid_by": paid_by,
+        "direct_debit_on": direct_debit_on,
         "number": number,
         "label": label,
         "service": service,
@@ -165,7 +172,7 @@ def _families(c: CommuneSeed) -> list[dict[str, Any]]:
                  ("2026-10-01", "2026-10-31"), "2026-11-04", "2026-11-15", 31240),
         _invoice(f"{p}2026100043", "Atelier d'éveil musical – octobre 2026", "Activités",
                  ["Léa"], ("2026-10-01", "2026-10-31"), "2026-11-04", "2026-11-30", 9000,
-                 paid=4500),
+                 paid=4500, paid_by="counter"),
         _invoice(f"{p}2026110058", f"{c.creche} – novembre 2026", crèche, ["Léa", "Hugo"],
                  ("2026-11-01", "2026-11-30"), "2026-12-03", "2026-12-15", 29680),
         # Below PayFiP's minimum of 1 €: not payable online, and says why.
@@ -182,7 +189,7 @@ def _families(c: CommuneSeed) -> list[dict[str, Any]]:
             _invoice(f"{p}2026100062", "Restaurant scolaire – octobre 2026", canteen_service,
                      ["Léa"], ("2026-10-01", "2026-10-31"), "2026-11-02", "2026-11-25", 7020,
                      offline_reason="Cette facture est réglée par prélèvement automatique "
-                     "le 25 novembre 2026 : rien à faire."),
+                     "le 25 novembre 2026 : rien à faire.", direct_debit_on="2026-11-25"),
         )
     return [
         {
@@ -306,6 +313,20 @@ def has_public_passwords(path: Path) -> bool:
     return any(security.verify_password(r["password_hash"], known[r["login"]]) for r in rows)
 
 
+def _seed_receipt(conn: sqlite3.Connection, invoice_id: int | None, inv: dict[str, Any]) -> None:
+    """What was paid before the demo begins: by card a week after the invoice came (with
+    the bank's authorisation number, made up but steady), or at the crèche's desk."""
+    issued = datetime.fromisoformat(inv["issue_date"]).replace(tzinfo=PARIS or UTC)
+    paid_at = issued + timedelta(days=7, hours=20, minutes=14)
+    card = inv["paid_by"] == "card"
+    digest = hashlib.sha256(inv["number"].encode()).hexdigest()
+    conn.execute(
+        "INSERT INTO receipts (invoice_id, paid_at, amount_cents, method,"
+        " authorization_number) VALUES (?, ?, ?, ?, ?)",
+        (invoice_id, paid_at.timestamp(), inv["paid_cents"], inv["paid_by"],
+         f"{int(digest, 16) % 900_000 + 100_000}" if card else None))
+
+
 def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bool) -> None:
     conn.execute(
         "INSERT INTO communes (slug, name, numcli, structure, address, postal_code, city, phone,"
@@ -334,9 +355,12 @@ def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bo
              1 if password else 0),
         ).lastrowid
         for first, last, role, email, phone in fam["adults"]:
+            # The account holder is the adult of the profile: « Mes coordonnées » are theirs.
+            holder = (first, last) == fam["profile"][:2]
             conn.execute(
-                "INSERT INTO adults (family_id, first_name, last_name, role, email, phone)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (family_id, first, last, role, email, phone))
+                "INSERT INTO adults (family_id, first_name, last_name, role, email, phone,"
+                " account_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (family_id, first, last, role, email, phone, account_id if holder else None))
         for first, last, birth, structure, sex in fam["children"]:
             conn.execute(
                 "INSERT INTO children (family_id, first_name, last_name, birth_date, structure,"
@@ -360,19 +384,23 @@ def _seed_commune(conn: sqlite3.Connection, c: CommuneSeed, public_passwords: bo
                 " VALUES (?, ?, ?, ?, ?, ?)", (family_id, sent_at, sender, subject, body,
                                                int(read)))
         for inv in fam["invoices"]:
-            conn.execute(
+            invoice_id = conn.execute(
                 "INSERT INTO invoices (family_id, commune, number, label, service, children,"
                 " period_start, period_end, issue_date, due_date, amount_cents, paid_cents,"
-                " offline_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " offline_reason, direct_debit_on)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (family_id, c.slug, inv["number"], inv["label"], inv["service"],
                  json.dumps(inv["children"], ensure_ascii=False), inv["period_start"],
                  inv["period_end"], inv["issue_date"], inv["due_date"], inv["amount_cents"],
-                 inv["paid_cents"], inv["offline_reason"]))
+                 inv["paid_cents"], inv["offline_reason"], inv["direct_debit_on"])).lastrowid
+            if inv["paid_cents"]:
+                _seed_receipt(conn, invoice_id, inv)
         email = fam["profile"][7]
         if temporary:
             send_mail(conn, c.slug, email, f"Activation de votre Espace famille – {c.name}",
                       activation_mail(c, fam["login"], temporary))
-        unpaid = sum(i["amount_cents"] - i["paid_cents"] for i in fam["invoices"])
+        unpaid = sum(i["amount_cents"] - i["paid_cents"] for i in fam["invoices"]
+                     if not i["direct_debit_on"])
         if fam["login"] == "martin" and unpaid:
             send_mail(conn, c.slug, email, "Vos factures sont disponibles",
                       f"Bonjour,\n\nDe nouvelles factures sont disponibles dans votre Espace "

@@ -364,6 +364,28 @@ def demo_payfip_origin() -> str | None:
     return origin if isinstance(origin, str) and origin.startswith("http://") else None
 
 
+def demo_moved_notice() -> str | None:
+    """When the demo portal is not on the ports the README names (8765 taken by another
+    program: another portal, whose outbox holds other e-mails), where it is, in French;
+    None when it is where the README says."""
+    state = _read_demo_state()
+    origin = state.get("origin") if state else None
+    if not isinstance(origin, str) or not state:
+        return None
+    payfip = state.get("payfip_origin")
+    if urlsplit(origin).port == DEMO_PORT and (
+            not isinstance(payfip, str) or urlsplit(payfip).port == DEMO_PAYFIP_PORT):
+        return None
+    sentence = (
+        f"Les ports {DEMO_PORT} et {DEMO_PAYFIP_PORT} du README sont pris par un autre "
+        f"programme : le portail de démonstration est sur {origin}/, ses e-mails "
+        f"(mots de passe provisoires, codes) sur {origin}/{DEMO_COMMUNES[0]}/outbox"
+    )
+    if isinstance(payfip, str):
+        sentence += f", et PayFiP sur {payfip}/ (ses e-mails sur {payfip}/outbox)"
+    return sentence + "."
+
+
 def _communes(origin: str) -> list[dict[str, str]]:
     with _NO_PROXY.open(f"{origin}/communes", timeout=5) as response:
         data = json.loads(response.read().decode("utf-8"))

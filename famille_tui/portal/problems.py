@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from famille_tui.api import ErrorBody, ErrorCode, ErrorResponse
+from famille_tui.api.base import EMPTY_FIELD
 
 log = logging.getLogger("famille_tui.portal")
 
@@ -74,7 +75,7 @@ def error_response(
 
 
 _TYPE_MESSAGES = {
-    "missing": "champ obligatoire",
+    "missing": EMPTY_FIELD,
     "extra_forbidden": "champ inconnu",
     "int_type": "un nombre entier est attendu",
     "int_parsing": "un nombre entier est attendu",
@@ -103,7 +104,7 @@ def _french(error: dict[str, Any]) -> str:
         return str(ctx["error"])
     if kind in ("string_too_short", "too_short"):
         if ctx.get("min_length") == 1 or ctx.get("min_length") is None:
-            return "ce champ ne peut pas être vide"
+            return EMPTY_FIELD
         return f"au moins {ctx['min_length']} éléments ou caractères"
     if kind in ("string_too_long", "too_long"):
         return f"au plus {ctx.get('max_length')} éléments ou caractères"

@@ -185,6 +185,12 @@ class FamilleApp(App[int]):
           for s in SECTIONS),
         Binding("q", "quit", "Quitter", tooltip="Se déconnecter et quitter"),
         Binding("ctrl+q", "quit", "Quitter", show=False, priority=True),
+        # Textual's Tab is the screen's, reached only once the key has travelled up from
+        # the focused input: keys sent in one burst (a password manager's « login Tab
+        # password ») were all typed into the first field by then. As the app's priority
+        # binding, the focus moves before the next key is handed to anyone.
+        Binding("tab", "focus_next", "Champ suivant", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Champ précédent", show=False, priority=True),
     ]
 
     #: The session of the chosen portal: the one state the screens watch.
@@ -376,6 +382,8 @@ class FamilleApp(App[int]):
 
     async def on_mount(self) -> None:
         await self.show_start()
+        if self.options.start_notice:
+            self.notify(self.options.start_notice, title="Démonstration", timeout=60)
 
     def open_login(self, portal: PortalProfile, *, replace: bool = False) -> None:
         """Connect to a commune's portal and show its login screen."""
@@ -448,6 +456,9 @@ class FamilleApp(App[int]):
             self.notify(item.message, title="Paiement", severity="warning", timeout=20)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("focus_next", "focus_previous"):
+            # A screen that answers any key (the kiosk's idle warning) takes Tab too.
+            return not getattr(self.screen, "TAKES_EVERY_KEY", False)
         if action == "section":
             # Hidden before login; dialogs are answered before going elsewhere.
             if not self.logged_in:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from textual.dom import DOMNode
 from textual.widget import Widget
 
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.errors import ApiError, FamilleError
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
@@ -22,7 +23,7 @@ from famille_tui.tui.widgets.notice import Notice
 T = TypeVar("T")
 
 _MESSAGES = {
-    "missing": "ce champ est obligatoire",
+    "missing": EMPTY_FIELD,
     "string_too_short": "ce champ est trop court",
     "string_too_long": "{max_length} caractères au plus",
     "too_short": "au moins {min_length} valeur",
@@ -57,6 +58,8 @@ def french_errors(error: ValidationError) -> dict[str, str]:
             message = str(ctx.get("error", item["msg"]))
         elif (key.split(".")[0], kind) in _FIELD_MESSAGES:
             message = _FIELD_MESSAGES[(key.split(".")[0], kind)]
+        elif kind == "string_too_short" and ctx.get("min_length", 1) == 1:
+            message = EMPTY_FIELD
         elif kind in _MESSAGES:
             try:
                 message = _MESSAGES[kind].format(**ctx)

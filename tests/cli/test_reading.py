@@ -169,3 +169,12 @@ def test_single_configured_portal_is_the_default(cli: Cli, chambon_url: str) -> 
                      "--json", password="demo-martin")
     assert by_commune.json()["total_remaining_cents"] == result.json()["total_remaining_cents"]
     assert date.fromisoformat(result.json()["invoices"][0]["due_date"])
+
+
+def test_a_paid_invoice_says_its_proof(martin: Cli) -> None:
+    """Issue 19: when, how much, how, and the bank's authorisation number of what was paid."""
+    table = martin("invoice", "2026080017")
+    assert table.code == 0
+    assert "Payé le" in table.out and "autorisation n°" in table.out
+    proof = Invoice.model_validate(martin("invoice", "2026080017", "--json").json()).receipts
+    assert [(r.method.value, r.amount_cents) for r in proof] == [("card", 19850)]

@@ -15,11 +15,14 @@ from famille_tui.client.rules import (
     FIRST_PAUSE_SECONDS,
     FREE_TRIES,
     StaffGate,
+    after_colon,
     browser_commands,
     child_age,
     handed_over_sentence,
     has_graphical_session,
     invoice_state,
+    payment_proof,
+    receipt_words,
 )
 
 TODAY = date(2026, 11, 16)
@@ -110,7 +113,14 @@ def test_an_invoices_state(status: InvoiceStatus, due: date, remaining: int, onl
 def test_why_an_invoice_is_not_payable_online(reason: str | None, said: str) -> None:
     state = invoice_state(invoice(online=False, reason=reason), TODAY)
     assert state.offline_reason == said
-    assert state.refusal == f"Facture 2026100042 : {said}"
+    # After « : » French goes on in lower case (issue 19), a name or acronym aside.
+    assert state.refusal == f"Facture 2026100042 : {said[0].lower()}{said[1:]}"
+
+
+def test_after_a_colon_a_sentence_goes_on_in_lower_case() -> None:
+    assert after_colon("Montant inférieur à 1 €.") == "montant inférieur à 1 €."
+    assert after_colon("PayFiP refuse ce montant.") == "PayFiP refuse ce montant."
+    assert after_colon("À régler en mairie.") == "à régler en mairie."
 
 
 def test_why_paid_and_pending_invoices_are_not_payable() -> None:
@@ -221,6 +231,40 @@ def test_controls_are_pictures_in_every_shape() -> None:
     assert shown("a\x9bb").plain == "a\ufffdb"
     assert plain(None) == ""
     assert clean_message("  deux\nlignes\x1b ") == "deux lignes"
+
+
+def test_a_direct_debit_is_nothing_to_do() -> None:
+    """Not « Non payable en ligne », not « en retard », and a refusal that says why."""
+    debit = invoice(due=PAST, online=False, reason="Prélevée.").model_copy(
+        update={"direct_debit_on": date(2026, 11, 25)})
+    state = invoice_state(debit, TODAY)
+    assert (state.offline, state.overdue, state.payable) == (False, False, False)
+    assert state.direct_debit_on == date(2026, 11, 25)
+    assert state.refusal == ("La facture 2026100042 sera réglée par prélèvement automatique "
+                             "le 25/11/2026 : rien à faire.")
+
+
+def test_the_proof_of_a_payment() -> None:
+    from datetime import UTC, datetime
+
+    from famille_tui.api import Receipt, ReceiptMethod
+
+    late = Receipt(paid_at=datetime(2026, 11, 12, 19, 13, tzinfo=UTC), amount_cents=500,
+                   method=ReceiptMethod.CARD, authorization_number="482913")
+    early = Receipt(paid_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC), amount_cents=300,
+                    method=ReceiptMethod.COUNTER)
+    half = invoice(remaining=200).model_copy(update={"receipts": [late, early]})
+    proof = payment_proof(half, offered=True)
+    assert proof.receipts == (early, late) and proof.note is None
+    # Paris time, as the confirmation e-mail says it (20 h 13 for 19:13 UTC in November).
+    assert receipt_words(late) == ("12/11/2026 à 20 h 13 · 5,00\u00a0€ · carte bancaire, "
+                                   "en ligne (PayFiP) · autorisation n° 482913")
+    # Paid but nothing kept; a portal keeping no proofs; nothing paid at all.
+    assert "aucun justificatif" in (payment_proof(invoice(remaining=200), offered=True).note
+                                    or "")
+    assert payment_proof(half, offered=False).note == (
+        "Le justificatif de paiement : non proposé par ce portail.")
+    assert payment_proof(invoice(), offered=True).empty
 
 
 # --- a portal's way of paying ------------------------------------------------------------

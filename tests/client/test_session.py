@@ -259,6 +259,36 @@ async def test_payments_of_a_previous_run_are_resumed() -> None:
     assert second.remaining_cents == 4520
 
 
+async def test_a_payment_found_pending_is_as_old_as_the_portal_says() -> None:
+    """Issue 19, bug 8: « Temps écoulé » counts from the payment's start, not from when this
+    run found it (« 9 s » was shown for a two-minute-old payment), and says how near its
+    expiry is."""
+    from datetime import timedelta
+
+    api = FamilleApi()
+    first = await logged_in(api)
+    page = await first.start_payment([api.invoices[2]], "claire@exemple.fr",
+                                     idempotency_key=new_idempotency_key())
+    await first.close()
+    payment = api.payments[page.payment.id]
+    api.payments[payment.id] = payment.model_copy(update={
+        "created_at": payment.created_at - timedelta(minutes=2),
+        "expires_at": payment.expires_at - timedelta(minutes=2)})
+    clock = [5000.0]
+    second = FamilySession(api.profile, LAPTOP, connector_factory=api.connector,
+                           clock=lambda: clock[0])
+    await second.login("martin", PASSWORD)
+    await second.resume(follow=False)
+    followed = second.followed(payment.id)
+    assert followed is not None
+    assert 119 <= clock[0] - followed.started <= 125
+    assert followed.elapsed(clock[0]) == clock[0] - followed.started
+    left = followed.seconds_left(clock[0])
+    assert left is not None and 13 * 60 - 5 <= left <= 13 * 60 + 1
+    clock[0] += 14 * 60
+    assert followed.seconds_left(clock[0]) == 0
+
+
 # --- the end ----------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -53,14 +53,14 @@ def test_date_words(day: date, words: str) -> None:
     assert date_words(day) == words
 
 
-def test_datetime_words_uses_hours_in_words_and_local_time() -> None:
+def test_datetime_words_uses_hours_in_words_and_paris_time() -> None:
     local = datetime(2026, 11, 15, 14, 30)
     assert datetime_words(local) == "15 novembre 2026 à 14 heures 30"
     assert datetime_words(datetime(2026, 11, 15, 9, 0)) == "15 novembre 2026 à 9 heures"
     assert datetime_words(datetime(2026, 11, 15, 1, 5)) == "15 novembre 2026 à 1 heure 05"
     aware = datetime(2026, 11, 15, 13, 30, tzinfo=timezone(timedelta(hours=-1)))
-    expected = aware.astimezone()
-    assert datetime_words(aware) == datetime_words(expected.replace(tzinfo=None))
+    # 14 h 30 UTC is 15 h 30 in Paris in November, whatever the machine's zone (bug 11).
+    assert datetime_words(aware) == "15 novembre 2026 à 15 heures 30"
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,15 @@ def test_lines_are_cut_at_spaces_never_inside_an_amount_a_date_or_a_quote() -> N
         for part in lines:
             assert not part.endswith("«") and not part.startswith("»"), (width, lines)
             assert not part.endswith(("312", "312 euros", "15", "15 novembre")), (width, lines)
+def test_the_proof_of_a_payment_is_said_in_paris_time() -> None:
+    """Issue 19: a paid invoice's proof, in the time the confirmation e-mail gives (bug 11's
+    two times: the machine's zone must not matter)."""
+    from famille_tui.api import Receipt, ReceiptMethod
+    from famille_tui.plain.invoices import receipt_sentence
+
+    card = Receipt(paid_at=datetime(2026, 11, 12, 19, 13, tzinfo=UTC),
+                   amount_cents=19850, method=ReceiptMethod.CARD,
+                   authorization_number="482913")
+    assert receipt_sentence(card) == (
+        "Payé le 12 novembre 2026 à 20 heures 13 : 198 euros 50, carte bancaire, en ligne "
+        "(PayFiP), autorisation numéro 482913.")

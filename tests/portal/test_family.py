@@ -143,6 +143,22 @@ def test_profile_view_and_edit(portal: PortalProcess) -> None:
         assert api.get("profile").json()["address"] == "4 place Jean Jaurès"
 
 
+def test_coordinates_reach_the_family(portal: PortalProcess) -> None:
+    """« Mes coordonnées » are the account holder's: the family's adult shows them
+    (issue 19, bug 4); the other parent is left as they were."""
+    with Api(portal).login("martin") as api:
+        before = api.get("family").json()["adults"]
+        profile = api.get("profile").json()
+        changed = {**profile, "phone_mobile": "07 00 11 22 33",
+                   "email": "claire.m@exemple.fr"}
+        assert api.put("profile", json=changed).status_code == 200
+        adults = api.get("family").json()["adults"]
+        claire = next(a for a in adults if a["first_name"] == "Claire")
+        assert (claire["phone"], claire["email"]) == ("07 00 11 22 33", "claire.m@exemple.fr")
+        assert [a for a in adults if a["first_name"] != "Claire"] == [
+            a for a in before if a["first_name"] != "Claire"]
+
+
 def test_martin_cannot_touch_durands_entourage_or_messages(portal: PortalProcess) -> None:
     with Api(portal).login("durand") as durand:
         contact_id = durand.get("entourage").json()[0]["id"]

@@ -62,8 +62,30 @@ def test_why_an_invoice_cannot_be_paid_online(shared_portal: PortalProcess) -> N
 def test_direct_debit_invoice_of_chaponost(shared_portal: PortalProcess) -> None:
     with Api(shared_portal, "chaponost").login("martin") as api:
         debit = api.invoice_by_number("CP2026100062")
+        listing = api.get("invoices").json()
     assert debit["payable_online"] is False
     assert "prélèvement automatique" in debit["not_payable_reason"]
+    # The town takes it on that day: nothing for the family to pay (issue 19).
+    assert debit["direct_debit_on"] == "2026-11-25"
+    others = sum(i["remaining_cents"] for i in listing["invoices"]
+                 if i["number"] != "CP2026100062")
+    assert listing["total_remaining_cents"] == others
+
+
+def test_what_was_paid_before_is_proved(shared_portal: PortalProcess) -> None:
+    """A paid invoice carries its proof: when, how much, how, the authorisation number."""
+    with Api(shared_portal).login("martin") as api:
+        paid = api.invoice_by_number("2026080017")
+        half = api.invoice_by_number("2026100043")
+        unpaid = api.invoice_by_number("2026100042")
+    (card,) = paid["receipts"]
+    assert card["method"] == "card" and card["amount_cents"] == 19850
+    assert re.fullmatch(r"\d{6}", card["authorization_number"])
+    assert card["paid_at"].startswith("2026-09-")
+    (desk,) = half["receipts"]
+    assert (desk["method"], desk["amount_cents"], desk["authorization_number"]) == (
+        "counter", 4500, None)
+    assert unpaid["receipts"] == []
 
 
 def test_one_invoice_and_its_pdf(shared_portal: PortalProcess) -> None:

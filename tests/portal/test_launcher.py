@@ -3,6 +3,7 @@ and `famille-tui demo`'s background portal."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -129,6 +130,42 @@ def test_demo_portal_runs_in_the_background_and_stops(tmp_path: Path) -> None:
     else:
         raise AssertionError("the demo portal is still answering")
     assert stop_demo_portal() == 0  # nothing to stop: still fine
+
+
+def test_the_demo_says_where_it_is_when_8765_is_taken(tmp_path: Path) -> None:
+    """Issue 19, bug 9: with the README's port taken by another program, `famille-tui demo`
+    says so and where its own portal and outbox are (it moved silently, and the README's
+    outbox link showed another portal's e-mails); the outbox command reads its own."""
+    import socket
+
+    from tests.cli.conftest import famille_tui_process
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8765))
+        holder.listen()
+    except OSError:
+        pass  # taken already (another program): just as well
+    try:
+        done = famille_tui_process(["demo", "--screen-reader"], timeout=90)
+        state = json.loads((Path(os.environ["FAMILLE_TUI_DATA_DIR"])
+                            / "demo-portal.json").read_text())
+        origin = state["origin"]
+        assert not origin.endswith(":8765")
+        outbox = f"{origin}/le-chambon-feugerolles/outbox"
+        for said in (done.stderr, done.stdout):
+            assert "8765" in said and f"{origin}/" in said and outbox in said, said
+        # The outbox command reads this demo's own (Chaponost: Chambon is an Espace
+        # Citoyens portal in the demo's config since issue 15, with no outbox of its own).
+        mails = famille_tui_process(["--commune", "chaponost", "outbox", "--json"])
+        assert mails.returncode == 0, mails.stderr
+        bodies = [m["body"] for m in json.loads(mails.stdout)["messages"]]
+        portal_mails = httpx.get(f"{origin}/chaponost/api/v1/demo/outbox",
+                                 trust_env=False).json()
+        assert bodies == [m["body"] for m in portal_mails]
+    finally:
+        holder.close()
+        assert stop_demo_portal() == 0
 
 
 def test_the_demo_dialects_name_the_replicas_tenants() -> None:

@@ -54,6 +54,13 @@ def test_accepted_card_pays_and_sends_the_confirmation(martin: Api) -> None:
     for number in ("2026100042", "2026100043"):
         invoice = martin.invoice_by_number(number)
         assert (invoice["status"], invoice["remaining_cents"]) == ("reglee", 0)
+        # The invoice's proof is this payment's: its time, its part, its authorisation.
+        card = invoice["receipts"][-1]
+        assert (card["method"], card["payment_id"], card["authorization_number"],
+                card["paid_at"]) == ("card", payment["id"], done["authorization_number"],
+                                     done["paid_at"])
+    assert [r["amount_cents"] for r in martin.invoice_by_number("2026100043")["receipts"]] == [
+        4500, 4500]
     assert martin.get("invoices").json()["total_remaining_cents"] == 29680 + 60
     mail = standin_outbox(payment["payment_url"])[-1]
     assert mail["to"] == "claire.pro@exemple.fr"

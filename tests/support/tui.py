@@ -259,3 +259,20 @@ async def logged_in(pilot: Pilot[Any], login: str = "martin",
                      what="family space")
     await wait_until(pilot, lambda: app.session is not None
                      and app.session.remaining_cents is not None, what="header total")
+
+
+def send_burst(app: App[Any], text: str) -> None:
+    """Every key of `text` handed to the app at once, with no pause between them — what a
+    password manager's auto-type or a paste into a terminal does (`\\t` is Tab, `\\n`
+    Entrée). The pilot's `press` waits for the app between keys; this does not."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    driver = app._driver
+    assert driver is not None
+    for char in text:
+        key = {"\t": "tab", "\n": "enter"}.get(char) or (
+            char if char.isalnum() else _character_to_key(char))
+        event = events.Key(key, None if char in "\t\n" else char)
+        event.set_sender(app)
+        driver.send_message(event)

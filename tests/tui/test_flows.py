@@ -142,11 +142,7 @@ async def test_activation_of_bernard_from_the_outbox(make_app: Any, portal: Any)
         await type_into(pilot, "confirm_password", "Nouveau-mot2passe")
         assert not field(app, "confirm_password").has_class("-invalid")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="back to login")
-        await wait_until(pilot, lambda: app.focused is field(app, "password").input,
-                         what="the password to type")
-        assert field(app, "login").value == "bernard"
-        await pilot.press(*"Nouveau-mot2passe", "enter")
+        # Logged in with the new password at once: never typed a third time (issue 19).
         await wait_until(pilot, lambda: in_family_space(app), what="bernard logged in")
         assert app.session.family_name.startswith("Famille Bernard")
 
@@ -163,14 +159,18 @@ async def test_password_reset_with_the_code_from_the_outbox(make_app: Any, porta
         await wait_until(pilot, lambda: app.focused is field(app, "code").input,
                          what="code step")
         code = await outbox_value(portal, "martin", r"Code : (\S+)")
-        await type_into(pilot, "code", code)
+        # A wrong code first: refused, and said so.
+        await type_into(pilot, "code", "000000")
         await type_into(pilot, "new_password", "Autre-secret42")
         await type_into(pilot, "confirm_password", "Autre-secret42")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="back to login")
-        await wait_until(pilot, lambda: app.focused is field(app, "password").input,
-                         what="the password to type")
-        await pilot.press(*"Autre-secret42", "enter")
+        await wait_until(pilot, lambda: app.screen.query_one(Notice).has_class("-error"),
+                         what="the wrong code refused")
+        # The right code, then Entrée in the code field: sent, since every field is filled
+        # (issue 19, bug 7: Entrée only moved on, and the refusal stayed on screen).
+        await type_into(pilot, "code", code)
+        assert not app.screen.query_one(Notice).has_class("-error")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: in_family_space(app), what="new password works")
     async with PortalClient(portal.base_url(CHAMBON)) as client:
         await client.login("martin", "Autre-secret42")
@@ -261,6 +261,11 @@ async def test_edit_coordinates(make_app: Any, portal: Any) -> None:
         await wait_until(pilot, lambda: screen_name(app) == "CoordinatesScreen", what="saved")
         shown = str(app.screen.query_one("#coordinates", Static).render())
         assert "07 00 11 22 33" in shown
+        # « Famille » says it too, without a refresh (issue 19, bug 4).
+        await pilot.press("1")
+        await wait_until(pilot, lambda: screen_name(app) == "FamilyScreen", what="family")
+        adults = app.screen.query_one("#adults", DataTable)
+        assert "07 00 11 22 33" in [str(cell) for cell in adults.get_row_at(0)]
     client = await fresh_client(portal)
     assert (await client.profile()).phone_mobile == "07 00 11 22 33"
     await client.aclose()

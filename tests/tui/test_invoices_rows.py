@@ -53,7 +53,12 @@ def test_status_is_said_in_words_with_a_symbol() -> None:
     paid = invoice(status=InvoiceStatus.REGLEE, paid_cents=31240, remaining_cents=0)
     assert status_words(paid, TODAY) == "✓ Réglée"
     offline = invoice(payable_online=False, not_payable_reason="Montant inférieur à 1 €.")
-    assert status_words(offline, TODAY) == "✗ À payer, hors ligne"
+    # Not « hors ligne », which reads as « offline » (issue 19).
+    assert status_words(offline, TODAY) == "✗ Non payable en ligne"
+    debit = invoice(payable_online=False, not_payable_reason="Prélevée le 25.",
+                    direct_debit_on=date(2026, 11, 25), due_date=date(2026, 11, 1))
+    # A direct debit: nothing to do, neither ✗ nor « en retard ».
+    assert status_words(debit, TODAY) == "↻ Prélevée le 25/11/2026"
 
 
 def test_overdue_only_when_unpaid_and_past_due() -> None:
@@ -71,11 +76,12 @@ def test_paid_pending_and_offline_invoices_cannot_be_ticked_and_say_why() -> Non
     pending = tick_refusal(invoice(status=InvoiceStatus.EN_COURS))
     assert pending is not None and "déjà en cours" in pending
     offline = invoice(payable_online=False, not_payable_reason="Réglée par prélèvement.")
-    assert tick_refusal(offline) == "Facture 2026100042 : Réglée par prélèvement."
+    # After « : », French goes on in lower case.
+    assert tick_refusal(offline) == "Facture 2026100042 : réglée par prélèvement."
     silent = invoice(payable_online=False)
     assert "ne peut pas être payée en ligne" in (tick_refusal(silent) or "")
     reason = dict(detail_lines(offline, TODAY))
-    assert reason["Paiement en ligne"] == "Réglée par prélèvement."
+    assert reason["Paiement en ligne"] == "réglée par prélèvement."
 
 
 def test_selection_total_and_line() -> None:

@@ -52,6 +52,14 @@ async def at_choice(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: screen_name(pilot.app) == "PortalChoiceScreen")  # type: ignore[arg-type]
 
 
+def steady_outbox(app: Any) -> None:
+    """The demo's outbox line names the portal's random port: the picture shows the
+    README's 8765 instead, so that it is fixed (the line itself is tested in test_new_user)."""
+    hint = app.screen.query_one("#demo-outbox", Static)
+    origin = app._snapshot_portal.origin
+    hint.update(str(hint.render()).replace(origin, "http://127.0.0.1:8765"))
+
+
 async def at_activation(pilot: Pilot[Any]) -> None:
     app: Any = pilot.app
     await at_login(pilot)
@@ -65,6 +73,7 @@ async def at_activation(pilot: Pilot[Any]) -> None:
     await pilot.press("x")  # a mismatch, shown inline
     await wait_until(pilot, lambda: field(app, "confirm_password").has_class("-invalid"),
                      what="the mismatch shown")
+    steady_outbox(app)
 
 
 async def at_reset(pilot: Pilot[Any]) -> None:
@@ -82,6 +91,7 @@ async def at_reset(pilot: Pilot[Any]) -> None:
             field(app, "code").input, app.screen.query_one("Notice"))),
         what="the code field and the notice « code envoyé » in view",
     )
+    steady_outbox(app)
 
 
 async def at_login_error(pilot: Pilot[Any]) -> None:

@@ -78,6 +78,7 @@ class Capability(StrEnum):
     PROFILE_EDIT = "profile_edit"
     INVOICES = "invoices"
     INVOICE_PDF = "invoice_pdf"
+    RECEIPTS = "receipts"  # the proof of what was paid (date, authorisation number, how)
     PAYMENT = "payment"
     HELP = "help"
     OUTBOX = "outbox"  # the demo portal's sent e-mails
@@ -109,6 +110,7 @@ _LABELS: dict[Capability, str] = {
     Capability.PROFILE_EDIT: "La modification des coordonnées",
     Capability.INVOICES: "Les factures",
     Capability.INVOICE_PDF: "Le PDF des factures",
+    Capability.RECEIPTS: "Le justificatif de paiement",
     Capability.PAYMENT: "Le paiement en ligne",
     Capability.HELP: "Le contact de la structure",
     Capability.OUTBOX: "La boîte d'envoi de démonstration",

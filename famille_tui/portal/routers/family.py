@@ -170,6 +170,14 @@ def update_profile(body: ProfileUpdate, db: Db, user: User) -> Profile:
             (body.first_name, body.last_name, body.address, body.postal_code, body.city,
              body.phone_home, body.phone_mobile, body.email, user.account_id),
         )
+        # The account holder is one of the family's adults: the family shows what they
+        # just saved (their name, the phone a crèche calls first, the e-mail).
+        db.execute(
+            "UPDATE adults SET first_name = ?, last_name = ?, email = ?, phone = ?"
+            " WHERE account_id = ? AND family_id = ?",
+            (body.first_name, body.last_name, body.email,
+             body.phone_mobile or body.phone_home, user.account_id, user.family_id),
+        )
         row = db.execute(
             "SELECT * FROM profiles WHERE account_id = ?", (user.account_id,)
         ).fetchone()

@@ -51,6 +51,8 @@ class IdleWarningScreen(ModalScreen[bool]):
     CSS_PATH = "kiosk.tcss"
     #: Every key answers this dialog (see `on_key`); no binding of its own.
     BINDINGS: ClassVar[list[BindingType]] = []
+    #: Tab too: the app's priority Tab gives way (`FamilleApp.check_action`).
+    TAKES_EVERY_KEY: ClassVar[bool] = True
 
     def __init__(self, seconds: int, clock: Callable[[], float]) -> None:
         super().__init__(id="idle-warning")

@@ -23,6 +23,7 @@ from famille_tui.tui.widgets.notice import Kind, Notice
 
 if TYPE_CHECKING:
     from famille_tui.tui.kiosk.app import KioskApp
+    from famille_tui.tui.screens.activation import AccountReady
 
 #: Seconds the message about the previous session stays (« Session terminée… »).
 NOTICE_SECONDS = 30
@@ -128,17 +129,12 @@ class WelcomeScreen(Screen[None]):
 
         self.app.push_screen(PasswordResetScreen(), callback=self._account_changed)
 
-    def _account_changed(self, result: tuple[str, str] | None) -> None:
-        """After an activation or a reset: the login screen, with that person's identifiant."""
+    def _account_changed(self, result: AccountReady | None) -> None:
+        """After an activation or a reset: that person logged in with the new password."""
         if not result:
             return
         from famille_tui.tui.screens.login import LoginScreen
 
-        login, message = result
-        screen = LoginScreen(login=login)
-
-        def say() -> None:
-            screen.query_one(Notice).show(message, "success")
-
+        screen = LoginScreen(login=result.login)
         self.app.push_screen(screen)
-        screen.call_after_refresh(say)
+        screen.call_after_refresh(screen.log_in_as, result)

@@ -6,6 +6,7 @@ not match is said as soon as it is typed, beside the field.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on, work
@@ -16,14 +17,25 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.screens.base import FamilleScreenMixin, demo_outbox_hint
 from famille_tui.tui.screens.password_rules import PasswordRules
 from famille_tui.tui.validation import clear_errors, send_form
 from famille_tui.tui.widgets.footer import Footer
-from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.form import EMPTY_FIELD, FormField, next_empty
 from famille_tui.tui.widgets.notice import Notice
 
 MISMATCH = "Les deux mots de passe ne sont pas identiques."
+
+
+@dataclass(frozen=True)
+class AccountReady:
+    """What activation and password reset end with: the parent is logged in with the new
+    password at once (never asked to type it a third time)."""
+
+    login: str
+    password: str
+    #: The portal's words (« Votre compte est activé. »).
+    message: str
 
 
 def check_new_password(root: DOMNode, rules: PasswordRules) -> bool:
@@ -31,7 +43,7 @@ def check_new_password(root: DOMNode, rules: PasswordRules) -> bool:
     new = root.query_one("#field-new_password", FormField)
     confirm = root.query_one("#field-confirm_password", FormField)
     ok = True
-    problem = rules.problem(new.value) if new.value else "Choisissez un nouveau mot de passe."
+    problem = rules.problem(new.value) if new.value else EMPTY_FIELD
     new.set_error(problem)
     if problem:
         ok = False
@@ -43,8 +55,8 @@ def check_new_password(root: DOMNode, rules: PasswordRules) -> bool:
     return ok
 
 
-class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
-    """Dismisses with (login, message) once the account is activated."""
+class ActivationScreen(FamilleScreenMixin, Screen[AccountReady | None]):
+    """Dismisses with `AccountReady` once the account is activated."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour"),
@@ -60,6 +72,8 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
             yield Static(f"Première connexion — {self.famille.commune_name}", classes="title")
             yield Static("Saisissez l'identifiant et le mot de passe provisoire reçus par "
                          "e-mail, puis choisissez votre mot de passe.", classes="explanation")
+            if hint := demo_outbox_hint(self):
+                yield Static(hint, classes="hint", id="demo-outbox")
             yield PasswordRules()
             yield FormField("Identifiant", "login", value=self.initial_login)
             yield FormField("Mot de passe provisoire (reçu par e-mail)", "temporary_password",
@@ -100,10 +114,13 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
-        if event.input.id == "confirm_password-input":
+        fields = list(self.query(FormField))
+        here = next(field for field in fields if field.input is event.input)
+        empty = next_empty(fields, here)
+        if empty is None:
             self._submit()
         else:
-            self.focus_next()
+            empty.input.focus()
 
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
@@ -111,11 +128,9 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
         login = self.query_one("#field-login", FormField)
         temporary = self.query_one("#field-temporary_password", FormField)
         ok = check_new_password(self, self.query_one(PasswordRules))
-        if not temporary.value:
-            temporary.set_error("Saisissez le mot de passe provisoire de l'e-mail.")
+        if not temporary.require():
             ok = False
-        if not login.value.strip():
-            login.set_error("Saisissez votre identifiant.")
+        if not login.require():
             ok = False
         if not ok:
             first = next((f for f in self.query(FormField) if f.has_class("-invalid")), None)
@@ -133,5 +148,4 @@ class ActivationScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
         )
         if accepted is None:
             return
-        self.dismiss((login, accepted.message or "Compte activé : connectez-vous avec votre "
-                      "nouveau mot de passe."))
+        self.dismiss(AccountReady(login, new, accepted.message or "Votre compte est activé."))

@@ -46,6 +46,17 @@ class FamilleScreenMixin:
         return session
 
 
+def demo_outbox_hint(screen: FamilleScreenMixin) -> str:
+    """On the demo portal, where « the e-mail » of a screen's explanation is: its outbox
+    (the README's address is wrong when the demo had to take another port). Empty for a
+    real portal."""
+    session = screen.famille.session
+    if session is None or not screen.famille.policy.demo_portal(session.base_url):
+        return ""
+    return (f"Démonstration : les e-mails du portail sont dans sa boîte d'envoi, "
+            f"{session.base_url.rstrip('/')}/outbox")
+
+
 class FamilySpaceScreen(FamilleScreenMixin, Screen[None]):
     """A screen of the family space. Subclasses set SECTION and implement `compose_body()`."""
 

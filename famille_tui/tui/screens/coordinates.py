@@ -183,7 +183,7 @@ class ProfileFormScreen(FamilleModal):
         restore = start_loading(dialog)
         session = self.session
         try:
-            profile = await session.call(lambda: session.connector.update_profile(update))
+            profile = await session.update_profile(update)
         except ApiError as error:
             rest = apply_errors(self, error.field_errors)
             self.query_one(Notice).show(" ".join([error.message, *rest]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +15,9 @@ from famille_tui.client.display import shown
 from famille_tui.client.portals.base import Capability
 from famille_tui.client.rules import child_age
 from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
+
+if TYPE_CHECKING:
+    from famille_tui.client.session import FamilySession
 
 
 def age_in_words(birth: date, today: date) -> str:
@@ -29,6 +33,11 @@ class FamilyScreen(FamilySpaceScreen):
     """Key 1."""
 
     SECTION = "Famille"
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The family on screen (the session's, when it last changed).
+        self._shown_family: Family | None = None
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(classes="page", id="family-page"):
@@ -61,10 +70,18 @@ class FamilyScreen(FamilySpaceScreen):
             self.show(family)
 
     def forget_family_data(self) -> None:
+        self._shown_family = None
         for table in self.query(DataTable):
             table.clear()
 
+    def session_changed(self, session: FamilySession) -> None:
+        # The family read again elsewhere (« Mes coordonnées » saved): shown here too.
+        if session.family is not None and session.family is not self._shown_family:
+            self.show(session.family)
+
     def show(self, family: Family) -> None:
+        first_time = self._shown_family is None
+        self._shown_family = family
         today = self.famille.today()
         count = len(family.children)
         kids = "1 enfant" if count == 1 else f"{count} enfants"
@@ -80,4 +97,5 @@ class FamilyScreen(FamilySpaceScreen):
             children.add_row(shown(child.first_name, " ", child.last_name),
                              french_date(child.birth_date),
                              age_in_words(child.birth_date, today), shown(child.structure))
-        children.focus()
+        if first_time:
+            children.focus()

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import Resize
 from textual.widgets import DataTable, Static
 
@@ -45,6 +45,8 @@ FILTERS: tuple[tuple[InvoiceFilter, str], ...] = (
 )
 #: From this width on, the detail is a column beside the table.
 WIDE_COLUMNS = 118
+#: Below this width, the total and the filter take a line each (they overlapped at 60).
+NARROW_COLUMNS = 76
 
 
 def matches(invoice: Invoice, wanted: InvoiceFilter) -> bool:
@@ -118,6 +120,7 @@ class InvoicesScreen(FamilySpaceScreen):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         self._show_detail()
 
     @property
@@ -165,10 +168,15 @@ class InvoicesScreen(FamilySpaceScreen):
     def shown_invoices(self) -> list[Invoice]:
         return [i for i in self.invoices if matches(i, self.filter)]
 
-    def _filter_words(self) -> Text:
-        # Text, not str: « [Réglées] » must not be read as console markup.
-        words = [f"[{label}]" if kind is self.filter else label for kind, label in FILTERS]
-        return Text("Afficher (f) : " + " · ".join(words))
+    def _filter_words(self) -> Content:
+        # Each word is also a place to click; « [Réglées] » is text, never markup.
+        parts: list[str | tuple[str, str]] = ["Afficher (f) : "]
+        for kind, label in FILTERS:
+            if len(parts) > 1:
+                parts.append(" · ")
+            word = f"[{label}]" if kind is self.filter else label
+            parts.append((word, f"@click=screen.show_filter('{kind.value}')"))
+        return Content.assemble(*parts)
 
     def _show(self) -> None:
         if self.total_remaining_cents is not None:
@@ -203,7 +211,10 @@ class InvoicesScreen(FamilySpaceScreen):
     def _show_detail(self) -> None:
         if not self.is_mounted or not self._loaded:
             return
-        self.query_one(InvoiceDetail).show(self.current(), self.famille.today(), wide=self.wide)
+        invoice = self.current()
+        proof = self.session.proof_of_payment(invoice) if invoice is not None else None
+        self.query_one(InvoiceDetail).show(invoice, self.famille.today(), wide=self.wide,
+                                           proof=proof)
 
     @on(DataTable.RowHighlighted, "#invoice-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -256,6 +267,11 @@ class InvoicesScreen(FamilySpaceScreen):
     def action_next_filter(self) -> None:
         kinds = [kind for kind, _ in FILTERS]
         self.filter = kinds[(kinds.index(self.filter) + 1) % len(kinds)]
+        self._show()
+
+    def action_show_filter(self, value: str) -> None:
+        """A click on one of the filter's words."""
+        self.filter = InvoiceFilter(value)
         self._show()
 
     # -- actions ---------------------------------------------------------------------------

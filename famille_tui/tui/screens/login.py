@@ -16,7 +16,7 @@ the password, « Nouveau code » on ctrl+g; a code serves once, so a failed logi
 from __future__ import annotations
 
 import contextlib
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,6 +38,9 @@ from famille_tui.client.errors import (
 from famille_tui.client.portals.base import Capability
 from famille_tui.tui.screens.base import FamilleScreenMixin, not_offered
 from famille_tui.tui.widgets.captcha import CaptchaField
+
+if TYPE_CHECKING:
+    from famille_tui.tui.screens.activation import AccountReady
 from famille_tui.tui.widgets.checkbox import Case
 from famille_tui.tui.widgets.footer import Footer
 from famille_tui.tui.widgets.form import FormField
@@ -284,7 +287,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
 
     @on(Input.Submitted, "#login-input")
     def _next_field(self) -> None:
-        self.query_one("#field-password", FormField).input.focus()
+        password = self.query_one("#field-password", FormField)
+        if password.value:
+            self._submit()  # both typed: Entrée sends, wherever it is pressed
+        else:
+            password.input.focus()
 
     @on(Input.Submitted, "#password-input")
     @on(Input.Submitted, "#captcha-input")
@@ -295,13 +302,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         password_field = self.query_one("#field-password", FormField)
         login = login_field.value.strip()
         password = password_field.value
-        login_field.set_error(None if login else "Saisissez votre identifiant.")
-        password_field.set_error(None if password else "Saisissez votre mot de passe.")
-        if not login:
-            login_field.input.focus()
-            return
-        if not password:
-            password_field.input.focus()
+        for field in (login_field, password_field):
+            field.set_error(None)
+        missing = [field for field in (login_field, password_field) if not field.require()]
+        if missing:
+            missing[0].input.focus()
             return
         captcha = self.query_one(CaptchaField)
         # From the password, Enter goes on to the code; on the code, it says it is missing.
@@ -341,16 +346,31 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         self.notify(not_offered(capability), title="Espace famille", timeout=8)
         return True
 
-    def _after_account_change(self, result: tuple[str, str] | None) -> None:
-        """Back from activation or reset: the login filled in, the password to type."""
-        if not result:
-            return
-        login, message = result
+    def _after_account_change(self, result: AccountReady | None) -> None:
+        """Back from activation or reset: logged in with the new password at once."""
+        if result is not None:
+            self.log_in_as(result)
+
+    def log_in_as(self, ready: AccountReady) -> None:
+        """The account just activated (or its password reset): the form says so and logs
+        in with the password chosen (« Se souvenir de moi » as ticked here)."""
         self._show_form()
-        self.query_one("#field-login", FormField).value = login
+        self.query_one("#field-login", FormField).value = ready.login
+        captcha = self.query_one(CaptchaField)
+        if captcha.asks:
+            # A portal asking a code of the image (Noethysweb): the new password is filled
+            # in, the parent types the code and Entrée logs in.
+            self.query_one("#field-password", FormField).value = ready.password
+            self.query_one(Notice).show(
+                f"{ready.message.rstrip('.')}. Saisissez le code de l'image pour vous "
+                "connecter.", "success")
+            captcha.focus_code()
+            return
         self.query_one("#field-password", FormField).value = ""
         self.query_one("#field-password", FormField).input.focus()
-        self.query_one(Notice).show(message, "success")
+        remember = bool(self.query("#remember")) and self.query_one("#remember", Case).value
+        self._login(ready.login, ready.password, remember=remember, remembered=False,
+                    before=ready.message)
 
     # -- the network part, in a worker -----------------------------------------------------
 
@@ -389,9 +409,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
 
     @work(exclusive=True, group="login")
     async def _login(self, login: str, password: str, *, remember: bool,
-                     remembered: bool, answer: str | None = None) -> None:
+                     remembered: bool, answer: str | None = None,
+                     before: str = "") -> None:
         notice = self.query_one(Notice)
-        notice.show(f"Connexion de {login} en cours…", "info")
+        said = f"{before.rstrip('.')}. " if before else ""
+        notice.show(f"{said}Connexion de {login} en cours…", "info")
         self._not_activated = False
         page = self.query_one(".page")
         restore = start_loading(page)

@@ -12,18 +12,18 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from famille_tui.client.errors import FamilleError
-from famille_tui.tui.screens.activation import MISMATCH, check_new_password
-from famille_tui.tui.screens.base import FamilleScreenMixin
+from famille_tui.tui.screens.activation import MISMATCH, AccountReady, check_new_password
+from famille_tui.tui.screens.base import FamilleScreenMixin, demo_outbox_hint
 from famille_tui.tui.screens.password_rules import PasswordRules
 from famille_tui.tui.validation import clear_errors, send_form
 from famille_tui.tui.widgets.footer import Footer
-from famille_tui.tui.widgets.form import FormField
+from famille_tui.tui.widgets.form import FormField, next_empty
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.notice import Notice
 
 
-class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
-    """Two steps on one page; dismisses with (login, message) once the password is changed."""
+class PasswordResetScreen(FamilleScreenMixin, Screen[AccountReady | None]):
+    """Two steps on one page; dismisses with `AccountReady` once the password is changed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour"),
@@ -47,6 +47,8 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
             with Vertical(id="step-confirm", classes="hidden"):
                 yield Static("2. Saisissez le code reçu et votre nouveau mot de passe.",
                              classes="explanation")
+                if hint := demo_outbox_hint(self):
+                    yield Static(hint, classes="hint", id="demo-outbox")
                 yield PasswordRules()
                 yield FormField("Code reçu par e-mail", "code")
                 yield FormField("Nouveau mot de passe", "new_password", password=True)
@@ -70,12 +72,11 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
 
     def _login(self) -> str | None:
         field = self.query_one("#field-login", FormField)
-        login = field.value.strip()
-        field.set_error(None if login else "Saisissez votre identifiant.")
-        if not login:
+        field.set_error(None)
+        if not field.require():
             field.input.focus()
             return None
-        return login
+        return field.value.strip()
 
     def _show_step_two(self) -> None:
         self.query_one("#step-confirm").remove_class("hidden")
@@ -110,19 +111,24 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
         confirm = self.query_one("#field-confirm_password", FormField)
         confirm.set_error(MISMATCH if event.value and not new.startswith(event.value) else None)
 
-    @on(Input.Submitted, "#code-input, #new_password-input")
-    def _next(self) -> None:
-        self.focus_next()
+    @on(Input.Submitted, "#code-input, #new_password-input, #confirm_password-input")
+    def _next(self, event: Input.Submitted) -> None:
+        fields = [self.query_one(f"#field-{name}", FormField)
+                  for name in ("code", "new_password", "confirm_password")]
+        here = next(field for field in fields if field.input is event.input)
+        empty = next_empty(fields, here)
+        if empty is None:
+            self._confirm()
+        else:
+            empty.input.focus()
 
-    @on(Input.Submitted, "#confirm_password-input")
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
         clear_errors(self)
         login = self._login()
         code = self.query_one("#field-code", FormField)
         ok = check_new_password(self, self.query_one(PasswordRules))
-        if not code.value.strip():
-            code.set_error("Saisissez le code reçu par e-mail.")
+        if not code.require():
             ok = False
         if login and ok:
             self._change(login, code.value.strip(),
@@ -151,4 +157,4 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[tuple[str, str] | None]):
         )
         if accepted is None:
             return
-        self.dismiss((login, accepted.message or "Mot de passe changé : connectez-vous."))
+        self.dismiss(AccountReady(login, new, accepted.message or "Mot de passe changé."))

@@ -102,7 +102,16 @@ class PaymentFollowScreen(FamilySpaceScreen):
         self.show()
 
     def _elapsed(self) -> str:
-        return format_elapsed(type(self).now() - self.watched.started)
+        return format_elapsed(self.watched.elapsed(type(self).now()))
+
+    def _expiry(self) -> str:
+        """« la page expire dans 12 min 55 s », or that it has, or nothing when not known."""
+        left = self.watched.seconds_left(type(self).now())
+        if left is None:
+            return ""
+        if left <= 0:
+            return "la page de paiement a expiré"
+        return f"la page de paiement expire dans {format_elapsed(left)}"
 
     def _line(self, static_id: str, content: str | Text) -> None:
         """Set a line of the screen; an empty one takes no room."""

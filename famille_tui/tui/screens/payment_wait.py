@@ -127,7 +127,9 @@ class PaymentWaitScreen(PaymentFollowScreen):
             self._show_elapsed()
 
     def _show_elapsed(self) -> None:
-        self._line("wait-elapsed", f"Temps écoulé : {self._elapsed()}")
+        expiry = self._expiry()
+        self._line("wait-elapsed", f"Temps écoulé : {self._elapsed()}"
+                   + (f" — {expiry}" if expiry else ""))
 
     def show(self) -> None:
         """Redraw from the watcher's state."""

@@ -78,8 +78,7 @@ class SessionPasswordScreen(FamilleModal):
     @on(Button.Pressed, "#continue")
     def _submit(self) -> None:
         field = self.query_one("#field-password", FormField)
-        if not field.value:
-            field.set_error("Saisissez votre mot de passe.")
+        if not field.require():
             return
         field.set_error(None)
         captcha = self.query_one(CaptchaField)

@@ -12,7 +12,13 @@ from rich.text import Text
 from textual.widgets import Static
 
 from famille_tui.api import Invoice, InvoiceStatus
-from famille_tui.tui.widgets.invoice_rows import detail_lines, offline_reason, tick_refusal
+from famille_tui.client.rules import PaymentProof
+from famille_tui.tui.widgets.invoice_rows import (
+    detail_lines,
+    offline_reason,
+    proof_lines,
+    tick_refusal,
+)
 
 
 class InvoiceDetail(Static):
@@ -22,11 +28,12 @@ class InvoiceDetail(Static):
         super().__init__("", id=id)
         self.border_title = "Détail"
 
-    def show(self, invoice: Invoice | None, today: date, *, wide: bool) -> None:
+    def show(self, invoice: Invoice | None, today: date, *, wide: bool,
+             proof: PaymentProof | None = None) -> None:
         if invoice is None:
             self.update("Aucune facture dans cette liste.")
             return
-        lines = detail_lines(invoice, today)
+        lines = detail_lines(invoice, today, proof)
         text = Text()
         if wide:
             for label, value in lines:
@@ -47,5 +54,8 @@ class InvoiceDetail(Static):
                 text.append(f"\nPaiement en ligne impossible : {offline_reason(invoice)}")
             elif invoice.status is InvoiceStatus.EN_COURS:
                 text.append("\nUn paiement est en cours : Entrée pour le suivre.")
+            for label, line in proof_lines(proof) if proof is not None else []:
+                # The note (« … : non proposé par ce portail. ») is a sentence of its own.
+                text.append(f"\nPayé le {line}" if label == "Payé le" else f"\n{line}")
         text.rstrip()
         self.update(text)

@@ -15,7 +15,14 @@ from datetime import date
 from famille_tui.api import Invoice, InvoiceStatus
 from famille_tui.api.money import format_euros
 from famille_tui.client.display import clean_message
-from famille_tui.client.rules import NO_OFFLINE_REASON, invoice_state, payment_refusal
+from famille_tui.client.rules import (
+    NO_OFFLINE_REASON,
+    PaymentProof,
+    after_colon,
+    invoice_state,
+    payment_refusal,
+    receipt_words,
+)
 
 MONTHS = (
     "janv.", "févr.", "mars", "avr.", "mai", "juin",
@@ -27,6 +34,7 @@ SYMBOL_UNPAID = "●"
 SYMBOL_OVERDUE = "⚠"
 SYMBOL_PENDING = "◷"
 SYMBOL_OFFLINE = "✗"
+SYMBOL_DIRECT_DEBIT = "↻"
 TICKED = "[x]"
 UNTICKED = "[ ]"
 NOT_TICKABLE = " - "
@@ -58,8 +66,11 @@ def status_words(invoice: Invoice, today: date) -> str:
         return f"{SYMBOL_PAID} Réglée"
     if state.pending:
         return f"{SYMBOL_PENDING} Paiement en cours"
+    if state.direct_debit_on is not None:
+        return f"{SYMBOL_DIRECT_DEBIT} Prélevée le {format_date(state.direct_debit_on)}"
     if state.offline:
-        return f"{SYMBOL_OFFLINE} À payer, hors ligne"
+        # Not « hors ligne », which reads as « offline »: it cannot be paid *online*.
+        return f"{SYMBOL_OFFLINE} Non payable en ligne"
     if state.overdue:
         return f"{SYMBOL_OVERDUE} À payer, en retard"
     return f"{SYMBOL_UNPAID} À payer"
@@ -67,7 +78,10 @@ def status_words(invoice: Invoice, today: date) -> str:
 
 def offline_reason(invoice: Invoice) -> str:
     """Why an unpaid invoice cannot be paid here, in the portal's words when it gave them."""
-    return (clean_message(invoice.not_payable_reason) or NO_OFFLINE_REASON)
+    if invoice.direct_debit_on is not None:
+        return (f"prélèvement automatique le {format_date(invoice.direct_debit_on)} : "
+                "rien à faire")
+    return after_colon(clean_message(invoice.not_payable_reason) or NO_OFFLINE_REASON)
 
 
 def tick_refusal(invoice: Invoice) -> str | None:
@@ -102,8 +116,16 @@ def selection_line(count: int, total_cents: int, most: int | None = None) -> str
     return f"{count} {noun} : {format_euros(total_cents)} — « p » pour payer"
 
 
-def detail_lines(invoice: Invoice, today: date) -> list[tuple[str, str]]:
-    """The detail pane: labelled lines, read in order."""
+def proof_lines(proof: PaymentProof) -> list[tuple[str, str]]:
+    """Every receipt's labelled line (« Payé le », …), or why there is none to show."""
+    lines = [("Payé le", receipt_words(r)) for r in proof.receipts]
+    return lines or ([("Justificatif", proof.note)] if proof.note else [])
+
+
+def detail_lines(invoice: Invoice, today: date,
+                 proof: PaymentProof | None = None) -> list[tuple[str, str]]:
+    """The detail pane: labelled lines, read in order (`proof`: the session's
+    `proof_of_payment`, shown as « Payé le »)."""
     lines = [
         ("Facture", invoice.number),
         ("Objet", invoice.label),
@@ -122,4 +144,6 @@ def detail_lines(invoice: Invoice, today: date) -> list[tuple[str, str]]:
         lines.append(("Paiement en ligne", offline_reason(invoice)))
     elif invoice.status is InvoiceStatus.EN_COURS:
         lines.append(("Paiement en ligne", "en cours : Entrée pour suivre ce paiement"))
+    if proof is not None:
+        lines += proof_lines(proof)
     return lines

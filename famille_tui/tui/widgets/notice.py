@@ -33,6 +33,12 @@ class Notice(Static):
         # The message is often the portal's own sentence: data, never markup.
         self.update(shown(SYMBOLS[kind], message))
 
+    def field_changed(self) -> None:
+        """The parent edited a field of the form: an error about what was sent is not
+        true of what is typed now."""
+        if self.has_class("-error"):
+            self.clear()
+
     def clear(self) -> None:
         self.remove_class("-shown", "-error", "-info", "-success")
         self.update("")
