@@ -90,7 +90,7 @@ def test_the_screen_reader_says_what_this_portal_does_not_offer(
     for what in ("La composition de la famille", "L'entourage", "Les coordonnées",
                  "Les réservations"):
         assert f"{what} : non proposé par ce portail." in said
-    assert "Menu principal, Famille Martin. Reste à payer" in said
+    assert "Menu principal, Famille Martin : 4 factures à payer, 654 euros 80." in said
     assert "Mes factures :" in said and "Payer une ou plusieurs factures" not in said
     assert "Erreur" not in said
     for path in asked(made):
