@@ -141,6 +141,9 @@ def test_the_demo_says_where_it_is_when_8765_is_taken(tmp_path: Path) -> None:
     from tests.cli.conftest import famille_tui_process
 
     holder = socket.socket()
+    # As the launcher binds: without SO_REUSEADDR, an earlier demo's connections in TIME_WAIT
+    # make this bind fail while the launcher's succeeds, and 8765 is not held at all.
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         holder.bind(("127.0.0.1", 8765))
         holder.listen()
