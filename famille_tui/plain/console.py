@@ -43,8 +43,9 @@ from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any, TextIO
 
-#: Seconds between two looks at the idle clock while a prompt waits.
-TICK = 0.5
+#: Seconds between two ticks of the clock while a prompt waits: the idle watch's look, and
+#: when a signal that came while readline wrote is heard (`_restarting`).
+TICK = 0.1
 #: Two ctrl+c closer than this are one press: a held key repeats every 30–40 ms (after a
 #: first delay of 250–660 ms), so a held ctrl+c is at most two presses.
 INTERRUPT_REPEAT = 0.25
@@ -147,6 +148,28 @@ def wrapped(line: str, width: int) -> list[str]:
     glued = glued.replace("« ", "«" + _GLUE).replace(" »", _GLUE + "»")
     lines = textwrap.wrap(glued, width, break_long_words=False, break_on_hyphens=False)
     return [part.replace(_GLUE, " ") for part in lines] or [""]
+
+
+#: The signals restarted while readline runs (`_restarting`).
+_READLINE_SIGNALS = (signal.SIGINT, signal.SIGALRM, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _restarting(signals: Sequence[int]) -> Iterator[None]:
+    """SA_RESTART for `signals` while readline runs. A terminal's write fails with EINTR,
+    writing nothing, while a signal is pending (a held ctrl+c), and C's stdio then drops
+    its buffer: readline's prompt was lost and the person faced a silent line. Restarted,
+    the write goes through. Readline still hears each signal that comes while it waits, as
+    select() is never restarted; one that came during a write is heard at the clock's next
+    tick (`TICK`), not after the next Entrée. (Only around `input()`: the password
+    reader's os.read must be broken by ctrl+c, which a restarted read would hide.)"""
+    for number in signals:
+        signal.siginterrupt(number, False)
+    try:
+        yield
+    finally:
+        for number in signals:
+            signal.siginterrupt(number, True)
 
 
 class Console:
@@ -341,7 +364,9 @@ class Console:
                 readline.redisplay()
 
             readline.set_pre_input_hook(refill)
-        if limit is not None:
+        # The clock ticks at every question (not only for the idle watch): see `_restarting`.
+        ticking = signal.getsignal(signal.SIGALRM) == self._on_tick
+        if ticking:
             signal.setitimer(signal.ITIMER_REAL, TICK, TICK)
         self._delivered = None
         self._reading = True
@@ -351,7 +376,7 @@ class Console:
             if readline is not None:
                 # Readline echoes what is typed only if the terminal would (it reads the
                 # ECHO flag), and echo is off between questions.
-                with self._echo(True):
+                with self._echo(True), _restarting(_READLINE_SIGNALS):
                     self._in_input = True
                     try:
                         return input(prompt)
@@ -367,7 +392,7 @@ class Console:
             raise
         finally:
             self._reading = False
-            if limit is not None:
+            if ticking:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             if readline is not None and typed:
                 readline.set_pre_input_hook(None)

@@ -92,7 +92,9 @@ def test_tui_captcha_drawn_two_invoices_paid_one_after_the_other(
     terminal.wait_for("^g Nouveau code")
     terminal.type("faux")
     terminal.key("Enter")
-    terminal.wait_for("n'est pas le bon", timeout=30)
+    # The used code's drawing goes at once; the parent types once the new one is drawn.
+    terminal.wait_for("n'est pas le bon", "Version audio du code", timeout=30,
+                      gone=("Nouveau code en cours de chargement",))
     terminal.type(CAPTCHA)  # a new code was drawn; the test mode accepts PASSED
     terminal.key("Enter")
     terminal.wait_for("MARTIN Pierre et Sophie", "Reste à payer : 145,60\u00a0€", timeout=60)

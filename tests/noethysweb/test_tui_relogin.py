@@ -42,6 +42,9 @@ async def test_an_expired_session_asks_the_password_and_a_new_code(
             field(app, "captcha").query_one(".field-error").render()), timeout=30)
         await wait_until(pilot, lambda: app.screen.query_one(CaptchaField).challenge
                          not in (None, first), timeout=30, what="a new code drawn")
+        # The used code went with what was typed for it; the sentence saying why stays.
+        assert field(app, "captcha").value == ""
+        assert "n'est pas le bon" in str(field(app, "captcha").query_one(".field-error").render())
         await type_into(pilot, "captcha", CAPTCHA)
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "FamilyScreen", timeout=30)

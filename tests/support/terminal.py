@@ -65,18 +65,21 @@ class Terminal:
         self.type(text)
         self.key("Enter")
 
-    def wait_for(self, *texts: str, timeout: float = 30.0, history: bool = False) -> str:
-        """The screen once every text is on it (fails with the screen when it never is)."""
+    def wait_for(self, *texts: str, timeout: float = 30.0, history: bool = False,
+                 gone: tuple[str, ...] = ()) -> str:
+        """The screen once every text is on it, and none of `gone` (fails with the screen
+        when it never is)."""
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen(history=history)
-            if all(text in screen for text in texts):
+            if all(text in screen for text in texts) and not any(g in screen for g in gone):
                 return screen
             time.sleep(0.25)
         size = self.tmux("display", "-p", "-t", "app", "#{window_width}x#{window_height}")
         raise AssertionError(
-            f"jamais affiché : {texts!r} ({size.strip()})\n--- écran ---\n{screen}"
+            f"jamais affiché : {texts!r}, sans {gone!r} ({size.strip()})\n"
+            f"--- écran ---\n{screen}"
         )
 
     def press_until(self, key: str, *texts: str, tries: int = 3) -> str:

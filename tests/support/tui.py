@@ -162,8 +162,21 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], *,
         except NOT_THERE_YET:
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
+            raise AssertionError(f"timed out waiting for {what or condition}\n"
+                                 f"{_words_on_screen(pilot.app)}")
         await pilot.pause(0.05)
+
+
+def _words_on_screen(app: App[Any]) -> str:
+    """What the screen says (its name, every Static's words): why a wait timed out."""
+    from textual.widgets import Static
+
+    try:
+        screen = app.screen
+    except ScreenStackError:
+        return "(no screen)"
+    words = [str(w.render()).strip() for w in screen.query(Static) if w.display]
+    return f"--- {type(screen).__name__} ---\n" + "\n".join(w for w in words if w)[:3000]
 
 
 def busy_workers(app: App[Any], of: DOMNode | None = None) -> list[str]:

@@ -3,7 +3,8 @@
 The image is the portal's PNG drawn with half blocks by `client.captcha` (dark on light,
 whatever the theme, like the QR code), above an input for the code. « Nouveau code »
 (ctrl+g, or the button) posts `CaptchaField.NewCode`: the screen has `load(session)` fetch
-another (a code serves once: after every failed login too). `asks` says whether the
+another (a code serves once: after every failed login too; the used one, and what was typed
+for it, go at once). `asks` says whether the
 portal asks one at all; `code_or_focus()` gives the typed code, or None (and the focus, with
 a sentence when it was already there) when it is missing. An image that cannot be read says so in
 words, never a traceback; where the portal has an audio version, the screen-reader face
@@ -74,6 +75,11 @@ class CaptchaField(Vertical):
     #: The portal asks a code (known once `load` has found one).
     asks: reactive[bool] = reactive(False, init=False)
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        #: A code is being fetched (`load` runs).
+        self._loading = False
+
     def compose(self) -> ComposeResult:
         yield Static("Code de sécurité : recopiez les caractères de l'image",
                      classes="field-label")
@@ -86,13 +92,25 @@ class CaptchaField(Vertical):
     async def load(self, session: FamilySession, *, focus: bool = False) -> None:
         """The portal's captcha from the session (its connector made first: the dialect is
         read then), shown when it asks one; an error is said under the drawing."""
+        if self.challenge is not None:
+            # The code shown is used up (or the parent asked another): its drawing goes at
+            # once, with what was typed for it, so that nothing is typed for an image that
+            # is about to change (and then erased by the new one).
+            self.challenge = None
+            self.note("Nouveau code en cours de chargement…")
+        self._loading = True
         try:
             challenge = await session.login_challenge()
         except FamilleError as error:
             if self.asks:
                 self.note(error.message)
             return  # otherwise the login itself will say what is wrong with the portal
+        finally:
+            self._loading = False
         if challenge is None:
+            if self.asks:  # the portal stopped asking one
+                self.asks = False
+                self.add_class("hidden")
             return
         self.asks = True
         self.remove_class("hidden")
@@ -104,6 +122,11 @@ class CaptchaField(Vertical):
         """The code typed, or None with the focus on its field (and, when the focus was
         already there, « Recopiez le code de sécurité. »)."""
         code = self.value
+        if self.asks and self.challenge is None:
+            self.set_error("Attendez le nouveau code : il est en cours de chargement."
+                           if self._loading else
+                           "Aucun code à recopier : Contrôle G en demande un nouveau.")
+            return None
         if code:
             self.set_error(None)
             return code
@@ -112,10 +135,12 @@ class CaptchaField(Vertical):
         return None
 
     def show(self, challenge: LoginChallenge) -> None:
-        """Draw this challenge and empty the field (a code serves once)."""
+        """Draw this challenge (the field was emptied when the last one went: a code serves
+        once)."""
         self.challenge = challenge
 
-    def watch_challenge(self, challenge: LoginChallenge | None) -> None:
+    def watch_challenge(self, old: LoginChallenge | None,
+                        challenge: LoginChallenge | None) -> None:
         picture = self.query_one(CaptchaPicture)
         note = self.query_one("#captcha-note", Static)
         words = ""
@@ -129,7 +154,9 @@ class CaptchaField(Vertical):
             words = (words + " " if words else "") + (
                 "Version audio du code : famille-tui --screen-reader.")
         note.update(words)
-        self._input.value = ""
+        if old is not None:
+            # Through the field: emptied by the screen, it keeps the error that says why.
+            self.query_one("#field-captcha", FormField).value = ""
 
     @property
     def value(self) -> str:
