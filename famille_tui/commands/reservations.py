@@ -264,7 +264,20 @@ async def _change(ctx: CommandContext, args: argparse.Namespace, action: object,
                       for line in result.lines],
         table=lambda: change_lines(result),
     )
-    return int(change_exit_code(result))
+    code = change_exit_code(result)
+    if code is not ExitCode.OK and ctx.out.mode != "table":
+        # stdout is data for a script; the person watching still hears why it is not 0.
+        ctx.out.note(CHANGE_ENDINGS[code])
+    return int(code)
+
+
+#: Why `book` / `cancel` did not exit 0, and what to do (the table says it line by line).
+CHANGE_ENDINGS = {
+    ExitCode.BOOKING_REFUSED: "Le portail a refusé au moins un jour (le motif est sur sa "
+    "ligne) : rien n'a changé pour ce jour ; « famille-tui reservations » montre la semaine.",
+    ExitCode.LATE_FEE: "Annulation hors délai : ce jour resterait facturé, il n'a pas été "
+    "annulé. Relancez avec --accept-late-fee pour l'annuler quand même.",
+}
 
 
 def change_lines(result: ChangeResult) -> list[RenderableType]:
