@@ -217,6 +217,11 @@ async def test_pay_one_invoice(portal: PortalProcess, browser_log: Path) -> None
 
         await pilot.press("c")
         assert app.clipboard == url
+        # OSC 52 never says whether it worked (tmux drops it): no « copiée » claimed, and
+        # the address stays on screen to copy by hand.
+        told = notifications(app)[-1].message
+        assert "envoi au presse-papiers du terminal (si votre terminal l'accepte)" in told
+        assert "recopiez à la main ce qu'affiche l'écran" in told and "copiée" not in told
 
         page = await asyncio.to_thread(pay_in_sandbox, url)
         assert "accepté" in page
