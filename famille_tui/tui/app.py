@@ -217,6 +217,8 @@ class FamilleApp(App[int]):
         #: The section modes added so far (Textual keeps its modes to itself).
         self._section_modes: set[str] = set()
         self._quitting = False
+        #: Said in the terminal after quitting (payments still awaited), None: nothing.
+        self.farewell: str | None = None
         self.register_theme(FAMILLE)
         self.register_theme(HIGH_CONTRAST)
         self.theme = theme_for_setting(options.settings.theme)
@@ -519,5 +521,19 @@ class FamilleApp(App[int]):
         self._quitting = True
         session = self.session
         if session is not None:
+            self.farewell = self._pending_on_quit(session)
             await session.close()  # bounded: quitting never waits long for the portal
-        self.exit(0)
+        # Printed in the terminal once the screen is gone: the parent reads it after `q`.
+        self.exit(0, message=self.farewell)
+
+    @staticmethod
+    def _pending_on_quit(session: FamilySession) -> str | None:
+        """What becomes of the payments still awaited when the app quits (None: none)."""
+        from famille_tui.client.rules import left_pending_sentence
+
+        awaited = session.active_payments()
+        if not awaited:
+            return None
+        ends = [f.payment.expires_at for f in awaited if f.payment is not None]
+        return left_pending_sentence([f.amount_cents for f in awaited],
+                                     min(ends) if ends else None)

@@ -264,6 +264,32 @@ async def test_pay_three_at_once(portal: PortalProcess, browser_log: Path) -> No
         assert payments_in_portal(portal) == 1
 
 
+async def test_quitting_with_a_payment_pending_says_how_its_outcome_will_come(
+    portal: PortalProcess, browser_log: Path
+) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, MUSIC)
+        await start_paying(pilot)
+        await browser_url(pilot, browser_log)
+        await pilot.press("escape", "q")
+        await wait_until(pilot, lambda: app.farewell is not None, what="farewell")
+    said = app.farewell or ""
+    assert said.startswith("Le paiement de 45,00\u00a0€ est toujours en attente : terminez-le")
+    assert "sa page est valable jusqu'à" in said
+    assert "affiché au prochain lancement de famille-tui sur ce compte" in said
+    assert "« famille-tui payments »" in said
+
+
+async def test_quitting_with_nothing_pending_says_nothing(portal: PortalProcess) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_invoices(pilot)
+        await pilot.press("q")
+    assert app.farewell is None
+
+
 @pytest.mark.parametrize(
     ("card", "outcome", "title"),
     [(REFUSED_CARD, "pay", "Paiement refusé"), (None, "cancel", "Paiement abandonné")],
