@@ -310,12 +310,13 @@ async def test_refused_and_abandoned_say_what_to_do(
         assert "rien n'a été débité" in said or "n'ont pas été débités" in said
         assert "réessayer" in said or "relancer" in said
         assert journal().entries() == []
-        # The invoice can be ticked and paid again.
+        # The invoice is payable again, still ticked: the parent's choice is not lost.
         await pilot.press("enter")
         await wait_until(pilot, lambda: invoice_by_number(screen, OVERDUE).status
                          is InvoiceStatus.A_PAYER, what="à payer again")
-        await tick(pilot, screen, OVERDUE)
-        assert invoice_by_number(screen, OVERDUE).id in screen.ticked
+        await wait_until(pilot, lambda: invoice_by_number(screen, OVERDUE).id in screen.ticked,
+                         what="still ticked")
+        assert "1 facture cochée : 312,40" in text_of(screen, "#invoices-selection")
 
 
 @pytest.fixture
