@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
@@ -185,6 +186,9 @@ class FamilleApp(App[int]):
           for s in SECTIONS),
         Binding("q", "quit", "Quitter", tooltip="Se déconnecter et quitter"),
         Binding("ctrl+q", "quit", "Quitter", show=False, priority=True),
+        # Ours, so that Textual adds none of its own (its tooltip is in English).
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True,
+                tooltip="Ouvrir la palette de commandes"),
         # Textual's Tab is the screen's, reached only once the key has travelled up from
         # the focused input: keys sent in one burst (a password manager's « login Tab
         # password ») were all typed into the first field by then. As the app's priority
@@ -490,6 +494,12 @@ class FamilleApp(App[int]):
         for name in list(self._section_modes):
             await self.remove_mode(name)
             self._section_modes.discard(name)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its search field in French (its public `placeholder`)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder="Rechercher une commande…",
+                                            id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.logged_in:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from textual.binding import Binding
 from textual.widgets import Button, Checkbox, DataTable, Static
 
 from famille_tui.client.portal_client import PortalClient
@@ -72,6 +73,23 @@ async def test_login_opens_the_family_with_the_header_total(make_app: Any, porta
         assert children.row_count == len(family.children) == 2
         ages = {str(children.get_row_at(i)[2]) for i in range(children.row_count)}
         assert all(re.fullmatch(r"\d+ (mois|ans)( et \d+ mois)?", age) for age in ages), ages
+
+
+async def test_the_command_palette_speaks_french(make_app: Any) -> None:
+    from textual.command import CommandInput, CommandPalette
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        assert app.screen.query_one(CommandInput).placeholder == "Rechercher une commande…"
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Quitter (touche q)" in titles
+        assert not {"Theme", "Quit", "Keys", "Screenshot", "Maximize"} & set(titles)
+        palette = [binding for binding in app.BINDINGS
+                   if isinstance(binding, Binding) and binding.action == "command_palette"]
+        assert [binding.tooltip for binding in palette] == ["Ouvrir la palette de commandes"]
 
 
 async def test_wrong_password_says_so_and_stays_on_login(make_app: Any) -> None:
