@@ -289,6 +289,39 @@ async def test_edit_coordinates(make_app: Any, portal: Any) -> None:
     await client.aclose()
 
 
+async def test_an_empty_dashboard_says_so_and_its_tabs_are_keys_in_the_footer(
+    make_app: Any,
+) -> None:
+    from textual.widgets import TabbedContent
+
+    from famille_tui.api import Dashboard
+    from famille_tui.tui.screens.dashboard import DashboardScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("3")
+        await wait_until(pilot, lambda: screen_name(app) == "DashboardScreen")
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        footer = {b.key: b.description for b in screen.BINDINGS if isinstance(b, Binding)
+                  and b.show}
+        assert footer == {"m": "Échanges", "h": "Demandes", "v": "Évènements",
+                          "n": "Actualités"}
+        await pilot.press("v")
+        assert screen.query_one(TabbedContent).active == "events"
+        # A family with nothing on its dashboard (Famille Bernard's messages, say).
+        screen.show(Dashboard(requests=[], messages=[], unread_messages=0, events=[],
+                              news=[]))
+        for table, words in (("#messages-table", "Aucun message"),
+                             ("#requests-table", "Aucune demande"),
+                             ("#events-table", "Aucun évènement à venir")):
+            rows = screen.query_one(table, DataTable)
+            assert rows.row_count == 1 and words in map(str, rows.get_row_at(0)), table
+        await pilot.press("m", "enter")
+        assert screen_name(app) == "DashboardScreen"  # « Aucun message » opens nothing
+
+
 async def test_reading_a_message_marks_it_read(make_app: Any, portal: Any) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
