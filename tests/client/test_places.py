@@ -28,3 +28,27 @@ def test_the_demo_activation_mail_says_du_chambon() -> None:
     mail = activation_mail(chambon, "bernard", "x")
     assert "sur le portail du Chambon-Feugerolles." in mail
     assert "de Le " not in mail
+
+
+def test_every_euro_sign_the_program_writes_follows_a_no_break_space() -> None:
+    """« 4,32 € » with an ordinary space wraps as « 4,32 » / « € » in a narrow terminal;
+    every string of the program (docstrings aside) keeps the amount with its sign."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import famille_tui
+
+    root = Path(famille_tui.__file__).parent
+    found = []
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
+                                    | ast.AsyncFunctionDef)
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in docstrings and re.search(r"[\d)}] €", node.value)):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
