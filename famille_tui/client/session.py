@@ -269,12 +269,20 @@ class SessionPolicy:
 
 
 def _refused_page(error: PaymentHostNotAllowed, payment: Payment) -> str:
-    # The payment exists on the portal (it made the page): say what becomes of it.
-    local = payment.expires_at.astimezone()
+    """The refusal, then what is true of the payment the portal made for that page (issue
+    19, bug 2: « aucun paiement n'a été fait » was not): it exists, nothing was taken, its
+    invoices stay « Paiement en cours » until it expires (Paris time, as the portal says)."""
+    from famille_tui.api.clock import hour_text
+    from famille_tui.api.money import format_euros
+    from famille_tui.client.display import clean_message
+
+    reference = clean_message(payment.reference[:40]) or ""
     return (
-        f"{error.message} Le paiement préparé par le portail ne peut pas aboutir : il expire "
-        f"à {local.hour} h {local.minute:02d}, et d'ici là ses factures restent « Paiement "
-        "en cours »."
+        f"{error.message} Un paiement de {format_euros(payment.amount_cents)} a pourtant été "
+        "préparé par le portail" + (f" (référence {reference})" if reference else "")
+        + " : ses factures restent « Paiement en cours » jusqu'à son expiration, à "
+        f"{hour_text(payment.expires_at)} ; vous pourrez les payer de nouveau ensuite (le "
+        "portail dira s'il faut attendre quelques minutes de plus)."
     )
 
 

@@ -20,6 +20,8 @@ from typing import Any, Literal, TextIO
 
 from rich.console import Console, RenderableType
 
+from famille_tui.api.clock import paris
+
 OutputMode = Literal["table", "json", "plain"]
 
 
@@ -119,7 +121,8 @@ def fr_date(value: date | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%d/%m/%Y %H:%M")
+        # Paris time, as the portal's and PayFiP's own texts (issue 19, bug 11).
+        return (paris(value) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
 
 

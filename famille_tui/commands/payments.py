@@ -9,7 +9,7 @@ pending stays and is shown again next time.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
@@ -21,7 +21,9 @@ from famille_tui.commands.output import fr_date
 from famille_tui.commands.parsing import Subparsers, add_command
 
 if TYPE_CHECKING:
+    from famille_tui.api import Payment
     from famille_tui.client.payments import ResumedPayment
+    from famille_tui.client.session import PaymentPage
 
 STATUS_WORDS = {
     "pending": "En attente",
@@ -65,7 +67,8 @@ async def run_payments(ctx: CommandContext, args: argparse.Namespace) -> int:
     ctx.out.emit(
         json_document=lambda: {"payments": [payment_document(r) for r in results]},
         rows=lambda: [payment_row(r) for r in results],
-        table=lambda: payments_table(results),
+        table=lambda: payments_table(results, page_of=lambda p: ctx.policy.payment_page(
+            p, portal_url=portal.url)),
     )
     return 0
 
@@ -85,7 +88,11 @@ def payment_row(resumed: ResumedPayment) -> Sequence[object]:
             entry.created_at, entry.expires_at)
 
 
-def payments_table(results: Sequence[ResumedPayment]) -> Sequence[RenderableType]:
+def payments_table(
+    results: Sequence[ResumedPayment], *, page_of: Callable[[Payment], PaymentPage]
+) -> Sequence[RenderableType]:
+    """The table, then one sentence per payment: a pending one's page only when it may be
+    opened (`page_of` gives the verdict), else why not (issue 19, bug 2)."""
     if not results:
         return ["Aucun paiement en cours."]
     table = Table(title=f"Paiements suivis ({len(results)})", title_justify="left")
@@ -98,8 +105,9 @@ def payments_table(results: Sequence[ResumedPayment]) -> Sequence[RenderableType
         table.add_row(", ".join(entry.invoice_numbers), format_euros(entry.amount_cents),
                       fr_date(entry.created_at), fr_date(entry.expires_at), status)
         if payment is not None and not payment.status.is_final:
-            sentences.append(f"{', '.join(entry.invoice_numbers)} : page de paiement "
-                             f"{payment.payment_url}")
+            page = page_of(payment)
+            sentences.append(f"{', '.join(entry.invoice_numbers)} : " + (
+                f"page de paiement {page.url}" if page.url else page.refusal or ""))
         else:
             sentences.append(resumed.message)
     return [table, *sentences]

@@ -185,8 +185,9 @@ def _summary(state: PayfipState, op: Operation) -> str:
     regie = state.regie(op.numcli)
     return (
         "<dl>"
-        f"<dt>Bénéficiaire</dt><dd>{e(regie.name if regie else op.numcli)}</dd>"
-        f"<dt>Facture</dt><dd>{e(op.refdet)}</dd>"
+        + f"<dt>Bénéficiaire</dt><dd>{e(regie.name if regie else op.numcli)}</dd>"
+        + (f"<dt>Référence</dt><dd>{e(op.refdet)} (transmise par votre collectivité)</dd>"
+           if len(_accepted(op)) > 1 else f"<dt>Facture</dt><dd>{e(op.refdet)}</dd>")
         + (f"<dt>Objet</dt><dd>{e(op.objet)}</dd>" if op.objet else "")
         + f"<dt>Montant</dt><dd>{e(format_euros(int(op.montant)))}</dd></dl>"
     )
@@ -210,7 +211,8 @@ def step_identification(state: PayfipState, session: str, flow: dict[str, Any], 
         '<input type="hidden" name="etape" value="identification">'
         '<label for="refdet">Numéro de facture</label>'
         '<p class="hint" id="refdet-aide">Le numéro qui figure sur votre facture '
-        "(de 6 à 30 lettres ou chiffres).</p>"
+        + (f"(l'un de ceux que ce paiement règle : {e(_accepted_words(op))})"
+           if len(_accepted(op)) > 1 else "(de 6 à 30 lettres ou chiffres)") + ".</p>"
         f'<input type="text" id="refdet" name="refdet" value="{e(refdet)}" '
         'aria-describedby="refdet-aide" autocomplete="off" required>'
         '<label for="mel">Adresse électronique</label>'
@@ -350,6 +352,18 @@ def _same_origin(request: Request, state: PayfipState) -> bool:
     return origin is None or origin.rstrip("/").lower() == state.origin.lower()
 
 
+def _accepted(op: Operation) -> list[str]:
+    """The invoice numbers this payment settles, as shown: the refdet first, then the
+    others its objet names (a payment of several invoices, issue 19 bug 5)."""
+    others = sorted(rules.objet_numbers(op.objet) - {op.refdet.upper()})
+    return [op.refdet, *others]
+
+
+def _accepted_words(op: Operation) -> str:
+    numbers = _accepted(op)
+    return ", ".join(numbers[:-1]) + " ou " + numbers[-1] if len(numbers) > 1 else numbers[0]
+
+
 def _invoice_numbers(op: Operation) -> set[str]:
     """The numbers a payer may type: the request's refdet, or one its objet names."""
     return {op.refdet.upper()} | rules.objet_numbers(op.objet)
@@ -362,8 +376,9 @@ def _identification(state: PayfipState, session: str, flow: dict[str, Any], op: 
     errors = []
     if re.sub(r"[\s\-]", "", typed_refdet).upper() not in _invoice_numbers(op):
         errors.append(
-            f"Numéro de facture : ce n'est pas celui de cette demande de paiement "
-            f"(facture {op.refdet}) ; vérifiez-le sur votre facture."
+            "Numéro de facture : ce n'est pas celui de cette demande de paiement "
+            + (f"(factures {_accepted_words(op)})" if len(_accepted(op)) > 1
+               else f"(facture {op.refdet})") + " ; vérifiez-le sur votre facture."
         )
     mel = ""
     try:

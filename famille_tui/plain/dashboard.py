@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from famille_tui.api import Dashboard, Message
+from famille_tui.api.clock import paris
 from famille_tui.plain.prompts import GoBack, choose
 from famille_tui.plain.session import Session
 from famille_tui.plain.speech import (
@@ -65,7 +66,7 @@ def show_requests(session: Session, board: Dashboard) -> None:
 def message_words(message: Message) -> str:
     state = "lu" if message.read else "non lu"
     # The day is enough to tell them apart; the hour is read with the message.
-    sent = message.sent_at.astimezone() if message.sent_at.tzinfo else message.sent_at
+    sent = paris(message.sent_at) if message.sent_at.tzinfo else message.sent_at
     return (
         f"{capitalized(state)}, de {spoken_text(message.sender)}, "
         f"le {date_words(sent.date())} : {spoken_text(message.subject)}"

@@ -276,21 +276,20 @@ def resume(session: Session, *, at_login: bool) -> None:
             f"{amount_words(entry.amount_cents)}, commencé le {datetime_words(entry.created_at)}, "
             f"valable jusqu'au {datetime_words(entry.expires_at)}."
         )
+        page = session.family_session.payment_page(result.payment)
+        if page.url is None:
+            # Its page was refused: never offered again, said once (issue 19, bug 2).
+            session.say(speakable(page.refusal or ""))
+        choices = ["Attendre son résultat maintenant"]
+        if page.url is not None:
+            choices.append("Rouvrir la page de paiement, puis attendre")
         try:
-            number = choose(
-                session.console,
-                None,
-                ["Attendre son résultat maintenant", "Rouvrir la page de paiement, puis attendre"],
-                back="continuer sans attendre", key=("pending", entry.payment_id),
-            )
+            number = choose(session.console, None, choices, back="continuer sans attendre",
+                            key=("pending", entry.payment_id))
         except GoBack:
             session.say("Ce paiement reste suivi.")
             continue
         if number == 2:
-            page = session.family_session.payment_page(result.payment)
-            if page.url is None:
-                session.say("Erreur : " + speakable(page.refusal or ""))
-                continue
             open_payment_page(session, page)
         follow(session, result.payment)
 

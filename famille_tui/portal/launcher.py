@@ -43,6 +43,9 @@ _PAYFIP_LINE = re.compile(r"^PayFiP \(service de démonstration\) : (http://\S+?
 DEMO_PORT = 8765
 DEMO_PAYFIP_PORT = 8766
 DEMO_COMMUNES = ("le-chambon-feugerolles", "chaponost")
+#: The commune whose outbox the README's tour reads (Chaponost: the Famille API, where the
+#: activation and reset e-mails of the tour are sent).
+TOUR_COMMUNE = "chaponost"
 #: The demo communes shown through another dialect than the Famille API: Le Chambon-
 #: Feugerolles through its real one, Arpège « Espace Citoyens » (the replica's tenant, see
 #: portal/espace_citoyens/store.py TENANTS), so that the demo exercises both connectors.
@@ -379,7 +382,7 @@ def demo_moved_notice() -> str | None:
     sentence = (
         f"Les ports {DEMO_PORT} et {DEMO_PAYFIP_PORT} du README sont pris par un autre "
         f"programme : le portail de démonstration est sur {origin}/, ses e-mails "
-        f"(mots de passe provisoires, codes) sur {origin}/{DEMO_COMMUNES[0]}/outbox"
+        f"(mots de passe provisoires, codes) sur {origin}/{TOUR_COMMUNE}/outbox"
     )
     if isinstance(payfip, str):
         sentence += f", et PayFiP sur {payfip}/ (ses e-mails sur {payfip}/outbox)"

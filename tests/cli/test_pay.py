@@ -194,3 +194,25 @@ def test_pay_without_wait_returns_at_once(martin: Cli, portal: PortalProcess) ->
     assert fields[1] == "pending" and fields[5] == url_line
     # No terminal: no QR code anywhere.
     assert "█" not in result.stdout + result.stderr and "▀" not in result.stdout
+
+
+def test_a_refused_page_says_the_payment_exists_and_is_never_offered(
+    martin: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19, bug 2: the stand-in's origin not allowed (as when the program is not told
+    where the demo's PayFiP is), `pay` says a payment was prepared, nothing was taken, and
+    until when its invoice stays « Paiement en cours »; `payments` follows it and never
+    prints the refused page's address."""
+    monkeypatch.delenv("FAMILLE_TUI_PAYFIP_ORIGIN", raising=False)
+    number = payable_numbers(martin)[0]
+    result = martin("pay", number, "--no-browser")
+    assert result.code != 0
+    assert "n'a pas été ouverte" in result.err and "rien n'a été débité" in result.err
+    assert "a pourtant été préparé par le portail" in result.err
+    assert "restent « Paiement en cours » jusqu'à son expiration, à " in result.err
+    assert "Aucun paiement" not in result.out + result.err
+    assert "paiementws.web" not in result.out + result.err
+    listing = martin("payments")
+    assert listing.code == 0, listing.err
+    assert "a pourtant été préparé par le portail" in listing.out
+    assert "paiementws.web" not in listing.out  # the refused page is never offered

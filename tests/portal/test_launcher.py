@@ -155,7 +155,7 @@ def test_the_demo_says_where_it_is_when_8765_is_taken(tmp_path: Path) -> None:
                             / "demo-portal.json").read_text())
         origin = state["origin"]
         assert not origin.endswith(":8765")
-        outbox = f"{origin}/le-chambon-feugerolles/outbox"
+        outbox = f"{origin}/chaponost/outbox"  # the README tour's (bernard's activation)
         for said in (done.stderr, done.stdout):
             assert "8765" in said and f"{origin}/" in said and outbox in said, said
         # The outbox command reads this demo's own (Chaponost: Chambon is an Espace

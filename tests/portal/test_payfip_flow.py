@@ -103,7 +103,11 @@ def test_the_invoice_number_is_the_one_on_the_invoice(martin: Api) -> None:
         html = browser.get(payment["payment_url"]).text
     assert 'id="refdet" name="refdet" value="2026100042"' in html
     wrong = pay_in_sandbox(payment["payment_url"], refdet="2026999999")
-    assert "ce n'est pas celui de cette demande de paiement (facture 2026100042)" in wrong
+    # A payment of two invoices names both, in the hint and in the error (issue 19, bug 5).
+    assert "l'un de ceux que ce paiement règle : 2026100042 ou 2026100043" in html
+    assert ("ce n'est pas celui de cette demande de paiement (factures 2026100042 ou "
+            "2026100043)") in wrong
+    assert "Référence</dt><dd>2026100042 (transmise par votre collectivité)" in html
     assert _status(martin, payment) == "pending"
     assert "Paiement accepté" in pay_in_sandbox(payment["payment_url"], refdet="2026100043")
     assert _status(martin, payment) == "paid"

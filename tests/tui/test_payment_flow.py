@@ -411,6 +411,9 @@ async def test_disallowed_payment_host_is_refused(portal: PortalProcess,
         # not to exist (issue 19, bug 2).
         assert "Aucun paiement" not in str(notice.content)
         assert "Paiement en cours" in str(notice.content)
+        assert "a pourtant été préparé par le portail" in str(notice.content)
+        assert "rien n'a été débité" in str(notice.content)
+        assert "vous pourrez les payer de nouveau ensuite" in str(notice.content)
         followed = app.session.active_payments()
         assert len(followed) == 1 and followed[0].refused
         await pilot.press("enter")  # « Fermer » has the focus
@@ -428,6 +431,11 @@ async def test_disallowed_payment_host_is_refused(portal: PortalProcess,
         assert wait.has_class("-no-qr") and not list(wait.query(QRCode))
         assert not wait.query_one("#wait-qr-narrow").display
         assert not wait.query_one("#wait-qr-wide").display
+        # Nor tells the parent to finish a payment in a browser that was never opened.
+        said = " ".join(str(w.content) for w in wait.query(Static))
+        assert "Terminez le paiement dans le navigateur" not in said
+        assert "n'a pas été ouverte" in said and "a pourtant été préparé" in said
+        assert "Page de paiement non ouverte" in said
         assert opened_urls(browser_log) == []
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from famille_tui.api import Commune, OutboxMessage
+from famille_tui.api.clock import when_text
 from famille_tui.api.money import format_euros
 from famille_tui.portal.billing import expire_due
 from famille_tui.portal.deps import CommuneRow, Db, State
@@ -52,14 +53,15 @@ def outbox_page(db: Db, state: State, commune: CommuneRow) -> HTMLResponse:
     messages = list(reversed(_outbox(db, state, commune)))
     items = "".join(
         f"<article><h2>{e(m.subject)}</h2><dl><dt>À</dt><dd>{e(m.to)}</dd>"
-        f"<dt>Envoyé le</dt><dd>{e(m.sent_at.strftime('%d/%m/%Y %H:%M'))} (UTC)</dd></dl>"
+        f"<dt>Envoyé le</dt><dd>{e(when_text(m.sent_at))}</dd></dl>"
         f"<pre>{e(m.body)}</pre></article>"
         for m in messages
     ) or "<p>Aucun e-mail envoyé pour l'instant.</p>"
     body = (
         f"<h1>E-mails envoyés – {e(commune['name'])}</h1>"
         f"<p>{len(messages)} e-mail{'s' if len(messages) != 1 else ''}, du plus récent au plus "
-        "ancien. Sur un vrai portail, ils partiraient vers les boîtes des familles.</p>"
+        "ancien, heure de Paris. Sur un vrai portail, ils partiraient vers les boîtes des "
+        "familles.</p>"
         f'<p><a href="/">Retour à l\'accueil du portail</a></p>{items}'
     )
     return page(f"E-mails envoyés – {commune['name']}", body, banner=BANNER)

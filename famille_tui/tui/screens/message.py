@@ -10,14 +10,17 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from famille_tui.api import Message
+from famille_tui.api.clock import when_text
 from famille_tui.client.display import shown
 from famille_tui.tui.screens.base import FamilleModal
 
 
 def message_when(message: Message) -> str:
-    """« 12/10/2026 à 14 h 30 » in the user's time zone."""
-    when = message.sent_at.astimezone() if message.sent_at.tzinfo else message.sent_at
-    return when.strftime("%d/%m/%Y à %H h %M")
+    """« 12/10/2026 à 14 h 30 » in Paris time, as the portal's own texts give it, whatever
+    the machine's zone (issue 19, bug 11)."""
+    if message.sent_at.tzinfo is None:
+        return message.sent_at.strftime("%d/%m/%Y à %H h %M")
+    return when_text(message.sent_at)
 
 
 class MessageScreen(FamilleModal):

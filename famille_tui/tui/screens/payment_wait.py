@@ -135,7 +135,9 @@ class PaymentWaitScreen(PaymentFollowScreen):
         """Redraw from the watcher's state."""
         watched = self.watched
         self._line("wait-what", what_line(watched))
-        self._show_title("wait-title", "◷ En attente du paiement…")
+        self._show_title("wait-title", "✗ Page de paiement non ouverte, paiement suivi"
+                         if watched.refused and not watched.final else
+                         "◷ En attente du paiement…")
         payment = watched.payment
         self.set_class(watched.final, "-final")
         if watched.final and payment is not None:
@@ -147,6 +149,14 @@ class PaymentWaitScreen(PaymentFollowScreen):
         elif watched.error is not None:
             self._line("wait-outcome", watched.error)
             self._line("wait-network", "")
+        elif watched.refused and watched.page is not None:
+            # No page was opened: never « terminez le paiement dans le navigateur » (issue
+            # 19, bug 2); what is true of the payment instead.
+            self._line("wait-outcome", Text(
+                f"✗ {watched.page.refusal} Échap : revenir aux factures, le paiement reste "
+                "suivi jusqu'à son expiration."))
+            self._line("wait-network", "")
+            self._show_elapsed()
         else:
             self._line(
                 "wait-outcome",
