@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 if TYPE_CHECKING:
     from rich.text import Text
 
-__all__ = ["Part", "clean_message", "plain", "shown", "without_terminal_controls"]
+from famille_tui.api.places import at_place, of_place
+
+__all__ = ["Part", "at_place", "clean_message", "of_place", "plain", "shown",
+           "without_terminal_controls"]
 
 #: A portal's French message is shown as it is, but never longer than this.
 MAX_MESSAGE_CHARS = 500

@@ -31,7 +31,7 @@ import os
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -163,6 +163,26 @@ def payment_refusal(invoice: Invoice) -> str | None:
         why = _clean(invoice.not_payable_reason) or NO_OFFLINE_REASON
         return f"Facture {invoice.number} : {after_colon(why)}"
     return None
+
+
+def left_pending_sentence(amounts_cents: Sequence[int], expires_at: datetime | None) -> str:
+    """Said on quitting with payments still awaited: where they stand, how their outcome
+    will be told (the journal keeps them for the next start on this account)."""
+    from famille_tui.api.clock import hour_text
+    from famille_tui.api.money import format_euros
+
+    several = len(amounts_cents) > 1
+    total = format_euros(sum(amounts_cents))
+    what = (f"{len(amounts_cents)} paiements ({total}) sont toujours en attente"
+            if several else f"Le paiement de {total} est toujours en attente")
+    until = ""
+    if expires_at is not None:
+        until = (f" (la première page expire à {hour_text(expires_at)})" if several
+                 else f" (sa page est valable jusqu'à {hour_text(expires_at)})")
+    return (f"{what} : terminez-{'les' if several else 'le'} dans le navigateur{until}. "
+            f"{'Ils sont notés' if several else 'Il est noté'} sur cette machine : le résultat "
+            "sera affiché au prochain lancement de famille-tui sur ce compte, et "
+            "« famille-tui payments » le donne dès maintenant.")
 
 
 def after_colon(sentence: str) -> str:

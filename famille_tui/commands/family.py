@@ -48,9 +48,9 @@ def register(
     )
     add_command(
         subparsers, common, "dashboard",
-        summary="le tableau de bord : demandes, messages, événements, actualités",
+        summary="le tableau de bord : demandes, messages, évènements, actualités",
         description="Affiche le tableau de bord : historique des demandes, échanges à lire, "
-        "événements à venir et actualités.",
+        "évènements à venir et actualités.",
         examples=["famille-tui --login martin dashboard",
                   "famille-tui --login martin dashboard --json | jq .unread_messages"],
         handler=run_dashboard,
@@ -196,8 +196,8 @@ def dashboard_tables(dashboard: Dashboard) -> Sequence[RenderableType]:
     for message in dashboard.messages:
         messages.add_row(fr_date(message.sent_at), message.sender, message.subject,
                          yes_no(message.read))
-    events = Table(title="Événements à venir", title_justify="left")
-    for column in ("Date", "Événement", "Lieu"):
+    events = Table(title="Évènements à venir", title_justify="left")
+    for column in ("Date", "Évènement", "Lieu"):
         events.add_column(column)
     for event in dashboard.events:
         events.add_row(fr_date(event.date), event.title, event.place or "")

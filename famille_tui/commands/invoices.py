@@ -24,7 +24,7 @@ from famille_tui.api.money import format_euros
 from famille_tui.client.display import shown
 from famille_tui.commands.base import CommandContext, CommandError, UsageError
 from famille_tui.commands.output import fr_date, yes_no
-from famille_tui.commands.parsing import Subparsers, add_command, iso_date
+from famille_tui.commands.parsing import Subparsers, add_command, date_argument
 
 if TYPE_CHECKING:
     from famille_tui.api import Invoice, InvoiceList
@@ -44,7 +44,7 @@ def register(
         examples=[
             "famille-tui --login martin invoices --unpaid",
             "famille-tui --login martin invoices --unpaid --json | jq .total_remaining_cents",
-            "famille-tui --login martin invoices --since 2026-09-01 --plain | cut -f1",
+            "famille-tui --login martin invoices --since 01/09/2026 --plain | cut -f1",
         ],
         handler=run_invoices,
     )
@@ -52,8 +52,9 @@ def register(
     which.add_argument("--unpaid", action="store_true",
                        help="seulement les factures à payer ou en cours de paiement")
     which.add_argument("--paid", action="store_true", help="seulement les factures réglées")
-    invoices.add_argument("--since", type=iso_date, metavar="DATE",
-                          help="seulement les factures émises depuis cette date (AAAA-MM-JJ)")
+    invoices.add_argument("--since", type=date_argument, metavar="DATE",
+                          help="seulement les factures émises depuis cette date "
+                               "(JJ/MM/AAAA ou AAAA-MM-JJ)")
 
     invoice = add_command(
         subparsers, common, "invoice",

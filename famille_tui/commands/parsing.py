@@ -106,13 +106,17 @@ class FrenchArgumentParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def iso_date(text: str) -> date:
-    """argparse type for `--since`: AAAA-MM-JJ, refused in French otherwise."""
+def date_argument(text: str) -> date:
+    """argparse type for every date argument: the `15/11/2026` tables print, or ISO 8601."""
+    from famille_tui.client.reservations import parse_day
+
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
+        return parse_day(text)
+    except ValueError as error:
+        # « date impossible » (31/02) or « date invalide » (hier), then the one format hint.
+        what = str(error).split(" (", 1)[0]
         raise argparse.ArgumentTypeError(
-            f"date invalide « {text} » (format attendu : AAAA-MM-JJ, par exemple 2026-09-01)"
+            f"{what} (format attendu : JJ/MM/AAAA ou AAAA-MM-JJ, par exemple 01/09/2026)"
         ) from None
 
 

@@ -104,10 +104,28 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
 
                 ctx.out.note(outcome_message(final))
     if len(finals) == 1:
-        _show(ctx, finals[0], waited=True)
+        _show(ctx, finals[0], waited=True, wait=args.wait)
     else:
-        _show_several(ctx, finals)
-    return int(EXIT_FOR_STATUS[finals[-1].status.value])
+        _show_several(ctx, finals, args.wait)
+    code = EXIT_FOR_STATUS[finals[-1].status.value]
+    if code is not ExitCode.OK and ctx.out.mode != "table":
+        # stdout is data for a script; the person watching still hears why it is not 0.
+        ctx.out.note(ending_sentence(finals[-1], args.wait))
+    return int(code)
+
+
+def ending_sentence(payment: Payment, wait: float) -> str:
+    """What happened once `pay --wait` is over and what to do next, in French."""
+    from famille_tui.api import PaymentStatus
+    from famille_tui.api.clock import hour_text
+    from famille_tui.client.payments import outcome_message
+
+    if payment.status is not PaymentStatus.PENDING:
+        return outcome_message(payment)
+    waited = "" if wait == _UNTIL_THE_END else f" au bout de {wait:g} s"
+    return (f"Toujours en attente{waited} : le paiement de {format_euros(payment.amount_cents)} "
+            f"reste ouvert jusqu'à {hour_text(payment.expires_at)}. Terminez-le sur sa page ; "
+            "« famille-tui payments » dira son résultat (ou relancez avec --wait).")
 
 
 async def _pay_one(ctx: CommandContext, session: FamilySession, invoices: Sequence[Invoice],
@@ -143,14 +161,12 @@ async def _pay_one(ctx: CommandContext, session: FamilySession, invoices: Sequen
         raise
 
 
-def _show_several(ctx: CommandContext, payments: Sequence[Payment]) -> None:
-    from famille_tui.client.payments import outcome_message
-
+def _show_several(ctx: CommandContext, payments: Sequence[Payment], wait: float) -> None:
     ctx.out.emit(
         json_document=lambda: {"payments": [p.model_dump(mode="json") for p in payments]},
         rows=lambda: [(p.id, p.status, p.amount_cents, p.reference, p.invoice_ids,
                        p.payment_url) for p in payments],
-        table=lambda: [outcome_message(p) for p in payments],
+        table=lambda: [ending_sentence(p, wait) for p in payments],
     )
 
 
@@ -206,12 +222,11 @@ def _qr_stream(ctx: CommandContext) -> TextIO | None:
     return None
 
 
-def _show(ctx: CommandContext, payment: Payment, *, waited: bool) -> None:
-    from famille_tui.client.payments import outcome_message
-
+def _show(ctx: CommandContext, payment: Payment, *, waited: bool,
+          wait: float = _UNTIL_THE_END) -> None:
     def table() -> Sequence[RenderableType]:
         if waited:
-            return [outcome_message(payment)]
+            return [ending_sentence(payment, wait)]
         return ["Terminez le paiement sur la page ouverte ; « famille-tui payments » "
                      "dira son résultat (ou relancez avec --wait)."]
 

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from famille_tui.client.display import shown
 from famille_tui.commands.base import CommandContext, CommandError, ExitCode, UsageError
-from famille_tui.commands.parsing import Subparsers, add_command
+from famille_tui.commands.parsing import Subparsers, add_command, date_argument
 
 if TYPE_CHECKING:
     from famille_tui.api import ActivityList, ChangeResult, ReservationPeriod, Service
@@ -49,9 +49,9 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
     period = listing.add_mutually_exclusive_group()
     period.add_argument("--week", type=_week, metavar="AAAA-Www",
                         help="une semaine ISO (par exemple 2026-W50)")
-    period.add_argument("--from", dest="start", type=_day, metavar="DATE",
+    period.add_argument("--from", dest="start", type=date_argument, metavar="DATE",
                         help="premier jour (AAAA-MM-JJ ou JJ/MM/AAAA)")
-    listing.add_argument("--to", dest="end", type=_day, metavar="DATE",
+    listing.add_argument("--to", dest="end", type=date_argument, metavar="DATE",
                          help="dernier jour (avec --from ; 366 jours au plus)")
     period.add_argument("--next-deadline", action="store_true",
                         help="seulement la prochaine échéance de la famille")
@@ -75,7 +75,7 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
         parser.add_argument("child", metavar="PRÉNOM", help="le prénom de l'enfant")
         parser.add_argument("service", type=_service, metavar="SERVICE",
                             help="cantine, garderie-matin, garderie-soir, mercredi, vacances")
-        parser.add_argument("days", type=_day, nargs="+", metavar="DATE",
+        parser.add_argument("days", type=date_argument, nargs="+", metavar="DATE",
                             help="un ou plusieurs jours (AAAA-MM-JJ ou JJ/MM/AAAA)")
         parser.add_argument("--dry-run", action="store_true",
                             help="dit ce que le portail ferait, sans rien changer")
@@ -85,15 +85,6 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
         else:
             parser.add_argument("--accept-late-fee", action="store_true",
                                 help="annuler aussi hors délai, quand le jour reste facturé")
-
-
-def _day(text: str) -> date:
-    from famille_tui.client.reservations import parse_day
-
-    try:
-        return parse_day(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _week(text: str) -> date:
@@ -273,7 +264,20 @@ async def _change(ctx: CommandContext, args: argparse.Namespace, action: object,
                       for line in result.lines],
         table=lambda: change_lines(result),
     )
-    return int(change_exit_code(result))
+    code = change_exit_code(result)
+    if code is not ExitCode.OK and ctx.out.mode != "table":
+        # stdout is data for a script; the person watching still hears why it is not 0.
+        ctx.out.note(CHANGE_ENDINGS[code])
+    return int(code)
+
+
+#: Why `book` / `cancel` did not exit 0, and what to do (the table says it line by line).
+CHANGE_ENDINGS = {
+    ExitCode.BOOKING_REFUSED: "Le portail a refusé au moins un jour (le motif est sur sa "
+    "ligne) : rien n'a changé pour ce jour ; « famille-tui reservations » montre la semaine.",
+    ExitCode.LATE_FEE: "Annulation hors délai : ce jour resterait facturé, il n'a pas été "
+    "annulé. Relancez avec --accept-late-fee pour l'annuler quand même.",
+}
 
 
 def change_lines(result: ChangeResult) -> list[RenderableType]:

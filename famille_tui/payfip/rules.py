@@ -86,7 +86,7 @@ def parse_regie(text: str) -> Regie:
 
 def amount_problem(montant: str) -> str | None:
     if not MONTANT.fullmatch(montant) or not MIN_CENTS <= int(montant) <= MAX_CENTS:
-        return "montant : en centimes, de 100 (1 €) à 10000000 (100 000 €)"
+        return "montant : en centimes, de 100 (1\u00a0€) à 10000000 (100\u00a0000\u00a0€)"
     return None
 
 

@@ -88,7 +88,7 @@ def _create(state: PayfipState, args: dict[str, str]) -> dict[str, str]:
     if rules.email_problem(fields["mel"]):
         raise Fault("A2", "Adresse mél incorrecte.")
     if rules.amount_problem(fields["montant"]):
-        raise Fault("M1", "Le montant doit être compris entre 1 € et 100 000 €.")
+        raise Fault("M1", "Le montant doit être compris entre 1\u00a0€ et 100\u00a0000\u00a0€.")
     if not rules.EXER.fullmatch(fields["exer"]):
         raise Fault("E1", "Le format du paramètre EXER n'est pas conforme")
     if not rules.OBJET.fullmatch(fields["objet"]):

@@ -63,13 +63,13 @@ def not_payable_reason(row: sqlite3.Row) -> str | None:
         return str(row["offline_reason"])
     if remaining < PAYFIP_MIN_CENTS:
         return (
-            f"Le reste à payer ({format_euros(remaining)}) est inférieur à 1,00 €, le minimum "
+            f"Le reste à payer ({format_euros(remaining)}) est inférieur à 1,00\u00a0€, le minimum "
             "du paiement en ligne PayFiP : réglez-le à l'accueil de la structure."
         )
     if remaining > PAYFIP_MAX_CENTS:
         return (
-            f"Le reste à payer ({format_euros(remaining)}) dépasse 100 000,00 €, le maximum "
-            "du paiement en ligne PayFiP : contactez la structure pour le régler."
+            f"Le reste à payer ({format_euros(remaining)}) dépasse 100\u00a0000,00\u00a0€, "
+            "le maximum du paiement en ligne PayFiP : contactez la structure pour le régler."
         )
     return None
 
@@ -392,8 +392,8 @@ def _reserve(
             raise ApiProblem(
                 409,
                 ErrorCode.INVOICE_NOT_PAYABLE,
-                f"Le total ({format_euros(amount)}) dépasse 100 000,00 €, le maximum d'un "
-                "paiement PayFiP : payez ces factures en plusieurs fois.",
+                f"Le total ({format_euros(amount)}) dépasse 100\u00a0000,00\u00a0€, "
+                "le maximum d'un paiement PayFiP : payez ces factures en plusieurs fois.",
             )
         commune = request.commune
         created = now()

@@ -26,6 +26,7 @@ from typing import Any
 
 from famille_tui.api.clock import PARIS
 from famille_tui.api.money import format_euros
+from famille_tui.api.places import of_place
 from famille_tui.portal import security
 from famille_tui.portal.db import connect, transaction
 from famille_tui.portal.demo_reservations import seed_reservations, seed_reservations_if_missing
@@ -276,7 +277,7 @@ def activation_mail(commune: CommuneSeed, login: str, temporary_password: str) -
     return (
         "Bonjour,\n\n"
         f"À la suite de votre inscription auprès de « {commune.structure} », un Espace famille "
-        f"a été ouvert pour vous sur le portail de {commune.name}.\n\n"
+        f"a été ouvert pour vous sur le portail {of_place(commune.name)}.\n\n"
         f"Votre identifiant : {login}\n"
         f"Votre mot de passe provisoire : {temporary_password}\n\n"
         "Pour activer votre compte, choisissez « Première connexion », saisissez cet "

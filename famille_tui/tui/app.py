@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
@@ -185,6 +186,9 @@ class FamilleApp(App[int]):
           for s in SECTIONS),
         Binding("q", "quit", "Quitter", tooltip="Se déconnecter et quitter"),
         Binding("ctrl+q", "quit", "Quitter", show=False, priority=True),
+        # Ours, so that Textual adds none of its own (its tooltip is in English).
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True,
+                tooltip="Ouvrir la palette de commandes"),
         # Textual's Tab is the screen's, reached only once the key has travelled up from
         # the focused input: keys sent in one burst (a password manager's « login Tab
         # password ») were all typed into the first field by then. As the app's priority
@@ -217,6 +221,8 @@ class FamilleApp(App[int]):
         #: The section modes added so far (Textual keeps its modes to itself).
         self._section_modes: set[str] = set()
         self._quitting = False
+        #: Said in the terminal after quitting (payments still awaited), None: nothing.
+        self.farewell: str | None = None
         self.register_theme(FAMILLE)
         self.register_theme(HIGH_CONTRAST)
         self.theme = theme_for_setting(options.settings.theme)
@@ -489,6 +495,12 @@ class FamilleApp(App[int]):
             await self.remove_mode(name)
             self._section_modes.discard(name)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, its search field in French (its public `placeholder`)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(CommandPalette(placeholder="Rechercher une commande…",
+                                            id="--command-palette"))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.logged_in:
             for section in SECTIONS:
@@ -519,5 +531,19 @@ class FamilleApp(App[int]):
         self._quitting = True
         session = self.session
         if session is not None:
+            self.farewell = self._pending_on_quit(session)
             await session.close()  # bounded: quitting never waits long for the portal
-        self.exit(0)
+        # Printed in the terminal once the screen is gone: the parent reads it after `q`.
+        self.exit(0, message=self.farewell)
+
+    @staticmethod
+    def _pending_on_quit(session: FamilySession) -> str | None:
+        """What becomes of the payments still awaited when the app quits (None: none)."""
+        from famille_tui.client.rules import left_pending_sentence
+
+        awaited = session.active_payments()
+        if not awaited:
+            return None
+        ends = [f.payment.expires_at for f in awaited if f.payment is not None]
+        return left_pending_sentence([f.amount_cents for f in awaited],
+                                     min(ends) if ends else None)

@@ -63,8 +63,9 @@ def test_paying_an_invoice_not_payable_online(martin: Cli) -> None:
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (("invoices", "--since", "2026-13-01"), "date invalide"),
-        (("invoices", "--since", "hier"), "date invalide"),
+        (("invoices", "--since", "2026-13-01"), "date impossible « 2026-13-01 » (format attendu"),
+        (("invoices", "--since", "31/02/2026"), "date impossible « 31/02/2026 »"),
+        (("invoices", "--since", "hier"), "date invalide « hier » (format attendu : JJ/MM/AAAA"),
         (("invoices", "--paid", "--unpaid"), "ne vont pas ensemble"),
         (("invoice", "12-34"), "Numéro de facture invalide"),
         (("pay",), "argument obligatoire manquant"),

@@ -112,6 +112,9 @@ def test_still_pending_exits_7_then_payments_follows_it(martin: Cli) -> None:
     assert len(numbers) == 2
     result = martin("pay", *numbers, "--no-browser", "--wait", "1", "--json")
     assert result.code == 7, result.err
+    # The person watching hears why it is not 0, and what to do (stdout stays one document).
+    assert "Toujours en attente au bout de 1 s : le paiement de" in result.err
+    assert "« famille-tui payments » dira son résultat" in result.err
     payment = Payment.model_validate(result.json())
     assert payment.status is PaymentStatus.PENDING
     # stdout is one JSON document: the address went to stderr.
@@ -141,7 +144,11 @@ def test_still_pending_exits_7_then_payments_follows_it(martin: Cli) -> None:
 def test_payments_without_login_uses_the_journals(cli: Cli, martin: Cli,
                                                   chambon_url: str) -> None:
     number = payable_numbers(martin)[0]
-    assert martin("pay", number, "--no-browser", "--wait", "1").code == 7
+    waited = martin("pay", number, "--no-browser", "--wait", "1")
+    assert waited.code == 7
+    # Not « le résultat s'affichera ici »: the command is over, it says who will tell.
+    assert "Toujours en attente au bout de 1 s" in waited.out
+    assert "s'affichera ici" not in waited.out
     result = cli("--portal", chambon_url, "payments", "--plain", password=MARTIN_PASSWORD)
     assert result.code == 0, result.err
     (line,) = result.out.splitlines()

@@ -98,6 +98,17 @@ def test_invoices_since_filters_on_the_issue_date(martin: Cli) -> None:
     assert recent.total_remaining_cents == everything.total_remaining_cents
 
 
+def test_invoices_since_takes_the_date_as_the_tables_print_it(martin: Cli) -> None:
+    """`01/12/2026` (what the table shows) means the same as `2026-12-01`."""
+    everything = InvoiceList.model_validate(martin("invoices", "--json").json())
+    since = sorted({i.issue_date for i in everything.invoices})[-1]
+    printed = martin("invoices", "--since", since.strftime("%d/%m/%Y"), "--json")
+    assert printed.code == 0, printed.err
+    iso = martin("invoices", "--since", since.isoformat(), "--json")
+    assert InvoiceList.model_validate(printed.json()) == InvoiceList.model_validate(iso.json())
+    assert len(InvoiceList.model_validate(printed.json()).invoices) < len(everything.invoices)
+
+
 def test_invoices_plain_first_field_is_the_number(martin: Cli) -> None:
     listing = InvoiceList.model_validate(martin("invoices", "--unpaid", "--json").json())
     plain = martin("invoices", "--unpaid", "--plain")

@@ -89,6 +89,7 @@ def test_a_refusal_is_exit_8_with_its_reason(chaponost: Cli) -> None:
     assert full.code == 8
     line = full.json()["lines"][0]
     assert line["code"] == "full" and line["waiting_list_offered"] is True
+    assert "Le portail a refusé au moins un jour" in full.err
     waited = chaponost("book", "Léa", "mercredi", "2026-12-09", "--waiting-list", "--json")
     assert waited.code == 0
     assert waited.json()["lines"][0]["slot"]["state"] == "waiting_list"
@@ -98,6 +99,7 @@ def test_a_late_cancellation_is_exit_9_until_accepted(chaponost: Cli) -> None:
     asked = chaponost("unbook", "Léa", "garderie-soir", "2026-12-03", "--json")
     assert asked.code == 9
     assert asked.json()["lines"][0]["outcome"] == "needs_confirmation"
+    assert "Relancez avec --accept-late-fee" in asked.err
     done = chaponost("unbook", "Léa", "garderie-soir", "2026-12-03", "--accept-late-fee")
     assert done.code == 0, done.out
     assert "hors délai, reste facturé" in done.out

@@ -53,7 +53,7 @@ def test_why_an_invoice_cannot_be_paid_online(shared_portal: PortalProcess) -> N
         small = api.invoice_by_number("2026110059")
         paid = api.invoice_by_number("2026080017")
     assert small["not_payable_reason"] == (
-        "Le reste à payer (0,60\u00a0€) est inférieur à 1,00 €, le minimum du paiement en "
+        "Le reste à payer (0,60\u00a0€) est inférieur à 1,00\u00a0€, le minimum du paiement en "
         "ligne PayFiP : réglez-le à l'accueil de la structure."
     )
     assert paid["not_payable_reason"] == "Cette facture est déjà réglée."

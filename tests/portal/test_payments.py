@@ -66,7 +66,7 @@ def test_refusals_are_clear_and_write_nothing(martin: Api, durand: Api) -> None:
     assert "déjà réglée" in error_of(paid)["message"]
     small = _pay(martin, ["2026110059"])
     assert error_of(small)["code"] == "invoice_not_payable"
-    assert "inférieur à 1,00 €" in error_of(small)["message"]
+    assert "inférieur à 1,00\u00a0€" in error_of(small)["message"]
     theirs = durand.invoice_by_number("2026100051")["id"]
     other = martin.post("payments", json={"invoice_ids": [theirs], "email": EMAIL})
     assert other.status_code == 404

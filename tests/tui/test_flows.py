@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from textual.binding import Binding
 from textual.widgets import Button, Checkbox, DataTable, Static
 
 from famille_tui.client.portal_client import PortalClient
@@ -72,6 +73,23 @@ async def test_login_opens_the_family_with_the_header_total(make_app: Any, porta
         assert children.row_count == len(family.children) == 2
         ages = {str(children.get_row_at(i)[2]) for i in range(children.row_count)}
         assert all(re.fullmatch(r"\d+ (mois|ans)( et \d+ mois)?", age) for age in ages), ages
+
+
+async def test_the_command_palette_speaks_french(make_app: Any) -> None:
+    from textual.command import CommandInput, CommandPalette
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        assert app.screen.query_one(CommandInput).placeholder == "Rechercher une commande…"
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Quitter (touche q)" in titles
+        assert not {"Theme", "Quit", "Keys", "Screenshot", "Maximize"} & set(titles)
+        palette = [binding for binding in app.BINDINGS
+                   if isinstance(binding, Binding) and binding.action == "command_palette"]
+        assert [binding.tooltip for binding in palette] == ["Ouvrir la palette de commandes"]
 
 
 async def test_wrong_password_says_so_and_stays_on_login(make_app: Any) -> None:
@@ -269,6 +287,39 @@ async def test_edit_coordinates(make_app: Any, portal: Any) -> None:
     client = await fresh_client(portal)
     assert (await client.profile()).phone_mobile == "07 00 11 22 33"
     await client.aclose()
+
+
+async def test_an_empty_dashboard_says_so_and_its_tabs_are_keys_in_the_footer(
+    make_app: Any,
+) -> None:
+    from textual.widgets import TabbedContent
+
+    from famille_tui.api import Dashboard
+    from famille_tui.tui.screens.dashboard import DashboardScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("3")
+        await wait_until(pilot, lambda: screen_name(app) == "DashboardScreen")
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        footer = {b.key: b.description for b in screen.BINDINGS if isinstance(b, Binding)
+                  and b.show}
+        assert footer == {"m": "Échanges", "h": "Demandes", "v": "Évènements",
+                          "n": "Actualités"}
+        await pilot.press("v")
+        assert screen.query_one(TabbedContent).active == "events"
+        # A family with nothing on its dashboard (Famille Bernard's messages, say).
+        screen.show(Dashboard(requests=[], messages=[], unread_messages=0, events=[],
+                              news=[]))
+        for table, words in (("#messages-table", "Aucun message"),
+                             ("#requests-table", "Aucune demande"),
+                             ("#events-table", "Aucun évènement à venir")):
+            rows = screen.query_one(table, DataTable)
+            assert rows.row_count == 1 and words in map(str, rows.get_row_at(0)), table
+        await pilot.press("m", "enter")
+        assert screen_name(app) == "DashboardScreen"  # « Aucun message » opens nothing
 
 
 async def test_reading_a_message_marks_it_read(make_app: Any, portal: Any) -> None:

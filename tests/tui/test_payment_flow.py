@@ -217,6 +217,11 @@ async def test_pay_one_invoice(portal: PortalProcess, browser_log: Path) -> None
 
         await pilot.press("c")
         assert app.clipboard == url
+        # OSC 52 never says whether it worked (tmux drops it): no « copiée » claimed, and
+        # the address stays on screen to copy by hand.
+        told = notifications(app)[-1].message
+        assert "envoi au presse-papiers du terminal (si votre terminal l'accepte)" in told
+        assert "recopiez à la main ce qu'affiche l'écran" in told and "copiée" not in told
 
         page = await asyncio.to_thread(pay_in_sandbox, url)
         assert "accepté" in page
@@ -259,6 +264,32 @@ async def test_pay_three_at_once(portal: PortalProcess, browser_log: Path) -> No
         assert payments_in_portal(portal) == 1
 
 
+async def test_quitting_with_a_payment_pending_says_how_its_outcome_will_come(
+    portal: PortalProcess, browser_log: Path
+) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, MUSIC)
+        await start_paying(pilot)
+        await browser_url(pilot, browser_log)
+        await pilot.press("escape", "q")
+        await wait_until(pilot, lambda: app.farewell is not None, what="farewell")
+    said = app.farewell or ""
+    assert said.startswith("Le paiement de 45,00\u00a0€ est toujours en attente : terminez-le")
+    assert "sa page est valable jusqu'à" in said
+    assert "affiché au prochain lancement de famille-tui sur ce compte" in said
+    assert "« famille-tui payments »" in said
+
+
+async def test_quitting_with_nothing_pending_says_nothing(portal: PortalProcess) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_invoices(pilot)
+        await pilot.press("q")
+    assert app.farewell is None
+
+
 @pytest.mark.parametrize(
     ("card", "outcome", "title"),
     [(REFUSED_CARD, "pay", "Paiement refusé"), (None, "cancel", "Paiement abandonné")],
@@ -279,12 +310,13 @@ async def test_refused_and_abandoned_say_what_to_do(
         assert "rien n'a été débité" in said or "n'ont pas été débités" in said
         assert "réessayer" in said or "relancer" in said
         assert journal().entries() == []
-        # The invoice can be ticked and paid again.
+        # The invoice is payable again, still ticked: the parent's choice is not lost.
         await pilot.press("enter")
         await wait_until(pilot, lambda: invoice_by_number(screen, OVERDUE).status
                          is InvoiceStatus.A_PAYER, what="à payer again")
-        await tick(pilot, screen, OVERDUE)
-        assert invoice_by_number(screen, OVERDUE).id in screen.ticked
+        await wait_until(pilot, lambda: invoice_by_number(screen, OVERDUE).id in screen.ticked,
+                         what="still ticked")
+        assert "1 facture cochée : 312,40" in text_of(screen, "#invoices-selection")
 
 
 @pytest.fixture

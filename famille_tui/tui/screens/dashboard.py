@@ -45,10 +45,12 @@ class DashboardScreen(FamilySpaceScreen):
     SECTION = "Tableau de bord"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("m", "tab('messages')", "Échanges", show=False),
-        Binding("h", "tab('requests')", "Demandes", show=False),
-        Binding("v", "tab('events')", "Évènements", show=False),
-        Binding("n", "tab('news')", "Actualités", show=False),
+        # Shown in the footer: Tab only moves the focus inside the pane, Shift+Tab reached
+        # the tab bar, which no parent finds by guessing.
+        Binding("m", "tab('messages')", "Échanges", tooltip="Onglet « Échanges à lire »"),
+        Binding("h", "tab('requests')", "Demandes", tooltip="Onglet « Demandes »"),
+        Binding("v", "tab('events')", "Évènements", tooltip="Onglet « Évènements »"),
+        Binding("n", "tab('news')", "Actualités", tooltip="Onglet « Actualités »"),
     ]
 
     def __init__(self) -> None:
@@ -111,10 +113,14 @@ class DashboardScreen(FamilySpaceScreen):
         for item in dashboard.requests:
             requests.add_row(french_date(item.date), shown(item.label),
                              shown(request_status(item.status)))
+        if not dashboard.requests:
+            requests.add_row("", "Aucune demande", "")
         events = self.query_one("#events-table", DataTable)
         events.clear()
         for event in dashboard.events:
             events.add_row(french_date(event.date), shown(event.title), shown(event.place or "—"))
+        if not dashboard.events:
+            events.add_row("", "Aucun évènement à venir", "")
         news: list[object] = []
         for article in dashboard.news:
             if news:
@@ -136,6 +142,8 @@ class DashboardScreen(FamilySpaceScreen):
                           shown(message.subject), key=str(message.id))
         if self.messages:
             table.move_cursor(row=max(0, min(row, len(self.messages) - 1)))
+        else:
+            table.add_row("", "", "", "Aucun message")  # Entrée on it opens nothing
         unread = sum(1 for m in self.messages if not m.read)
         self.query_one(TabbedContent).get_tab("messages").label = messages_label(unread)
 

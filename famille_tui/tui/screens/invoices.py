@@ -76,6 +76,9 @@ class InvoicesScreen(FamilySpaceScreen):
         self.invoices: list[Invoice] = []
         self.total_remaining_cents: int | None = None
         self.ticked: set[int] = set()
+        #: Ticks of a payment that did not end « Réglée » (refused, abandoned, expired):
+        #: given back as soon as those invoices can be ticked again (the portal says so).
+        self._kept_ticks: set[int] = set()
         self.filter = InvoiceFilter.UNPAID
         self._loaded = False
         #: The session's `invoices_version` the list was last read at.
@@ -159,9 +162,15 @@ class InvoicesScreen(FamilySpaceScreen):
         self._loaded = True
         self.invoices = sort_by_due_date(result.invoices)
         self.total_remaining_cents = result.total_remaining_cents
+        self._give_back_ticks()
         payable = {i.id for i in self.invoices if is_tickable(i)}
         self.ticked &= payable
         self._show()
+
+    def _give_back_ticks(self) -> None:
+        back = {i.id for i in self.invoices if i.id in self._kept_ticks and is_tickable(i)}
+        self.ticked |= back
+        self._kept_ticks -= back
 
     # -- view ------------------------------------------------------------------------------
 
@@ -343,13 +352,22 @@ class InvoicesScreen(FamilySpaceScreen):
                         rest: list[list[Invoice]], limit: int | None, step: int) -> None:
         if followed is None:
             return
+        kept = set(self.ticked)
         self.ticked.clear()
         self._show()
 
         def left(_: None) -> None:
             payment = followed.payment
             if payment is not None and payment.status is PaymentStatus.PAID:
-                self._pay_batches(rest, limit, step=step)
+                if rest:
+                    self._pay_batches(rest, limit, step=step)
+                return
+            if payment is not None and payment.status is not PaymentStatus.PENDING:
+                # Refused, abandoned, expired: the parent's choice is not lost.
+                self._kept_ticks |= kept
+                self._give_back_ticks()
+                self._show()
+            if not rest:
                 return
             numbers = ", ".join(i.number for batch in rest for i in batch)
             self.notify(f"Les factures {numbers} n'ont pas été payées : le paiement "
@@ -357,7 +375,7 @@ class InvoicesScreen(FamilySpaceScreen):
                         timeout=10)
 
         self.app.push_screen(self.famille.payment_screen(followed, open_browser=True),
-                             callback=left if rest else None)
+                             callback=left)
 
     def follow(self, invoice: Invoice) -> None:
         """Enter on an invoice « Paiement en cours »: its waiting screen."""

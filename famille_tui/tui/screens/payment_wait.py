@@ -221,16 +221,16 @@ class PaymentWaitScreen(PaymentFollowScreen):
         if not url or self.watched.stopped:
             return
         self.app.copy_to_clipboard(url)
-        self.notify("Adresse de paiement copiée : collez-la dans un navigateur.",
-                    title="Copiée", timeout=6)
+        self.notify(sent_to_clipboard("Adresse de paiement", "dans un navigateur"),
+                    title="Presse-papiers", timeout=10, markup=False)
 
     def action_copy_retyped(self, kind: str) -> None:
         value = self._retyped(kind)
         if value is None:
             return
         self.app.copy_to_clipboard(value.value)
-        self.notify(f"{value.label} copié : collez-le sur la page de paiement.",
-                    title="Copié", timeout=6)
+        self.notify(sent_to_clipboard(value.label, "sur la page de paiement"),
+                    title="Presse-papiers", timeout=10, markup=False)
 
     def action_open_browser(self) -> None:
         url = self.watched.payment_url
@@ -243,3 +243,11 @@ class PaymentWaitScreen(PaymentFollowScreen):
         # webbrowser may block until the browser command returns: never in the UI's loop.
         self.browser_opened = await asyncio.to_thread(open_in_browser, url)
         self._show_browser()
+
+
+def sent_to_clipboard(what: str, where: str) -> str:
+    """What `c` / `n` / `e` really did: the terminal was asked (OSC 52) to put the value on
+    its clipboard, and no terminal says whether it did (tmux drops it unless `set-clipboard`
+    is on). The value stays on this screen to copy by hand; the toast must not cover it."""
+    return (f"{what} : envoi au presse-papiers du terminal (si votre terminal l'accepte). "
+            f"Si rien ne se colle {where}, recopiez à la main ce qu'affiche l'écran.")

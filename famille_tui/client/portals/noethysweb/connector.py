@@ -581,7 +581,8 @@ class NoethyswebConnector(PortalConnector):
                 "Cette facture n'est pas proposée au paiement en ligne par le portail "
                 "(déjà réglée, un paiement en attente, ou paiement en ligne fermé).")
         if not PAYFIP_MIN_CENTS <= row.solde_cents <= PAYFIP_MAX_CENTS:
-            raise PaymentRejected("PayFiP n'accepte que les paiements de 1 € à 100 000 €.")
+            raise PaymentRejected(
+                "PayFiP n'accepte que les paiements de 1\u00a0€ à 100\u00a0000\u00a0€.")
         created = datetime.now(UTC).replace(microsecond=0)
         baseline = self._matching(await self._reglements(), row.solde_cents, created)
         answer = await self._xhr(
@@ -696,7 +697,7 @@ def _payability(
     if pk not in page.payable:
         return False, "le portail ne propose pas de la payer en ligne"
     if not PAYFIP_MIN_CENTS <= remaining <= PAYFIP_MAX_CENTS:
-        return False, "PayFiP n'accepte que les paiements de 1 € à 100 000 €"
+        return False, "PayFiP n'accepte que les paiements de 1\u00a0€ à 100\u00a0000\u00a0€"
     return True, None
 
 
