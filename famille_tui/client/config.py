@@ -200,6 +200,15 @@ def commune_slug(url: str) -> str:
     return segments[-1] if segments else ""
 
 
+def _folded(name: str) -> str:
+    """A commune's name as `--commune` compares it: « Le Chambon-Feugerolles »,
+    `le-chambon-feugerolles` and the Espace Citoyens tenant `lechambonfeugerolles` alike."""
+    import unicodedata
+
+    letters = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in letters if c.isalnum() and not unicodedata.combining(c))
+
+
 def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
     """The portals this run may use: `--portal`, else `--commune` among the configured ones,
     else all configured ones (the UI lets the user pick when there are several)."""
@@ -210,8 +219,8 @@ def resolve_portals(options: LaunchOptions) -> list[PortalProfile]:
                               url=options.portal_url, dialect=options.dialect)]
     portals = options.settings.portals
     if options.commune:
-        wanted = options.commune.strip().lower()
-        chosen = [p for p in portals if wanted in (p.name.lower(), commune_slug(p.url).lower())]
+        wanted = _folded(options.commune)
+        chosen = [p for p in portals if wanted in (_folded(p.name), _folded(commune_slug(p.url)))]
         if not chosen:
             known = ", ".join(commune_slug(p.url) for p in portals) or "aucune"
             raise ConfigError(
