@@ -124,6 +124,25 @@ _CERTIFICATE = (
 )
 
 
+def _unknown_host(error: BaseException) -> str | None:
+    """The sentence for a portal whose name does not resolve (None for any other failure):
+    a mistyped address is not a lost Internet connection."""
+    import socket
+
+    seen: BaseException | None = error
+    for _ in range(10):  # the chain httpx → httpcore → socket, never a loop
+        if seen is None:
+            return None
+        if isinstance(seen, socket.gaierror):
+            if seen.errno == socket.EAI_NONAME:
+                return ("Adresse du portail introuvable : ce nom n'existe pas. Vérifiez "
+                        "l'adresse du portail (son orthographe), ou demandez-la à la mairie.")
+            return ("Le nom du portail n'a pas pu être trouvé : vérifiez votre connexion à "
+                    "Internet et l'adresse du portail, puis réessayez.")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def map_transport_error(error: Exception, unreadable: str = _NOT_THE_API) -> FamilleError:
     """httpx's (and the OS's) failures → PortalTimeout / PortalUnreachable / PortalProtocolError
     (whose message is `unreadable`: each connector names what it expected). Shared by the
@@ -134,6 +153,9 @@ def map_transport_error(error: Exception, unreadable: str = _NOT_THE_API) -> Fam
         return PortalProtocolError(unreadable)
     if "CERTIFICATE_VERIFY_FAILED" in str(error) or "certificate verify failed" in str(error):
         return PortalUnreachable(_CERTIFICATE)
+    unknown = _unknown_host(error)
+    if unknown is not None:
+        return PortalUnreachable(unknown)
     # ConnectError, ReadError, WriteError, RemoteProtocolError (a cut answer), CloseError,
     # ProxyError, and OSError from below: the portal could not be reached or hung up.
     return PortalUnreachable()

@@ -134,6 +134,19 @@ def test_portal_unreachable_exits_4(martin: Cli, portal: PortalProcess) -> None:
     assert result.out == ""
 
 
+def test_a_mistyped_portal_address_is_not_a_lost_connection(cli: Cli) -> None:
+    """Issue 19: a host that does not exist (`.invalid` never resolves, RFC 6761) said
+    « Vérifiez votre connexion à Internet »: the address is what to check."""
+    result = cli("--portal", "https://portail-famille.invalid/chaponost/", "--login", "martin",
+                 "family", password="x")
+    assert result.code == 4
+    said = one_line(result.err)
+    # This name does not exist (EAI_NONAME); with no resolver at all (EAI_AGAIN) the other
+    # sentence names both the connection and the address.
+    assert ("Adresse du portail introuvable" in said
+            or "Le nom du portail n'a pas pu être trouvé" in said), said
+
+
 def test_debug_shows_the_traceback(martin: Cli, portal: PortalProcess) -> None:
     portal.stop()
     result = martin("--debug", "invoices")
