@@ -223,6 +223,9 @@ class Console:
         #: `input()` runs (see `_raised_again`).
         self._delivered: BaseException | None = None
         self._in_input = False
+        #: A ctrl+d read together with a ctrl+c: the next question ends at once (see
+        #: `_ask_terminal`).
+        self._end_pending = False
         self._terminations: dict[int, Terminated] = {number: Terminated(number)
                               for number in (signal.SIGTERM, signal.SIGHUP)}
         self._last_interrupt = -INTERRUPT_REPEAT
@@ -321,6 +324,10 @@ class Console:
             if self.discard_typeahead():
                 self.say(IGNORED)
         typed = ""
+        if self._end_pending:
+            self._end_pending = False
+            self._write(prompt + "\n")
+            raise EndOfInput
         while True:
             try:
                 answer = self._read(prompt, secret=secret, typed=typed, limit=self.idle_seconds)
@@ -329,6 +336,12 @@ class Console:
                 self._write("\n")
                 self.idle_warning()
                 continue
+            except Interrupted as interrupted:
+                # A ctrl+c and a ctrl+d that came together: readline read the ctrl+d, then the
+                # ctrl+c was heard while its end of input was raised. The ctrl+c goes back one
+                # level; the ctrl+d is the next question's answer, not lost.
+                self._end_pending = isinstance(interrupted.__context__, EOFError)
+                raise
             self._block = []
             return answer
 
@@ -400,7 +413,7 @@ class Console:
     def _read_cooked(self, prompt: str) -> str:
         """No readline: the terminal's own line editing, echo on for the line."""
         self._write(prompt)
-        with self._echo(True):
+        with self._echo(True, cooked=True):
             line = self.stdin.readline()
         if line == "":
             raise EOFError
@@ -504,7 +517,14 @@ class Console:
         try:
             self._saved_termios = termios.tcgetattr(fd)
             quiet = termios.tcgetattr(fd)
-            quiet[3] &= ~termios.ECHO
+            # Between questions: no echo, and no line discipline either. A ctrl+d typed
+            # while the terminal is canonical is kept as an end-of-file mark, which readline,
+            # once it has put the terminal in its own mode, reads as a NUL byte: the ctrl+d
+            # just after a held ctrl+c was lost. Kept raw, it is the byte readline reads as
+            # ctrl+d (readline and the password reader only change ECHO from here).
+            quiet[3] &= ~(termios.ECHO | termios.ICANON)
+            quiet[6][termios.VMIN] = 1
+            quiet[6][termios.VTIME] = 0
             termios.tcsetattr(fd, termios.TCSANOW, quiet)
         except termios.error:
             self._saved_termios = None
@@ -527,7 +547,9 @@ class Console:
             termios.tcsetattr(self.stdin.fileno(), termios.TCSANOW, self._saved_termios)
 
     @contextlib.contextmanager
-    def _echo(self, on: bool) -> Iterator[None]:
+    def _echo(self, on: bool, *, cooked: bool = False) -> Iterator[None]:
+        """Echo on or off for a question; `cooked`: with the terminal's own line editing
+        (no readline), which only a canonical terminal has."""
         import termios
 
         fd = self.stdin.fileno()
@@ -538,6 +560,8 @@ class Console:
             return
         new = termios.tcgetattr(fd)
         new[3] = new[3] | termios.ECHO if on else new[3] & ~termios.ECHO
+        if cooked:
+            new[3] |= termios.ICANON
         termios.tcsetattr(fd, termios.TCSANOW, new)
         try:
             yield
