@@ -123,6 +123,45 @@ async def test_arrows_walk_across_weeks(chaponost_app: Any) -> None:
         await app.action_quit()
 
 
+def footer_keys(screen: Any) -> list[Any]:
+    return list(screen.query("FooterKey"))
+
+
+async def test_the_footer_follows_the_grid_keys_and_is_rebuilt_only_on_a_change(
+        chaponost_app: Any) -> None:
+    app = chaponost_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await at_reservations(pilot)
+        await settled(pilot)
+        # The grid, loaded and focused: its Espace is in the footer with the screen's keys.
+        keys = footer_keys(screen)
+        assert [k.key for k in keys if k.key in ("pageup", "pagedown", "space", "v")] == \
+            ["pageup", "pagedown", "space", "v"]
+        assert any(k.key == "space" and k.description == "Réserver/annuler" for k in keys)
+        # A « bindings changed » that changes nothing: the same key widgets, not rebuilt.
+        screen.refresh_bindings()
+        await settled(pilot)
+        assert footer_keys(screen) == keys
+        # The focus leaves the grid: its Espace leaves the footer; back, it comes back.
+        screen.set_focus(None)
+        await wait_until(pilot, lambda: "space" not in [k.key for k in footer_keys(screen)],
+                         what="the footer without the grid's key")
+        grid = screen.query_one(WeekGrid)
+        grid.focus()
+        await wait_until(pilot, lambda: "space" in [k.key for k in footer_keys(screen)],
+                         what="the grid's key back in the footer")
+        # Loading, the grid's keys are not active; done loading (which Textual does not
+        # signal), they are back.
+        grid.loading = True
+        screen.refresh_bindings()
+        await wait_until(pilot, lambda: "space" not in [k.key for k in footer_keys(screen)],
+                         what="the footer of a loading grid")
+        grid.loading = False
+        await wait_until(pilot, lambda: "space" in [k.key for k in footer_keys(screen)],
+                         what="the grid's key back once loaded")
+        await app.action_quit()
+
+
 async def book_three_and_cancel_one(pilot: Pilot[Any], screen: ReservationsScreen) -> None:
     await pilot.press("pagedown")
     await week_of(pilot, screen, "2026-12-07")

@@ -10,8 +10,10 @@ its words, enabled state and tooltip, the palette key) with what its last `compo
 recorded by that `compose` itself at the moment it read the bindings, and rebuilds only on
 a difference. A signal is never dropped or merged with another, so the footer is never
 staler than Textual's: where Textual would rebuild, this one either rebuilds or already
-shows the same keys. (An earlier version, withdrawn, merged the signals of one refresh
-behind a flag and recorded the keys before rebuilding: it could miss the last change.)
+shows the same keys. One change sends no signal — a focused widget's `loading` — and
+Textual's footer only showed it by luck, rebuilt late enough; this one watches it. (An
+earlier version, withdrawn, merged the signals of one refresh behind a flag and recorded the
+keys before rebuilding: it missed « space Cocher » once « Mes factures » had loaded.)
 """
 
 from __future__ import annotations
@@ -50,7 +52,20 @@ class Footer(TextualFooter):
         # Recorded here, in the same step as Textual's compose reads the bindings (it runs
         # to its end without awaiting), so that it is exactly what is drawn.
         self._drawn = self._to_draw()
+        self._follow_loading()
         yield from super().compose()
+
+    def _follow_loading(self) -> None:
+        # The keys of a focused widget that is loading are left out of the screen's bindings,
+        # but Textual sends no « bindings changed » when `loading` changes: without this the
+        # footer would keep showing the keys of its loading state (« space Cocher » missing
+        # once « Mes factures » has loaded), unless another signal happened to come later.
+        focused = self.screen.focused
+        if focused is not None and focused.loading:
+            self.watch(focused, "loading", self._loading_changed, init=False)  # once: deduplicated
+
+    def _loading_changed(self, loading: bool) -> None:
+        self.bindings_changed(self.screen)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
@@ -60,5 +75,8 @@ class Footer(TextualFooter):
             self.call_after_refresh(self._recompose_if_changed)
 
     async def _recompose_if_changed(self) -> None:
-        if self.is_attached and self._to_draw() != self._drawn:
+        if not self.is_attached:
+            return
+        self._follow_loading()
+        if self._to_draw() != self._drawn:
             await self.recompose()

@@ -26,9 +26,6 @@ def start_loading(widget: Widget) -> Widget | None:
     """
     focused = widget.screen.focused if widget.is_attached else None
     widget.loading = True
-    # A focused widget's keys are not active while it loads; Textual does not say so to
-    # the footer (`loading` sends no « bindings changed »), so this does.
-    widget.refresh_bindings()
     return focused
 
 
@@ -36,6 +33,5 @@ def stop_loading(widget: Widget, focused: Widget | None) -> None:
     if not widget.is_attached:
         return  # the screen was closed meanwhile
     widget.loading = False
-    widget.refresh_bindings()  # its keys are active again (see start_loading)
     if focused is not None and focused.is_attached and widget.screen.focused is None:
         focused.focus()
