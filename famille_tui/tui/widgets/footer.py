@@ -5,7 +5,7 @@ Textual's footer rebuilds all its keys (a widget each, styled one by one) after 
 or shown. Opening « Réservations » sent five, for two different sets of keys.
 
 This one answers each signal the way Textual does — a look after the next refresh, queued
-on the same screen — but the look compares what the footer would show now (every key,
+with `call_after_refresh` — but the look compares what the footer would show now (every key,
 its words, enabled state and tooltip, the palette key) with what its last `compose` drew,
 recorded by that `compose` itself at the moment it read the bindings, and rebuilds only on
 a difference. A signal is never dropped or merged with another, so the footer is never
