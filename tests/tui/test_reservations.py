@@ -7,10 +7,12 @@ The test portals' reservations clock is Thursday 3 December 2026, 9 h 30 in Pari
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -120,6 +122,44 @@ async def test_arrows_walk_across_weeks(chaponost_app: Any) -> None:
         assert cell(screen, "vacances", "2026-12-25") == "▒ férié"
         await pilot.press("t")
         await week_of(pilot, screen, "2026-11-30")
+        await app.action_quit()
+
+
+class HeldReservations(httpx.AsyncBaseTransport):
+    """A slow portal for the reservations only: their answers wait until `release()`."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.released = asyncio.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("/reservations"):
+            await self.released.wait()
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_slow_portal_shows_chargement_until_the_week_comes(portal: Any) -> None:
+    held = HeldReservations()
+    app = make_app(portal, communes=(CHAPONOST,), transport=held)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("7")
+        await wait_until(pilot, lambda: screen_name(app) == "ReservationsScreen")
+        grid = app.screen.query_one(WeekGrid)
+        # A quick answer is drawn without it; one that does not come gets « Chargement… ».
+        await wait_until(pilot, lambda: grid.loading, what="the loading indicator")
+        assert not grid.row_count
+        held.release()
+        await wait_until(pilot, lambda: grid.row_count and not grid.loading, what="the week")
+        await wait_until(pilot, lambda: "space" in [k.key for k in footer_keys(app.screen)],
+                         what="the grid's key in the footer once loaded")
         await app.action_quit()
 
 
