@@ -127,7 +127,7 @@ class ReservationsScreen(FamilySpaceScreen):
     @work(group="reservations-load", exclusive=True, exit_on_error=False)
     async def _load(self, monday: date | None, column: int | None = None) -> None:
         # « Chargement… » for the first week only (the others are read ahead, or quick), and
-        # only if the portal is slow to answer: a quick answer (25 ms for a family of three)
+        # only if the portal is slow to answer: a quick answer (≈ 15 ms for a family of three)
         # is drawn without an indicator mounted and removed around it.
         shown: list[Widget | None] = []
 
