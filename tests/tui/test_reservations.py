@@ -7,10 +7,12 @@ The test portals' reservations clock is Thursday 3 December 2026, 9 h 30 in Pari
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -120,6 +122,83 @@ async def test_arrows_walk_across_weeks(chaponost_app: Any) -> None:
         assert cell(screen, "vacances", "2026-12-25") == "▒ férié"
         await pilot.press("t")
         await week_of(pilot, screen, "2026-11-30")
+        await app.action_quit()
+
+
+class HeldReservations(httpx.AsyncBaseTransport):
+    """A slow portal for the reservations only: their answers wait until `release()`."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.released = asyncio.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("/reservations"):
+            await self.released.wait()
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_slow_portal_shows_chargement_until_the_week_comes(portal: Any) -> None:
+    held = HeldReservations()
+    app = make_app(portal, communes=(CHAPONOST,), transport=held)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("7")
+        await wait_until(pilot, lambda: screen_name(app) == "ReservationsScreen")
+        grid = app.screen.query_one(WeekGrid)
+        # A quick answer is drawn without it; one that does not come gets « Chargement… ».
+        await wait_until(pilot, lambda: grid.loading, what="the loading indicator")
+        assert not grid.row_count
+        held.release()
+        await wait_until(pilot, lambda: grid.row_count and not grid.loading, what="the week")
+        await wait_until(pilot, lambda: "space" in [k.key for k in footer_keys(app.screen)],
+                         what="the grid's key in the footer once loaded")
+        await app.action_quit()
+
+
+def footer_keys(screen: Any) -> list[Any]:
+    return list(screen.query("FooterKey"))
+
+
+async def test_the_footer_follows_the_grid_keys_and_is_rebuilt_only_on_a_change(
+        chaponost_app: Any) -> None:
+    app = chaponost_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await at_reservations(pilot)
+        await settled(pilot)
+        # The grid, loaded and focused: its Espace is in the footer with the screen's keys.
+        keys = footer_keys(screen)
+        assert [k.key for k in keys if k.key in ("pageup", "pagedown", "space", "v")] == \
+            ["pageup", "pagedown", "space", "v"]
+        assert any(k.key == "space" and k.description == "Réserver/annuler" for k in keys)
+        # A « bindings changed » that changes nothing: the same key widgets, not rebuilt.
+        screen.refresh_bindings()
+        await settled(pilot)
+        assert footer_keys(screen) == keys
+        # The focus leaves the grid: its Espace leaves the footer; back, it comes back.
+        screen.set_focus(None)
+        await wait_until(pilot, lambda: "space" not in [k.key for k in footer_keys(screen)],
+                         what="the footer without the grid's key")
+        grid = screen.query_one(WeekGrid)
+        grid.focus()
+        await wait_until(pilot, lambda: "space" in [k.key for k in footer_keys(screen)],
+                         what="the grid's key back in the footer")
+        # Loading, the grid's keys are not active; done loading (which Textual does not
+        # signal), they are back.
+        grid.loading = True
+        screen.refresh_bindings()
+        await wait_until(pilot, lambda: "space" not in [k.key for k in footer_keys(screen)],
+                         what="the footer of a loading grid")
+        grid.loading = False
+        await wait_until(pilot, lambda: "space" in [k.key for k in footer_keys(screen)],
+                         what="the grid's key back once loaded")
         await app.action_quit()
 
 

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 from famille_tui.api import ChildReservations, ReservationPeriod, Service, Slot
@@ -38,10 +39,13 @@ from famille_tui.client.reservations import (
 )
 from famille_tui.client.session import FamilySession
 from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
+from famille_tui.tui.widgets.loading import start_loading, stop_loading
 from famille_tui.tui.widgets.week_grid import WeekGrid
 
 #: Weeks kept in memory (a school year's worth).
 KEPT_WEEKS = 60
+#: Seconds before the first week's « Chargement… » shows.
+LOADING_AFTER = 0.2
 
 
 class ReservationsScreen(FamilySpaceScreen):
@@ -73,6 +77,8 @@ class ReservationsScreen(FamilySpaceScreen):
         self._version: int | None = None
         self._ahead: set[date] = set()
         self._first_show = True
+        #: Set once mounted: the first week may come back before (see `compose_body`).
+        self._mounted = asyncio.Event()
 
     def forget_family_data(self) -> None:
         self.weeks = {}
@@ -84,6 +90,9 @@ class ReservationsScreen(FamilySpaceScreen):
     # -- layout ----------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
+        # The first week is asked for now: the portal answers while the screen is built,
+        # styled and mounted (≈ 15 ms), instead of after.
+        self.reload()
         with Vertical(id="reservations-body"):
             with Horizontal(id="reservations-top"):
                 yield Static("", id="reservations-child")
@@ -94,12 +103,11 @@ class ReservationsScreen(FamilySpaceScreen):
             yield Static("", id="reservations-invoice")
 
     def on_mount(self) -> None:
+        self._mounted.set()
         self.query_one(WeekGrid).focus()
         if not self.session.offers(Capability.RESERVATIONS):
             self.query_one("#reservations-cell", Static).update(
                 not_offered(Capability.RESERVATIONS))
-            return
-        self.reload()
 
     def session_changed(self, session: FamilySession) -> None:
         if self._version is not None and session.reservations_version != self._version:
@@ -118,19 +126,31 @@ class ReservationsScreen(FamilySpaceScreen):
 
     @work(group="reservations-load", exclusive=True, exit_on_error=False)
     async def _load(self, monday: date | None, column: int | None = None) -> None:
-        grid = self.query_one(WeekGrid)
-        first = not self.weeks
-        if first:
-            grid.loading = True
+        # « Chargement… » for the first week only (the others are read ahead, or quick), and
+        # only if the portal is slow to answer: a quick answer (≈ 15 ms for a family of three)
+        # is drawn without an indicator mounted and removed around it.
+        shown: list[Widget | None] = []
+
+        def show_loading() -> None:
+            if self._mounted.is_set():
+                shown.append(start_loading(self.query_one(WeekGrid)))
+
+        timer = self.set_timer(LOADING_AFTER, show_loading) if not self.weeks else None
         try:
-            period = await self._week(monday)
+            try:
+                period = await self._week(monday)
+            finally:
+                await self._mounted.wait()
         except FamilleError as error:
             self.famille.report_error(error, title="Réservations")
             self.query_one("#reservations-cell", Static).update(
                 f"✗ {error.message} Touche r pour réessayer.")
             return
         finally:
-            grid.loading = False
+            if timer is not None:
+                timer.stop()
+            if shown:
+                stop_loading(self.query_one(WeekGrid), shown[0])
         self.monday = period.start
         self._show(column=column)
         self._read_ahead(period.start)
