@@ -53,14 +53,33 @@ def test_the_tick_box_is_drawn_from_button_inner() -> None:
     assert "self.BUTTON_INNER" in inspect.getsource(button.fget)
 
 
+def test_the_footer_compares_what_textual_footer_composes() -> None:
+    from textual.widgets import Footer as TextualFooter
+
+    from famille_tui.tui.widgets.footer import Footer
+
+    compose = inspect.getsource(TextualFooter.compose)
+    # What Footer._to_draw reads is still all that Textual's compose reads of the app and
+    # its screen, behind the same flag.
+    for read in ("if not self._bindings_ready", "self.screen.active_bindings", "binding.show",
+                 "self.show_command_palette", "self.app.ENABLE_COMMAND_PALETTE",
+                 "self.app.COMMAND_PALETTE_BINDING"):
+        assert read in compose, read
+    assert "self._bindings_ready = True" in inspect.getsource(TextualFooter.bindings_changed)
+    assert "call_after_refresh(self.recompose)" in inspect.getsource(
+        TextualFooter.bindings_changed)
+    assert Footer.bindings_changed is not TextualFooter.bindings_changed
+
+
 # Textual's private names, and where (and only where) famille_tui may use them.
 ALLOWED = {
     "_css_update_count": {"tui/internals.py"},
     "_update_dimensions": {"tui/widgets/invoice_table.py"},
+    "_bindings_ready": {"tui/widgets/footer.py"},
 }
 TEXTUAL_PRIVATES = ("_screen_stacks", "_modes", "_clipboard", "_notifications",
                     "_css_update_count", "_update_dimensions", "_installed_screens",
-                    "_registry", "_driver")
+                    "_registry", "_driver", "_bindings_ready")
 
 
 def test_no_other_textual_private_in_famille_tui() -> None:
