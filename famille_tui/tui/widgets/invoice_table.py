@@ -487,9 +487,11 @@ class InvoiceTable(ScrollView, can_focus=True):
             self._lines[key] = strip
         return strip
 
-    def _draw(self, row: int, *, cursor: bool, hover: bool, base_style: Style) -> Strip:
+    def _draw(self, row: int, *, cursor: bool, hover: bool, base_style: Style,
+              exact: bool = False) -> Strip:
         """One whole line (the headings at `row` -1), drawn as DataTable draws a row: each
-        cell padded and styled by Rich, then the rest of the line in the row's style."""
+        cell padded and styled, then the rest of the line in the row's style (`exact`: every
+        cell through Rich, as DataTable does; tests compare the two)."""
         header = row < 0
         if header:
             cells = self._headings
@@ -508,21 +510,48 @@ class InvoiceTable(ScrollView, can_focus=True):
         # The cursor's colour wins over a cell's own (DataTable's foreground priority
         # « css »); a cell's own background would win over the cursor's (none has one).
         post_style = Style.from_color(color=component.color)
-        console = self.app.console
-        console_options = self.app.console_options
         segments: list[Segment] = []
         for column, (cell, content_width) in enumerate(zip(cells, self._widths, strict=True)):
-            options = console_options.update_dimensions(content_width + 2 * PADDING, 1)
-            lines = console.render_lines(
-                Styled(Padding(cell, (0, PADDING)),
-                       pre_style=row_style + Style.from_meta({"row": row, "column": column})
-                       + component,
-                       post_style=post_style),
-                options.update(no_wrap=True),
-            )
-            segments += lines[0]
+            pre_style = row_style + Style.from_meta({"row": row, "column": column}) + component
+            drawn = None if exact else self._quick_cell(cell, content_width, pre_style,
+                                                         post_style)
+            segments += drawn if drawn is not None else self._rich_cell(
+                cell, content_width, pre_style, post_style)
         rest = max(0, self.size.width - self._row_width)
         rest_style = row_style + component + Style.from_meta(
             {"row": row, "column": 0, "out_of_bounds": True})
         segments.append(Segment(" " * rest, rest_style))
         return Strip(segments)
+
+    def _rich_cell(self, cell: Text, content_width: int, pre_style: Style,
+                   post_style: Style) -> list[Segment]:
+        """A cell as DataTable renders it: Rich pads and styles it (≈ 0.1 ms a cell)."""
+        options = self.app.console_options.update_dimensions(content_width + 2 * PADDING, 1)
+        lines = self.app.console.render_lines(
+            Styled(Padding(cell, (0, PADDING)), pre_style=pre_style, post_style=post_style),
+            options.update(no_wrap=True),
+        )
+        return lines[0]
+
+    def _quick_cell(self, cell: Text, content_width: int, pre_style: Style,
+                    post_style: Style) -> list[Segment] | None:
+        """The segments `_rich_cell` makes of a one-line cell of one style, made directly;
+        None for any other cell (a tab, a new line, spans, wider than its column)."""
+        text = cell.plain
+        width = cell_len(text)
+        if cell.spans or width > content_width or "\n" in text or "\t" in text \
+                or cell.justify not in (None, "default", "right"):
+            return None
+        pad_style = pre_style + post_style
+        own = self.app.console.get_style(cell.style) if cell.style else None
+        text_style = pre_style + own + post_style if own else pad_style
+        fill = content_width - width
+        edge = Segment(" " * PADDING, pad_style)
+        if cell.justify == "right":
+            # Rich pads a right-justified Text inside its own style.
+            return [edge, Segment(" " * fill + text, text_style), edge]
+        segments = [edge, Segment(text, text_style)]
+        if fill:
+            segments.append(Segment(" " * fill, pad_style))
+        segments.append(edge)
+        return segments
