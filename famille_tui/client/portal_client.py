@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import date
@@ -62,7 +63,7 @@ from famille_tui.api import (
     SessionCreated,
 )
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
-from famille_tui.client.display import clean_message
+from famille_tui.client.display import TERMINAL_CONTROLS, clean_message
 from famille_tui.client.display import without_terminal_controls as controls_pictured
 from famille_tui.client.errors import (
     AccountLocked,
@@ -393,6 +394,28 @@ def without_terminal_controls(value: Any) -> Any:
     return value
 
 
+#: The JSON escapes that decode to a character of `TERMINAL_CONTROLS`: backslash b, f, r, and
+#: backslash u for C0 (but tab and new line), DEL, C1 and the bidirectional overrides. It may
+#: also match what is not one (an escaped backslash followed by « r »): the answer is then
+#: walked, as every answer was.
+_CONTROL_ESCAPES = re.compile(
+    rb"\\[bfr]|\\u00(?:0[0-8bBcCdDeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])"
+    rb"|\\u202[a-eA-E]|\\u206[6-9]"
+)
+
+
+def _may_hold_controls(body: bytes) -> bool:
+    """Whether any text of this JSON body may hold a terminal control character: most
+    answers hold none, and walking every string of a large one (5 000 invoices: 100 000
+    values) cost more than reading it."""
+    if _CONTROL_ESCAPES.search(body):
+        return True
+    try:
+        return TERMINAL_CONTROLS.search(body.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return True
+
+
 def _parse(answer: _Answer, model: type[M] | TypeAdapter[Any]) -> Any:
     """The JSON body validated against an api model; anything else is PortalProtocolError.
 
@@ -403,11 +426,14 @@ def _parse(answer: _Answer, model: type[M] | TypeAdapter[Any]) -> Any:
         raise PortalProtocolError(_NOT_THE_API)
     try:
         if isinstance(model, TypeAdapter):
-            return without_terminal_controls(model.validate_json(answer.body))
-        return without_terminal_controls(model.model_validate_json(answer.body))
+            parsed = model.validate_json(answer.body)
+        else:
+            parsed = model.model_validate_json(answer.body)
     except (ValidationError, ValueError, RecursionError):
         log.info("answer does not match %s", getattr(model, "__name__", "the expected type"))
         raise PortalProtocolError(_NOT_THE_API) from None
+    # Not a character to clean in the whole body: no text of it holds one.
+    return without_terminal_controls(parsed) if _may_hold_controls(answer.body) else parsed
 
 
 def _error_from_answer(answer: _Answer, *, logged_in: bool, at_login: bool) -> FamilleError:
