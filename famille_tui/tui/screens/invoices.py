@@ -109,6 +109,12 @@ class InvoicesScreen(FamilySpaceScreen):
                     yield Static(selection_line(0, 0), id="invoices-selection")
                 yield InvoiceDetail(id="invoice-detail")
 
+    def on_unmount(self) -> None:
+        # A removed screen may stay referenced a while (Textual keeps a watcher of
+        # `app.session` with its screen until the session next changes): its invoices
+        # need not stay with it (issue 18: five rebuilt screens held 25 000 invoices).
+        self.forget_family_data()
+
     def on_mount(self) -> None:
         self.query_one(InvoiceTable).focus()
         if not self.session.offers(Capability.INVOICES):

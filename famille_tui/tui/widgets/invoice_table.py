@@ -208,6 +208,13 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._cursor = self._hover = 0
         self.virtual_size = Size(self._row_width, HEADER_HEIGHT)
 
+    def on_unmount(self) -> None:
+        # A removed screen may outlive its widgets' removal a while (Textual keeps a watcher
+        # of `app.session` with its screen): its invoices need not stay with it.
+        self._invoices = ()
+        self._ticked = set()
+        self._lines.clear()
+
     def show(self, invoices: Sequence[Invoice], ticked: Collection[int], today: date) -> None:
         """Replace the rows, keeping the cursor on the same invoice when it is still there."""
         current = self.current_id()
