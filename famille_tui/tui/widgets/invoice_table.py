@@ -197,6 +197,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._generation = 0
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(256)
         self._pseudo_classes: object = None
+        self._base_style: Style | None = None
 
     # -- what the screen gives and asks ---------------------------------------------------
 
@@ -449,14 +450,16 @@ class InvoiceTable(ScrollView, can_focus=True):
         today = self._today
         measured = [
             cell_len(TICKED),
-            max(cell_len(format_date(i.due_date)) for i in invoices),
+            # A date's or a period's words depend on its dates only: each is worded once.
+            max(cell_len(format_date(day)) for day in {i.due_date for i in invoices}),
             max(cell_len(plain(i.number)) for i in invoices),
             _euros_width([i.remaining_cents for i in invoices]),
             max(cell_len(words) for words in {status_words(i, today) for i in invoices}),
             max(cell_len(plain(_cut(i.label, LABEL_WIDTH))) for i in invoices),
             _euros_width([i.amount_cents for i in invoices]),
             max(cell_len(plain(", ".join(i.children))) for i in invoices),
-            max(cell_len(format_period(i)) for i in invoices),
+            max(cell_len(format_period(i)) for i in
+                {(i.period_start, i.period_end): i for i in invoices}.values()),
         ]
         self._widths = [max(old, new) for old, new in zip(self._widths, measured, strict=True)]
 
@@ -472,13 +475,15 @@ class InvoiceTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # Focus and hover change the styles of every line: part of each line's cache key.
         self._pseudo_classes = self.get_pseudo_class_state()
+        # The same for every line of this frame (read through every ancestor's background).
+        self._base_style = self.rich_style
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
         row = y - HEADER_HEIGHT + scroll_y if y >= HEADER_HEIGHT else -1
-        base_style = self.rich_style
+        base_style = self._base_style or self.rich_style
         if row >= len(self._invoices):
             return Strip.blank(width, base_style)
         ticked = row >= 0 and self._invoices[row].id in self._ticked
