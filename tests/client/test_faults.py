@@ -34,6 +34,8 @@ from famille_tui.client import (
     ValidationFailed,
     list_communes,
 )
+from famille_tui.client.display import TERMINAL_CONTROLS
+from famille_tui.client.portal_client import _may_hold_controls
 
 BASE = "https://portail.example.fr/le-chambon-feugerolles/"
 TOKEN = "secret-token-0123456789"
@@ -473,6 +475,17 @@ async def test_every_text_of_an_answer_is_cleaned_however_it_is_written(
     async with await logged_in(routes) as client:
         listing = await client.invoices()
     assert listing.invoices[0].label == shown
+
+
+def test_a_body_is_searched_for_exactly_the_characters_a_face_pictures() -> None:
+    # The body's bytes are searched without decoding them: every character the faces turn
+    # into a picture (display.TERMINAL_CONTROLS) is found, written raw or escaped, and no
+    # other raw character is taken for one.
+    for code in [*range(0xD800), *range(0xE000, 0x10000), 0x1F600, 0x10FFFF]:
+        char = chr(code)
+        control = TERMINAL_CONTROLS.search(char) is not None
+        assert _may_hold_controls(json.dumps(char, ensure_ascii=False).encode()) is control
+        assert _may_hold_controls(json.dumps(char).encode()) is control
 
 
 # --- requests the client makes -----------------------------------------------------------------
