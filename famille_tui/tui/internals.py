@@ -2,22 +2,19 @@
 tests/tui/test_internals.py, which fails loudly when the pinned Textual changes it.
 
 No other module of `famille_tui` reads or writes a Textual private attribute, except the
-overrides named here:
+overrides named here (2. and 3.):
 
 1. `mark_styled_like(screen, app)` (below): a new mode's screen counts as « styled before
    the last CSS change » (-1), so Textual's `_init_mode` and `switch_mode` each parse every
    stylesheet of the app again and restyle every widget (2 × ≈ 50 ms per section opened).
    Nothing has changed since the last refresh (every stylesheet is read at start, see
    `FamilleApp.CSS_PATH`) and a new screen is styled when it mounts: it is up to date.
-2. `InvoiceTable._update_dimensions` (widgets/invoice_table.py) overrides DataTable's
-   measure of new rows: the widths of its cells are known already, and Rich's measure of
-   every cell was most of the time of a reload of « Mes factures ».
-3. `Footer._bindings_ready` (widgets/footer.py): the footer rebuilds only when its keys
+2. `Footer._bindings_ready` (widgets/footer.py): the footer rebuilds only when its keys
    differ from those drawn (« Réservations » sent five « bindings changed » for two sets of
    keys, ≈ 60 ms); its `bindings_changed` does what Textual's does — set this flag, then
    look after the next refresh — and its comparison reads what Textual's `compose` reads,
    which is empty until the flag is set.
-4. `Case.render` (widgets/checkbox.py) sets `BUTTON_INNER` (a public class attribute read
+3. `Case.render` (widgets/checkbox.py) sets `BUTTON_INNER` (a public class attribute read
    by Textual's private `ToggleButton._button`) to draw ✓ rather than Textual's ✗-like X.
 """
 

@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from famille_tui.portal import db, demo  # noqa: E402
 
 CHAMBON = "le-chambon-feugerolles"
 PYTHON = sys.executable
@@ -97,6 +96,8 @@ def machine() -> dict[str, str]:
 
 def seed_database(path: Path) -> Path:
     """A fresh demo database at `path`, through the portal's own data layer."""
+    from famille_tui.portal import db, demo
+
     if path.exists():
         path.unlink()
     db.initialize(path)
@@ -109,6 +110,8 @@ def seed_database(path: Path) -> Path:
 
 
 def martin_family_id(path: Path, commune: str = CHAMBON) -> int:
+    from famille_tui.portal import db
+
     conn = db.connect(path)
     try:
         row = conn.execute(
@@ -122,6 +125,8 @@ def martin_family_id(path: Path, commune: str = CHAMBON) -> int:
 def add_invoices(path: Path, count: int, *, prefix: str = "BENCH", paid_every: int = 0,
                  commune: str = CHAMBON) -> None:
     """Give martin `count` more invoices (payable online); every `paid_every`-th one paid."""
+    from famille_tui.portal import db
+
     family_id = martin_family_id(path, commune)
     conn = db.connect(path)
     try:

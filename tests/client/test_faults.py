@@ -34,6 +34,8 @@ from famille_tui.client import (
     ValidationFailed,
     list_communes,
 )
+from famille_tui.client.display import TERMINAL_CONTROLS
+from famille_tui.client.portal_client import _may_hold_controls
 
 BASE = "https://portail.example.fr/le-chambon-feugerolles/"
 TOKEN = "secret-token-0123456789"
@@ -435,6 +437,55 @@ async def test_portal_messages_are_cleaned_for_the_terminal() -> None:
     assert text.startswith("Erreur ]52;c;ZXZpbA== grave")
     assert not any(ord(c) < 32 or c == "\u202e" for c in text)
     assert len(text) <= 500
+
+
+INVOICE = {
+    "id": 3, "number": "2026100042", "label": "Cantine octobre", "service": "Cantine",
+    "children": ["Léa"], "period_start": "2026-10-01", "period_end": "2026-10-31",
+    "issue_date": "2026-11-04", "due_date": "2026-11-30", "amount_cents": 4250,
+    "paid_cents": 0, "remaining_cents": 4250, "status": "a_payer", "payable_online": True,
+}
+
+
+def invoices_body(label: str, *, ascii_only: bool) -> Handler:
+    """An invoice list whose label is `label`, written as JSON with every non-ASCII
+    character escaped (\\u…) or as raw UTF-8."""
+    listing = {"invoices": [{**INVOICE, "label": label}], "total_remaining_cents": 4250}
+    body = json.dumps(listing, ensure_ascii=ascii_only).encode("utf-8")
+    return lambda request: httpx.Response(
+        200, content=body, headers={"content-type": "application/json"})
+
+
+@pytest.mark.parametrize("ascii_only", [True, False], ids=["escaped", "raw"])
+@pytest.mark.parametrize(("label", "shown"), [
+    ("Cantine \x1b]52;c;ZXZpbA==\x07 octobre", "Cantine ␛]52;c;ZXZpbA==␇ octobre"),
+    ("Cantine\x9b2J octobre", "Cantine\ufffd2J octobre"),
+    ("Cantine\u202e octobre", "Cantine\ufffd octobre"),
+    ("Cantine\r octobre\x7f", "Cantine␍ octobre\u2421"),
+    ("Cantine\x08\x0c", "Cantine␈␌"),
+    ("Crèche « Les Pirouettes »\tsoir\n", "Crèche « Les Pirouettes »\tsoir\n"),
+    ("Crèche \\r\\u001b", "Crèche \\r\\u001b"),  # backslashes, not controls
+])
+async def test_every_text_of_an_answer_is_cleaned_however_it_is_written(
+    label: str, shown: str, ascii_only: bool,
+) -> None:
+    # Most answers hold no control character and are not walked (issue 18: 5 000
+    # invoices); one that does, written escaped or raw, is cleaned all the same.
+    routes = {"invoices": invoices_body(label, ascii_only=ascii_only)}
+    async with await logged_in(routes) as client:
+        listing = await client.invoices()
+    assert listing.invoices[0].label == shown
+
+
+def test_a_body_is_searched_for_exactly_the_characters_a_face_pictures() -> None:
+    # The body's bytes are searched without decoding them: every character the faces turn
+    # into a picture (display.TERMINAL_CONTROLS) is found, written raw or escaped, and no
+    # other raw character is taken for one.
+    for code in [*range(0xD800), *range(0xE000, 0x10000), 0x1F600, 0x10FFFF]:
+        char = chr(code)
+        control = TERMINAL_CONTROLS.search(char) is not None
+        assert _may_hold_controls(json.dumps(char, ensure_ascii=False).encode()) is control
+        assert _may_hold_controls(json.dumps(char).encode()) is control
 
 
 # --- requests the client makes -----------------------------------------------------------------

@@ -11,12 +11,10 @@ from pathlib import Path
 import textual
 from textual.app import App
 from textual.screen import Screen
-from textual.widgets import DataTable
 from textual.widgets._toggle_button import ToggleButton
 
 import famille_tui
 from famille_tui.tui.internals import mark_styled_like
-from famille_tui.tui.widgets.invoice_table import InvoiceTable
 
 PACKAGE = Path(famille_tui.__file__).parent
 ROOT = PACKAGE.parent
@@ -37,14 +35,6 @@ async def test_a_screen_marked_styled_keeps_the_apps_count() -> None:
     source = inspect.getsource(App)
     assert "_css_update_count" in inspect.getsource(App._init_mode)
     assert "_css_update_count" in source
-
-
-def test_the_invoice_table_measures_the_rows_datatable_would() -> None:
-    signature = inspect.signature(DataTable._update_dimensions)
-    assert list(signature.parameters) == ["self", "new_rows"]
-    # DataTable still measures new rows through it (the override's whole point).
-    assert "self._update_dimensions(" in inspect.getsource(DataTable)
-    assert InvoiceTable._update_dimensions is not DataTable._update_dimensions
 
 
 def test_the_tick_box_is_drawn_from_button_inner() -> None:
@@ -74,7 +64,6 @@ def test_the_footer_compares_what_textual_footer_composes() -> None:
 # Textual's private names, and where (and only where) famille_tui may use them.
 ALLOWED = {
     "_css_update_count": {"tui/internals.py"},
-    "_update_dimensions": {"tui/widgets/invoice_table.py"},
     "_bindings_ready": {"tui/widgets/footer.py"},
 }
 TEXTUAL_PRIVATES = ("_screen_stacks", "_modes", "_clipboard", "_notifications",
