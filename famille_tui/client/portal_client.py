@@ -56,6 +56,8 @@ from famille_tui.api import (
     PaymentCreate,
     Profile,
     ProfileUpdate,
+    Reply,
+    ReplyCreate,
     ReservationChange,
     ReservationChanges,
     ReservationPeriod,
@@ -697,6 +699,13 @@ class PortalClient(PortalConnector):
     async def mark_message_read(self, message_id: int) -> Message:
         answer = await self._call("POST", f"messages/{int(message_id)}/read")
         result: Message = _parse(answer, Message)
+        return result
+
+    async def reply_to_message(self, message_id: int, text: str) -> Reply:
+        request = _request_model(ReplyCreate, text=text)
+        answer = await self._call("POST", f"messages/{int(message_id)}/reply", body=request,
+                                  expected=(201,))
+        result: Reply = _parse(answer, Reply)
         return result
 
     async def profile(self) -> Profile:
