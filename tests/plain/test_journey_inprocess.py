@@ -18,6 +18,7 @@ from famille_tui.plain.app import run_with
 from famille_tui.plain.console import Console
 from tests.plain.scripted import Pick, ScriptedInput
 from tests.portal.helpers import Api
+from tests.support import forget_email
 from tests.support.keyring import MemoryKeyring
 from tests.support.sandbox import pay_in_sandbox
 
@@ -271,3 +272,27 @@ def test_no_reply_entry_where_the_portal_takes_none(portal: object) -> None:
     assert "Fin du message, marqué comme lu." in said
     assert "Répondre" not in said
     assert not [r for r in made[0].requests if r.endswith("/reply")]
+
+
+def test_no_email_on_file_is_told_the_leaflets_way_out(portal: object,
+                                                        chambon_url: str) -> None:
+    """Paying: the receipt's e-mail asked with what to type and where to have one recorded;
+    « Mot de passe oublié »: the same way out, said to every login before the code."""
+    forget_email(portal.data_path)  # type: ignore[attr-defined]
+    way_out = ("Si vous n'avez jamais donné d'adresse électronique à l'inscription de votre "
+               "enfant, demandez-en l'enregistrement à Crèche Les Pirouettes : "
+               "creche.lespirouettes@lechambon.fr ou 04 77 06 20 10.")
+    answers: list[Answer] = [
+        Pick("Mot de passe oublié"), "0",
+        *LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"), "3", "0", "0",
+        *QUIT]
+    code, said, stdin = run_script(chambon_url, answers, width=400)
+    assert code == 0, said
+    assert not stdin.answers
+    assert ("Mot de passe oublié : un code vous sera envoyé par e-mail.\n"
+            "Le code est envoyé à l'adresse électronique enregistrée pour ce compte ; sans "
+            f"adresse enregistrée, aucun code n'arrive. {way_out}\n") in said
+    assert ("Aucune adresse électronique n'est enregistrée pour votre compte : tapez celle où "
+            "recevoir le justificatif (la page de paiement de l'État en demande une).\n"
+            f"{way_out}\n") in said
+    assert "E-mail du justificatif (exemple : prenom.nom@exemple.fr) : " in stdin.prompts

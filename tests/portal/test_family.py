@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from famille_tui.portal.launcher import PortalProcess
 from tests.portal.helpers import Api, count_rows, error_of
-from tests.support import CHAPONOST
+from tests.support import CHAMBON, CHAPONOST, forget_email
 
 NEW_CONTACT = {
     "first_name": "Awa",
@@ -201,6 +202,22 @@ def test_profile_view_and_edit(portal: PortalProcess) -> None:
         assert bad.status_code == 422
         assert "postal_code" in error_of(bad)["field_errors"]
         assert api.get("profile").json()["address"] == "4 place Jean Jaurès"
+
+
+def test_a_parent_with_no_email_on_file(portal: PortalProcess) -> None:
+    forget_email(portal.data_path)
+    login = httpx.post(portal.base_url(CHAMBON) + "api/v1/session", trust_env=False,
+                       json={"login": "martin", "password": "demo-martin"})
+    assert login.json()["account"]["email"] is None  # none, not ""
+    with Api(portal).login("martin") as api:
+        assert api.get("profile").json()["email"] is None
+        mails = len(api.outbox())
+        # The same answer as for any login, and no e-mail sent to nowhere.
+        asked = api.post("password-reset", json={"login": "martin"})
+        assert asked.status_code == 202
+        assert len(api.outbox()) == mails
+        # The way out the faces give: the structure's contact, public.
+        assert api.get("help").json()["email"] == "creche.lespirouettes@lechambon.fr"
 
 
 def test_coordinates_reach_the_family(portal: PortalProcess) -> None:

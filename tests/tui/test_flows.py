@@ -175,6 +175,14 @@ async def test_password_reset_with_the_code_from_the_outbox(make_app: Any, porta
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: screen_name(app) == "PasswordResetScreen")
         assert field(app, "login").value == "martin"
+        # Said to every login alike: the way out for a parent with no e-mail on file.
+        way_out = app.screen.query_one("#reset-no-email", Static)
+        await wait_until(pilot, lambda: way_out.display, what="the way out")
+        assert str(way_out.render()) == (
+            "Le code est envoyé à l'adresse électronique enregistrée pour ce compte ; sans "
+            "adresse enregistrée, aucun code n'arrive. Si vous n'avez jamais donné d'adresse "
+            "électronique à l'inscription de votre enfant, demandez-en l'enregistrement à "
+            "Crèche Les Pirouettes : creche.lespirouettes@lechambon.fr ou 04 77 06 20 10.")
         await pilot.press("enter")  # « Recevoir un code par e-mail »
         await wait_until(pilot, lambda: app.focused is field(app, "code").input,
                          what="code step")
