@@ -78,6 +78,7 @@ from famille_tui.client.errors import (
     PortalTimeout,
     PortalUnreachable,
     SessionExpired,
+    UnknownCommune,
     ValidationFailed,
 )
 from famille_tui.client.portals.base import Capability, PortalConnector
@@ -501,6 +502,7 @@ class PortalClient(PortalConnector):
         self._token: str | None = None
         self._account: Account | None = None
         self._idle_timeout_seconds: int | None = None
+        self._transport = transport
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=self._timeout,
@@ -718,6 +720,32 @@ class PortalClient(PortalConnector):
 
     async def help(self) -> HelpContact:
         return await self._get("help", HelpContact)
+
+    async def check_address(self) -> HelpContact | None:
+        """`GET help` (public, per commune); a 404 is an unknown commune only if the portal's
+        own `GET /communes` lists others and not this one — then said with the ones it
+        serves. The contact read serves the faces' « no e-mail on file » sentence."""
+        if not self.offers(Capability.HELP):
+            return None
+        try:
+            return await self.help()
+        except NotFound:
+            pass
+        except FamilleError:
+            return None  # the login will say what is wrong with the portal
+        origin = self._base_url.rstrip("/").rsplit("/", 1)[0]
+        try:
+            communes = await list_communes(origin, timeout=self._timeout_seconds,
+                                           transport=self._transport)
+        except FamilleError:
+            return None
+        if not communes or any(c.slug == self.commune for c in communes):
+            return None
+        served = ", ".join(f"{c.name} ({c.base_url})" for c in communes[:10])
+        raise UnknownCommune(
+            f"Commune inconnue sur ce portail : {self._base_url} ne mène à aucune commune. "
+            f"Communes de ce portail : {served}. Corrigez l'adresse dans la configuration "
+            "(ou --portal, --commune).")
 
     async def outbox(self) -> list[OutboxMessage]:
         """The e-mails the demo portal sent (activation, reset codes, receipts)."""

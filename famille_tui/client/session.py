@@ -473,6 +473,7 @@ class FamilySession:
         self._files: Path | None = None
         self._next_deadline: FamilyDeadline | None = None
         self._structure_contact: HelpContact | None = None
+        self._address_check: asyncio.Future[HelpContact | None] | None = None
         #: The account's coordinates were read and hold no e-mail (`receipt_email`).
         self.no_email_on_file = False
         self._portal_now: datetime | None = None
@@ -495,6 +496,13 @@ class FamilySession:
             dialect = await asyncio.shield(self._probe)
             if self.portal.dialect is None:
                 self.portal = self.portal.model_copy(update={"dialect": dialect})
+        # The address checked once, before any login: an unknown commune is said at once
+        # (UnknownCommune, again at every call), never after the credentials were typed.
+        if self._address_check is None:
+            self._address_check = asyncio.ensure_future(self.connector.check_address())
+        contact = await asyncio.shield(self._address_check)
+        if contact is not None and self._structure_contact is None:
+            self._structure_contact = contact
         return self.connector
 
     @property
@@ -1079,6 +1087,8 @@ class FamilySession:
                     self.journal.remove(entry.payment_id)
         if self._probe is not None and not self._probe.done():
             self._probe.cancel()
+        if self._address_check is not None and not self._address_check.done():
+            self._address_check.cancel()
         tasks = [t for t in self._tasks.values() if not t.done()]
         for task in tasks:
             task.cancel()

@@ -26,6 +26,7 @@ from famille_tui.client.errors import (
     InsecurePortalError,
     InvalidCredentials,
     TransportError,
+    UnknownCommune,
 )
 from famille_tui.commands.output import Output, OutputMode
 
@@ -78,7 +79,7 @@ def exit_code_for(error: FamilleError) -> ExitCode:
         return ExitCode.AUTH
     if isinstance(error, TransportError):
         return ExitCode.UNREACHABLE
-    if isinstance(error, InsecurePortalError):
+    if isinstance(error, InsecurePortalError | UnknownCommune):
         return ExitCode.USAGE
     return ExitCode.ERROR
 

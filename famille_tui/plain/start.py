@@ -46,8 +46,8 @@ def choose_portal(session: Session, portals: list[PortalProfile]) -> PortalProfi
 def greet(session: Session) -> HelpContact | None:
     """Say which commune and structure this is (the portal's public help). None when the
     portal cannot be reached: the error is said, the welcome menu still works."""
-    if not session.family_session.offers(Capability.HELP):
-        return None
+    if session.unknown_commune or not session.family_session.offers(Capability.HELP):
+        return None  # an unknown commune was just said: no other sentence about it
     try:
         contact = session.call(lambda: session.client.help())
     except Failed:

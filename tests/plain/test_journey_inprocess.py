@@ -296,3 +296,17 @@ def test_no_email_on_file_is_told_the_leaflets_way_out(portal: object,
             "recevoir le justificatif (la page de paiement de l'État en demande une).\n"
             f"{way_out}\n") in said
     assert "E-mail du justificatif (exemple : prenom.nom@exemple.fr) : " in stdin.prompts
+
+
+def test_a_wrong_commune_is_said_before_the_login(portal: object) -> None:
+    wrong = f"{portal.origin}/chambon/"  # type: ignore[attr-defined]
+    code, said, _stdin = run_script(wrong, [Pick("Se connecter avec"), "martin",
+                                            "demo-martin", "n", *QUIT], width=400)
+    assert code == 0, said
+    sentence = f"Erreur : Commune inconnue sur ce portail : {wrong} ne mène à aucune commune."
+    first = said.index(sentence)
+    # Said at once, before the first menu; the login tried says it again.
+    assert first < said.index("Accueil")
+    assert said.count(sentence) == 2
+    assert "Erreur : Commune inconnue sur ce portail.\n" not in said  # said once, whole
+    assert "Connexion réussie" not in said

@@ -268,6 +268,13 @@ class PortalConnector(ABC):
 
     # --- session -------------------------------------------------------------------------
 
+    async def check_address(self) -> HelpContact | None:
+        """Before any login: raise UnknownCommune when the portal answers but serves no
+        commune at this address (a typo in the config or `--portal`), so that a face says so
+        at once instead of after the credentials. May hand back the structure's contact it
+        read to know (None otherwise). Anything else (the network…) is left to the login."""
+        return None
+
     async def login_challenge(self) -> LoginChallenge | None:
         """The captcha the next login must answer, or None if this portal asks none.
         Each call may fetch a new one (« nouveau code »)."""
