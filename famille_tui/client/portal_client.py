@@ -63,6 +63,7 @@ from famille_tui.api import (
     ReservationPeriod,
     SessionCreated,
 )
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
 from famille_tui.client.display import clean_message
 from famille_tui.client.display import without_terminal_controls as controls_pictured
@@ -458,6 +459,21 @@ def _error_from_answer(answer: _Answer, *, logged_in: bool, at_login: bool) -> F
     return ApiError(message, status=status, code=code, field_errors=field_errors)
 
 
+def _french_reason(item: Any) -> str:
+    """pydantic's reason in French, as the portal words it: our validators already speak it;
+    a field left empty is the one sentence every face and the portal say."""
+    kind = str(item.get("type", ""))
+    ctx = item.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "missing" or (kind in ("string_too_short", "too_short")
+                             and ctx.get("min_length", 1) == 1):
+        return EMPTY_FIELD
+    if kind in ("string_too_long", "too_long"):
+        return f"{ctx.get('max_length')} caractères au plus"
+    return "valeur invalide"
+
+
 def _request_model(model: type[M], **values: Any) -> M:
     """Build a request document; what the user typed wrong becomes ValidationFailed."""
     try:
@@ -466,8 +482,7 @@ def _request_model(model: type[M], **values: Any) -> M:
         fields: dict[str, str] = {}
         for item in error.errors():
             name = ".".join(str(p) for p in item["loc"]) or "formulaire"
-            msg = str(item.get("msg", "valeur invalide"))
-            fields.setdefault(name, msg.removeprefix("Value error, "))
+            fields.setdefault(name, _french_reason(item))
         raise ValidationFailed(status=0, code="validation_error", field_errors=fields) from None
 
 

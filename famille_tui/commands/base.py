@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from enum import IntEnum
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.errors import (
     AuthError,
     ConfigError,
@@ -250,7 +251,7 @@ class CommandContext:
                 typed = ""
             if typed:
                 return typed, "prompt"
-            raise MissingCredentials("Mot de passe vide : rien n'a été fait.")
+            raise MissingCredentials(f"Mot de passe : {EMPTY_FIELD} ; rien n'a été fait.")
         raise MissingCredentials(
             f"Mot de passe introuvable pour {login} : retenez-le avec « famille-tui login "
             f"--remember » ou donnez-le dans {PASSWORD_VARIABLE} "
