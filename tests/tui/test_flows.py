@@ -400,6 +400,9 @@ async def test_answering_a_message(make_app: Any, portal: Any) -> None:
         area = form.query_one(TextArea)
         typed = "Bonjour,\nun tirage de la photo 3, merci."
         assert area.text == typed
+        # The limit as the refusal words it, and where the parent is.
+        assert str(form.query_one("#reply-count", Static).render()) == (
+            "2000 caractères au plus (40 saisis)")
         app.post_message(events.Paste("x" * 2000))  # as the terminal sends a paste
         await wait_until(pilot, lambda: len(area.text) > 2000, what="the paste")
         await pilot.press("ctrl+s")

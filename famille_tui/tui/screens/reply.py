@@ -37,10 +37,9 @@ class ReplyOutcome:
 
 
 def limit_words(count: int) -> str:
-    """« 2 000 caractères au plus (12 saisis) »: the limit with a no-break space, and where
-    the parent is."""
-    limit = f"{MAX_REPLY_CHARS:,}".replace(",", "\u202f")
-    return f"{limit} caractères au plus ({count} saisi{'s' if count > 1 else ''})"
+    """« 2000 caractères au plus (12 saisis) »: the limit as the refusal says it (the API's
+    words, heard by the screen-reader face too), and where the parent is."""
+    return f"{MAX_REPLY_CHARS} caractères au plus ({count} saisi{'s' if count > 1 else ''})"
 
 
 class ReplyScreen(FamilleModal):
