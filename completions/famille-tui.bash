@@ -25,7 +25,7 @@ _famille_tui() {
             return 0 ;;
     esac
     case "$cmd" in
-        "") words="demo serve payfip login logout family entourage dashboard profile help invoices invoice pay payments reservations book unbook outbox doctor kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
+        "") words="demo serve payfip login logout family entourage dashboard reply profile help invoices invoice pay payments reservations book unbook outbox doctor kiosk-code completion --help --version --portal --commune --login --dialect --json --plain --debug --screen-reader --kiosk" ;;
         demo) words="--portal --commune --login --dialect --json --plain --debug --help --screen-reader --kiosk --stop" ;;
         serve) words="--help --demo --host --port --data --payment-ttl --public-origin --payfip-origin --payfip-port" ;;
         payfip) words="--help --host --port --data --public-origin --regie --ttl" ;;
@@ -34,6 +34,7 @@ _famille_tui() {
         family) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
         entourage) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
         dashboard) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
+        reply) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
         profile) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
         help) words="--portal --commune --login --dialect --json --plain --debug --help" ;;
         invoices) words="--portal --commune --login --dialect --json --plain --debug --help --unpaid --paid --since" ;;

@@ -18,6 +18,7 @@ This package imports nothing of the project. Base URL of one town:
 | DELETE entourage/{id}                    |                    | 204                           |
 | GET    dashboard                         |                    | Dashboard                     |
 | POST   messages/{id}/read                |                    | Message                       |
+| POST   messages/{id}/reply               | ReplyCreate        | Reply (201)                   |
 | GET    profile                           |                    | Profile                       |
 | PUT    profile                           | ProfileUpdate      | Profile                       |
 | GET    invoices?status=unpaid|paid|all   |                    | InvoiceList                   |
@@ -46,7 +47,16 @@ from famille_tui.api.accounts import (
     SessionCreated,
 )
 from famille_tui.api.base import check_email, check_refdet, normalize_phone
-from famille_tui.api.dashboard import Dashboard, Event, Message, NewsItem, RequestItem
+from famille_tui.api.dashboard import (
+    MAX_REPLY_CHARS,
+    Dashboard,
+    Event,
+    Message,
+    NewsItem,
+    Reply,
+    ReplyCreate,
+    RequestItem,
+)
 from famille_tui.api.errors import ErrorBody, ErrorCode, ErrorResponse
 from famille_tui.api.family import (
     Adult,
@@ -101,6 +111,7 @@ __all__ = [
     "API_PREFIX",
     "MAX_CHANGES",
     "MAX_PERIOD_DAYS",
+    "MAX_REPLY_CHARS",
     "MAX_WAIT_SECONDS",
     "Accepted",
     "Account",
@@ -151,6 +162,8 @@ __all__ = [
     "Receipt",
     "ReceiptMethod",
     "RefusalCode",
+    "Reply",
+    "ReplyCreate",
     "RequestItem",
     "ReservationChange",
     "ReservationChanges",

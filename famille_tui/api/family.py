@@ -81,7 +81,8 @@ class Profile(Response):
     city: str
     phone_home: str | None = None
     phone_mobile: str | None = None
-    email: str
+    #: None: the parent never gave one (the leaflet's way out: `HelpContact`'s address).
+    email: str | None = None
 
 
 class ProfileUpdate(Request):

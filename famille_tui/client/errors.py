@@ -49,6 +49,13 @@ class InsecurePortalError(ConfigError):
     )
 
 
+class UnknownCommune(ConfigError):
+    """The portal answers, but serves no commune at this address (its own list says so):
+    said before any login, never after the credentials were typed."""
+
+    default_message = "Commune inconnue sur ce portail : vérifiez l'adresse du portail."
+
+
 class TransportError(FamilleError):
     default_message = "Le portail n'a pas pu être joint."
 

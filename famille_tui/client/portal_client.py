@@ -57,11 +57,14 @@ from famille_tui.api import (
     PaymentCreate,
     Profile,
     ProfileUpdate,
+    Reply,
+    ReplyCreate,
     ReservationChange,
     ReservationChanges,
     ReservationPeriod,
     SessionCreated,
 )
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
 from famille_tui.client.display import clean_message
 from famille_tui.client.display import without_terminal_controls as controls_pictured
@@ -77,6 +80,7 @@ from famille_tui.client.errors import (
     PortalTimeout,
     PortalUnreachable,
     SessionExpired,
+    UnknownCommune,
     ValidationFailed,
 )
 from famille_tui.client.portals.base import Capability, PortalConnector
@@ -479,6 +483,21 @@ def _error_from_answer(answer: _Answer, *, logged_in: bool, at_login: bool) -> F
     return ApiError(message, status=status, code=code, field_errors=field_errors)
 
 
+def _french_reason(item: Any) -> str:
+    """pydantic's reason in French, as the portal words it: our validators already speak it;
+    a field left empty is the one sentence every face and the portal say."""
+    kind = str(item.get("type", ""))
+    ctx = item.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "missing" or (kind in ("string_too_short", "too_short")
+                             and ctx.get("min_length", 1) == 1):
+        return EMPTY_FIELD
+    if kind in ("string_too_long", "too_long"):
+        return f"{ctx.get('max_length')} caractères au plus"
+    return "valeur invalide"
+
+
 def _request_model(model: type[M], **values: Any) -> M:
     """Build a request document; what the user typed wrong becomes ValidationFailed."""
     try:
@@ -487,8 +506,7 @@ def _request_model(model: type[M], **values: Any) -> M:
         fields: dict[str, str] = {}
         for item in error.errors():
             name = ".".join(str(p) for p in item["loc"]) or "formulaire"
-            msg = str(item.get("msg", "valeur invalide"))
-            fields.setdefault(name, msg.removeprefix("Value error, "))
+            fields.setdefault(name, _french_reason(item))
         raise ValidationFailed(status=0, code="validation_error", field_errors=fields) from None
 
 
@@ -523,6 +541,7 @@ class PortalClient(PortalConnector):
         self._token: str | None = None
         self._account: Account | None = None
         self._idle_timeout_seconds: int | None = None
+        self._transport = transport
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=self._timeout,
@@ -723,6 +742,13 @@ class PortalClient(PortalConnector):
         result: Message = _parse(answer, Message)
         return result
 
+    async def reply_to_message(self, message_id: int, text: str) -> Reply:
+        request = _request_model(ReplyCreate, text=text)
+        answer = await self._call("POST", f"messages/{int(message_id)}/reply", body=request,
+                                  expected=(201,))
+        result: Reply = _parse(answer, Reply)
+        return result
+
     async def profile(self) -> Profile:
         return await self._get("profile", Profile)
 
@@ -733,6 +759,32 @@ class PortalClient(PortalConnector):
 
     async def help(self) -> HelpContact:
         return await self._get("help", HelpContact)
+
+    async def check_address(self) -> HelpContact | None:
+        """`GET help` (public, per commune); a 404 is an unknown commune only if the portal's
+        own `GET /communes` lists others and not this one — then said with the ones it
+        serves. The contact read serves the faces' « no e-mail on file » sentence."""
+        if not self.offers(Capability.HELP):
+            return None
+        try:
+            return await self.help()
+        except NotFound:
+            pass
+        except FamilleError:
+            return None  # the login will say what is wrong with the portal
+        origin = self._base_url.rstrip("/").rsplit("/", 1)[0]
+        try:
+            communes = await list_communes(origin, timeout=self._timeout_seconds,
+                                           transport=self._transport)
+        except FamilleError:
+            return None
+        if not communes or any(c.slug == self.commune for c in communes):
+            return None
+        served = ", ".join(f"{c.name} ({c.base_url})" for c in communes[:10])
+        raise UnknownCommune(
+            f"Commune inconnue sur ce portail : {self._base_url} ne mène à aucune commune. "
+            f"Communes de ce portail : {served}. Corrigez l'adresse dans la configuration "
+            "(ou --portal, --commune).")
 
     async def outbox(self) -> list[OutboxMessage]:
         """The e-mails the demo portal sent (activation, reset codes, receipts)."""

@@ -37,13 +37,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from famille_tui.api import Invoice, Receipt
+    from famille_tui.api import HelpContact, Invoice, Receipt
     from famille_tui.client.portals.base import RetypedValue
 
 __all__ = [
     "CONSOLE_BROWSERS",
     "FIRST_PAUSE_SECONDS",
     "FREE_TRIES",
+    "NO_EMAIL_FOR_RECEIPT",
     "ChildAge",
     "InvoiceState",
     "PaymentProof",
@@ -54,11 +55,13 @@ __all__ = [
     "child_age",
     "handed_over_sentence",
     "invoice_state",
+    "no_email_way_out",
     "payment_batches",
     "payment_proof",
     "payment_refusal",
     "per_payment_limit_sentence",
     "receipt_words",
+    "reset_code_sentence",
     "retyped_sentence",
     "too_many_for_one_payment",
 ]
@@ -424,3 +427,31 @@ def batches_sentence(limit: int | None, count: int) -> str | None:
     each = "une facture" if limit == 1 else f"au plus {limit} factures"
     return (f"Ce portail paie {each} par paiement : {count} paiements l'un après l'autre, "
             "chacun sur sa propre page.")
+
+
+# -- a parent with no e-mail on file ---------------------------------------------------------
+
+#: Said where the receipt's e-mail would be filled in from the account, when it has none.
+NO_EMAIL_FOR_RECEIPT = (
+    "Aucune adresse électronique n'est enregistrée pour votre compte : tapez celle où "
+    "recevoir le justificatif (la page de paiement de l'État en demande une).")
+
+
+def no_email_way_out(contact: HelpContact | None) -> str:
+    """What the leaflet says to a parent who never gave an e-mail (Chaponost's: « je fais une
+    demande à infos.familles@… »), with the structure's contact as the portal gives it; the
+    contact's words are the portal's (a face shows them as data)."""
+    lead = ("Si vous n'avez jamais donné d'adresse électronique à l'inscription de votre "
+            "enfant, demandez-en l'enregistrement")
+    if contact is None:
+        return f"{lead} à la structure qui l'accueille."
+    reach = " ou ".join(part.strip() for part in (contact.email, contact.phone) if part.strip())
+    return f"{lead} à {contact.structure.strip()}" + (f" : {reach}." if reach else ".")
+
+
+def reset_code_sentence(contact: HelpContact | None) -> str:
+    """The reset screen's promise, true for every account: the portal answers the same
+    whether the login has an e-mail or not (nothing tells an attacker which exist), so the
+    way out is said to everyone, before the code is asked."""
+    return ("Le code est envoyé à l'adresse électronique enregistrée pour ce compte ; sans "
+            "adresse enregistrée, aucun code n'arrive. " + no_email_way_out(contact))

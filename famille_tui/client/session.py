@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         ChangeResult,
         Family,
         FamilyDeadline,
+        HelpContact,
         Invoice,
         InvoiceFilter,
         InvoiceList,
@@ -471,6 +472,10 @@ class FamilySession:
         self._browsers: list[subprocess.Popen[bytes]] = []
         self._files: Path | None = None
         self._next_deadline: FamilyDeadline | None = None
+        self._structure_contact: HelpContact | None = None
+        self._address_check: asyncio.Future[HelpContact | None] | None = None
+        #: The account's coordinates were read and hold no e-mail (`receipt_email`).
+        self.no_email_on_file = False
         self._portal_now: datetime | None = None
         self._reservations_version = 0
 
@@ -491,6 +496,13 @@ class FamilySession:
             dialect = await asyncio.shield(self._probe)
             if self.portal.dialect is None:
                 self.portal = self.portal.model_copy(update={"dialect": dialect})
+        # The address checked once, before any login: an unknown commune is said at once
+        # (UnknownCommune, again at every call), never after the credentials were typed.
+        if self._address_check is None:
+            self._address_check = asyncio.ensure_future(self.connector.check_address())
+        contact = await asyncio.shield(self._address_check)
+        if contact is not None and self._structure_contact is None:
+            self._structure_contact = contact
         return self.connector
 
     @property
@@ -714,7 +726,9 @@ class FamilySession:
         ]})
 
     async def receipt_email(self) -> str | None:
-        """Where a payment's receipt goes: the account's e-mail, else the profile's."""
+        """Where a payment's receipt goes: the account's e-mail, else the profile's; None
+        when neither is known. `no_email_on_file` then tells whether the portal said the
+        account has none (its coordinates read, without one) or could not say."""
         from famille_tui.client.portals.base import Capability
 
         account = self.account
@@ -723,7 +737,24 @@ class FamilySession:
         if not self.offers(Capability.PROFILE):
             return None
         profile = await self.call(self.connector.profile)
-        return profile.email
+        self.no_email_on_file = not profile.email
+        return profile.email or None
+
+    async def structure_contact(self) -> HelpContact | None:
+        """The structure's contact as the portal gives it (public, also before login), for
+        what a face says to a parent with no e-mail on file; None where the portal gives
+        none or cannot be reached (the face then names no address: it never makes one up)."""
+        from famille_tui.client.errors import FamilleError
+        from famille_tui.client.portals.base import Capability
+
+        if not self.offers(Capability.HELP):
+            return None
+        if self._structure_contact is None:
+            try:
+                self._structure_contact = await self.connector.help()
+            except FamilleError:
+                return None
+        return self._structure_contact
 
     # -- reservations --------------------------------------------------------------------
 
@@ -1056,6 +1087,8 @@ class FamilySession:
                     self.journal.remove(entry.payment_id)
         if self._probe is not None and not self._probe.done():
             self._probe.cancel()
+        if self._address_check is not None and not self._address_check.done():
+            self._address_check.cancel()
         tasks = [t for t in self._tasks.values() if not t.done()]
         for task in tasks:
             task.cancel()

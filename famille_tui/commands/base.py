@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from enum import IntEnum
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.errors import (
     AuthError,
     ConfigError,
@@ -26,6 +27,7 @@ from famille_tui.client.errors import (
     InsecurePortalError,
     InvalidCredentials,
     TransportError,
+    UnknownCommune,
 )
 from famille_tui.commands.output import Output, OutputMode
 
@@ -78,7 +80,7 @@ def exit_code_for(error: FamilleError) -> ExitCode:
         return ExitCode.AUTH
     if isinstance(error, TransportError):
         return ExitCode.UNREACHABLE
-    if isinstance(error, InsecurePortalError):
+    if isinstance(error, InsecurePortalError | UnknownCommune):
         return ExitCode.USAGE
     return ExitCode.ERROR
 
@@ -249,7 +251,7 @@ class CommandContext:
                 typed = ""
             if typed:
                 return typed, "prompt"
-            raise MissingCredentials("Mot de passe vide : rien n'a été fait.")
+            raise MissingCredentials(f"Mot de passe : {EMPTY_FIELD} ; rien n'a été fait.")
         raise MissingCredentials(
             f"Mot de passe introuvable pour {login} : retenez-le avec « famille-tui login "
             f"--remember » ou donnez-le dans {PASSWORD_VARIABLE} "

@@ -1,4 +1,5 @@
-"""`family`, `entourage`, `dashboard`, `profile`, `help`: what the TUI's « Mon espace » shows.
+"""`family`, `entourage`, `dashboard`, `reply`, `profile`, `help`: what the TUI's « Mon espace »
+shows (and the answer to a message of the dashboard).
 
 JSON documents are the API models as they are (`Family`, `Dashboard`, `Profile`,
 `HelpContact`), or an object wrapping a list (`{"contacts": [...]}`), so that a field can be
@@ -12,11 +13,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from rich.console import RenderableType
 from rich.table import Table
 
-from famille_tui.client.display import shown
-from famille_tui.commands.base import CommandContext
+from famille_tui.api import MAX_REPLY_CHARS, ReplyCreate
+from famille_tui.client.display import plain, shown
+from famille_tui.client.portals.base import Capability
+from famille_tui.commands.base import CommandContext, UsageError
 from famille_tui.commands.output import fr_date, yes_no
 from famille_tui.commands.parsing import Subparsers, add_command
 
@@ -55,6 +59,21 @@ def register(
                   "famille-tui --login martin dashboard --json | jq .unread_messages"],
         handler=run_dashboard,
     )
+    reply = add_command(
+        subparsers, common, "reply",
+        summary="répondre à un message du tableau de bord",
+        description="Envoie une réponse à un message des « Échanges à lire » (son numéro : "
+        "la colonne id de « dashboard --plain »). Sans TEXTE, la réponse est lue sur l'entrée "
+        f"standard ; {MAX_REPLY_CHARS} caractères au plus. La structure la reçoit à son "
+        "adresse ; non proposé par les portails Espace Citoyens et Noethysweb.",
+        examples=["famille-tui --login martin reply 12 \"Merci, bien reçu.\"",
+                  "famille-tui --login martin reply 12 < reponse.txt"],
+        handler=run_reply,
+    )
+    reply.add_argument("message_id", metavar="NUMÉRO", type=_message_number,
+                       help="le numéro du message (dashboard --plain, --json : .messages[].id)")
+    reply.add_argument("text", metavar="TEXTE", nargs="?",
+                       help="la réponse (sans elle : lue sur l'entrée standard)")
     add_command(
         subparsers, common, "profile",
         summary="mes coordonnées",
@@ -207,6 +226,37 @@ def dashboard_tables(dashboard: Dashboard) -> Sequence[RenderableType]:
     for item in dashboard.news:
         news.add_row(fr_date(item.published), item.title)
     return [requests, messages, events, news]
+
+
+# -- reply ----------------------------------------------------------------------------------
+
+
+def _message_number(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(
+            f"numéro de message attendu (un nombre, la colonne id de « dashboard --plain ») : "
+            f"{plain(value)!r}")
+    return int(value)
+
+
+async def run_reply(ctx: CommandContext, args: argparse.Namespace) -> int:
+    text = args.text if args.text is not None else ctx.stdin.read(4 * MAX_REPLY_CHARS + 1)
+    try:
+        # Checked before any login: what the portal would refuse is said at once.
+        request = ReplyCreate(text=text)
+    except ValidationError as error:
+        reason = next((str(e.get("ctx", {}).get("error", e["msg"])) for e in error.errors()),
+                      "valeur invalide")
+        raise UsageError(f"La réponse : {reason}.") from None
+    async with ctx.session() as session:
+        session.connector.require(Capability.MESSAGE_REPLY)
+        sent = await session.connector.reply_to_message(args.message_id, request.text)
+    ctx.out.emit(
+        json_document=lambda: sent.model_dump(mode="json"),
+        rows=lambda: [(sent.id, sent.message_id, sent.sent_at, sent.to)],
+        table=lambda: [shown("Réponse envoyée à ", sent.to, ".")],
+    )
+    return 0
 
 
 # -- profile and help -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.kiosk import StaffCodeError, check_staff_code, hash_staff_code
 from famille_tui.commands.base import CommandContext, CommandError, ExitCode
 from famille_tui.commands.parsing import Subparsers, add_command
@@ -44,7 +45,9 @@ def _read(ctx: CommandContext, prompt: str) -> str:
 def run_kiosk_code(ctx: CommandContext, args: argparse.Namespace) -> int:
     first = _read(ctx, "Code du personnel : ")
     if not first:
-        raise CommandError("Aucun code saisi : rien n'a été fait.", ExitCode.USAGE)
+        # The one sentence for an empty field, whoever says it.
+        raise CommandError(f"Code du personnel : {EMPTY_FIELD} ; rien n'a été fait.",
+                           ExitCode.USAGE)
     try:
         check_staff_code(first)
     except StaffCodeError as error:

@@ -81,6 +81,14 @@ async def run_pay(ctx: CommandContext, args: argparse.Namespace) -> int:
         terms = session.connector.payment_terms
         email = email or await session.receipt_email()
         if email is None and not terms.receipt_to_family_address:
+            if session.no_email_on_file:
+                # None on file: the leaflet's way to have one recorded, the portal's contact.
+                from famille_tui.client.rules import no_email_way_out
+
+                contact = await session.structure_contact()
+                raise UsageError("Aucune adresse électronique n'est enregistrée pour votre "
+                                 "compte : précisez celle du justificatif avec --email. "
+                                 + no_email_way_out(contact))
             raise UsageError("Aucune adresse e-mail connue pour le justificatif : "
                              "précisez --email.")
         limit = terms.max_invoices_per_payment

@@ -1,14 +1,16 @@
-"""« Mon tableau de bord »: requests history, messages (reading one marks it read), upcoming
-events, news."""
+"""« Mon tableau de bord »: requests history, messages (reading one marks it read; the last
+one read can be answered, on a portal that takes answers), upcoming events, news."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from famille_tui.api import Dashboard, Message
+from famille_tui.api import MAX_REPLY_CHARS, Dashboard, Message
 from famille_tui.api.clock import paris
-from famille_tui.plain.prompts import GoBack, choose
-from famille_tui.plain.session import Session
+from famille_tui.api.dashboard import check_reply_text
+from famille_tui.client.portals.base import Capability
+from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
+from famille_tui.plain.session import Failed, Session
 from famille_tui.plain.speech import (
     capitalized,
     count_words,
@@ -73,18 +75,36 @@ def message_words(message: Message) -> str:
     )
 
 
+def reply_entry(message: Message) -> str:
+    return f"Répondre au message « {spoken_text(message.subject)} »"
+
+
 def show_messages(session: Session, messages: list[Message]) -> None:
-    """A menu of messages; reading one marks it read on the portal."""
+    """A menu of messages; reading one marks it read on the portal. Once one is read, the
+    menu's last entry answers it (after the messages: the numbers heard before stay)."""
     messages = list(messages)
+    replies = session.family_session.offers(Capability.MESSAGE_REPLY)
+    last: int | None = None
     while True:
         if not messages:
             session.say("Aucun message.")
             return
+        entries = [message_words(m) for m in messages]
+        if replies and last is not None:
+            entries.append(reply_entry(messages[last]))
         number = choose(
             session.console,
             "Messages : " + count_words(len(messages), "message", "messages"),
-            [message_words(m) for m in messages], key="messages",
+            entries, key="messages",
         )
+        if number > len(messages):
+            assert last is not None
+            try:
+                reply_to(session, messages[last])
+            except GoBack:
+                session.say("Réponse non envoyée.")
+            continue
+        last = number - 1
         message = messages[number - 1]
         session.say(
             f"Message de {spoken_text(message.sender)}, reçu le "
@@ -99,6 +119,48 @@ def show_messages(session: Session, messages: list[Message]) -> None:
             session.say("Fin du message, marqué comme lu.")
         else:
             session.say("Fin du message.")
+
+
+def reply_to(session: Session, message: Message) -> None:
+    """The answer typed a line at a time (an empty line ends it), read back, then sent; if
+    sending fails, it is kept and sent again on request, never lost by an error."""
+    console = session.console
+    session.say(
+        f"Réponse à « {spoken_text(message.subject)} », envoyée à "
+        f"{spoken_text(message.sender)}. Tapez-la ligne par ligne ; une ligne vide la "
+        f"termine ; {MAX_REPLY_CHARS} caractères au plus.")
+    lines: list[str] = []
+
+    def fits(line: str) -> str:
+        line = check_reply_text(line)
+        total = len("\n".join([*lines, line]))
+        if total > MAX_REPLY_CHARS:
+            raise ValueError(f"{MAX_REPLY_CHARS} caractères au plus, cette ligne les dépasse "
+                             f"de {total - MAX_REPLY_CHARS} : tapez-la plus courte")
+        return line
+
+    while True:
+        line = ask_text(console, f"Ligne {len(lines) + 1}", required=not lines, check=fits,
+                        hint="une ligne vide termine" if lines else None)
+        if not line:
+            break
+        lines.append(line)
+    text = "\n".join(lines)
+    session.say("Votre réponse :", *lines)
+    if not ask_yes_no(console, f"L'envoyer à {spoken_text(message.sender)} ?", default=True):
+        session.say("Réponse non envoyée.")
+        return
+    while True:
+        try:
+            reply = session.call(partial(session.client.reply_to_message, message.id, text))
+        except Failed:
+            # The reason was said; what was typed is still here.
+            if ask_yes_no(console, "Réponse non envoyée. Réessayer ?", default=True):
+                continue
+            session.say("Réponse non envoyée.")
+            return
+        session.say(f"Réponse envoyée à {spoken_text(reply.to)}.")
+        return
 
 
 def show_events(session: Session, board: Dashboard) -> None:

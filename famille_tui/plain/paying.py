@@ -21,7 +21,7 @@ from famille_tui.client import (
 )
 from famille_tui.client.display import plain
 from famille_tui.client.qr import qr_rows
-from famille_tui.client.rules import retyped_sentence
+from famille_tui.client.rules import NO_EMAIL_FOR_RECEIPT, no_email_way_out, retyped_sentence
 from famille_tui.client.session import PaymentPage
 from famille_tui.plain.console import Interrupted
 from famille_tui.plain.prompts import GoBack, ask_text, ask_yes_no, choose
@@ -71,6 +71,10 @@ def pay(session: Session, invoices: Sequence[Invoice]) -> None:
             default_email = session.call(session.family_session.receipt_email)
         except Failed:
             default_email = None
+        if default_email is None and session.family_session.no_email_on_file:
+            # None on file: what to type, and the leaflet's way to have one recorded.
+            contact = session.run(session.family_session.structure_contact)
+            session.say(NO_EMAIL_FOR_RECEIPT, spoken_text(no_email_way_out(contact)))
         email = ask_text(
             console,
             "E-mail du justificatif",

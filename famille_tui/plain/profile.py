@@ -16,7 +16,7 @@ def profile_lines(profile: Profile) -> list[str]:
         f"Adresse : {profile.address}, {profile.postal_code} {profile.city}.",
         f"Téléphone fixe : {profile.phone_home or 'aucun'}.",
         f"Téléphone portable : {profile.phone_mobile or 'aucun'}.",
-        f"E-mail : {profile.email}.",
+        f"E-mail : {profile.email or 'aucune adresse enregistrée'}.",
     ]
     return lines
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.display import plain
 from famille_tui.plain.console import Console, EndOfInput, IdleTimeout, Interrupted
 from famille_tui.plain.speech import capitalized, count_words, sentence
@@ -215,7 +216,7 @@ def ask_text(
                 return default
             if not required:
                 return ""
-            refuse(console, "réponse vide")
+            refuse(console, EMPTY_FIELD)
             continue
         if clearable and answer == "-":
             return ""
@@ -272,7 +273,7 @@ def ask_secret(
     while True:
         answer = question.next()
         if not answer:
-            refuse(console, "réponse vide")
+            refuse(console, EMPTY_FIELD)
             continue
         if check is not None:
             try:
@@ -314,7 +315,7 @@ def ask_selection(
     while True:
         answer = question.next().lower()
         if not answer:
-            refuse(console, "réponse vide")
+            refuse(console, EMPTY_FIELD)
             continue
         if answer in _ALL:
             return sorted(allowed_set)

@@ -23,6 +23,7 @@ from famille_tui.client.errors import (
     FamilleError,
     InvalidCredentials,
     SessionExpired,
+    UnknownCommune,
 )
 from famille_tui.client.session import FamilySession, SessionPolicy
 from famille_tui.plain.captcha import answer_challenge
@@ -76,6 +77,8 @@ class Session:
         self._connector_factory = connector_factory
         self.portal: PortalProfile | None = None
         self._family_session: FamilySession | None = None
+        #: The portal serves no commune at this address (said when it was opened).
+        self.unknown_commune = False
 
     @property
     def family_session(self) -> FamilySession:
@@ -122,12 +125,18 @@ class Session:
     def _new_family_session(self, portal: PortalProfile) -> FamilySession:
         """A session on `portal`, its connector made at once: the portal's kind read first
         from its page when the config does not say (what every menu offers depends on it)."""
+        self.unknown_commune = False
         session = FamilySession(
             portal, self.policy, connector_factory=self._connector_factory,
             reauthenticate=self._reauthenticate,
         )
         with contextlib.suppress(KeyboardInterrupt):
-            self.runner.run(session.open())
+            try:
+                self.runner.run(session.open())
+            except UnknownCommune as error:
+                # Said before any login is asked (each login tried says it again).
+                self.error(error)
+                self.unknown_commune = True
         # The next session on this portal need not read its page again.
         self.portal = session.portal
         return session

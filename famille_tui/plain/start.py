@@ -17,6 +17,7 @@ from famille_tui.client import (
 from famille_tui.client.config import PortalProfile
 from famille_tui.client.errors import ChallengeFailed
 from famille_tui.client.portals.base import Capability
+from famille_tui.client.rules import reset_code_sentence
 from famille_tui.plain.captcha import answer_challenge
 from famille_tui.plain.console import Interrupted
 from famille_tui.plain.prompts import GoBack, ask_secret, ask_text, ask_yes_no, choose
@@ -45,8 +46,8 @@ def choose_portal(session: Session, portals: list[PortalProfile]) -> PortalProfi
 def greet(session: Session) -> HelpContact | None:
     """Say which commune and structure this is (the portal's public help). None when the
     portal cannot be reached: the error is said, the welcome menu still works."""
-    if not session.family_session.offers(Capability.HELP):
-        return None
+    if session.unknown_commune or not session.family_session.offers(Capability.HELP):
+        return None  # an unknown commune was just said: no other sentence about it
     try:
         contact = session.call(lambda: session.client.help())
     except Failed:
@@ -295,6 +296,10 @@ def try_login_after_change(session: Session, login: str, password: str) -> bool:
 def reset_password(session: Session) -> bool:
     console = session.console
     session.say("Mot de passe oublié : un code vous sera envoyé par e-mail.")
+    # Said to every account alike (the portal answers the same whether it has an e-mail):
+    # the leaflet's way out for a parent who never gave one.
+    contact = session.run(session.family_session.structure_contact)
+    session.say(spoken_text(reset_code_sentence(contact)))
     login = ask_text(console, "Identifiant", default=given_login(session))
     accepted = session.call(lambda: session.client.request_password_reset(login))
     session.say(speakable(accepted.message))

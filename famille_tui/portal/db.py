@@ -129,6 +129,14 @@ CREATE TABLE IF NOT EXISTS messages (
     body TEXT NOT NULL,
     read INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS message_replies (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    account_id INTEGER NOT NULL REFERENCES accounts(id),   -- who of the family answered
+    sent_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS message_replies_message ON message_replies(message_id);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
     commune TEXT NOT NULL REFERENCES communes(slug),

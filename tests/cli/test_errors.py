@@ -195,3 +195,17 @@ def test_every_command_has_help_with_an_example(cli: Cli) -> None:
         assert "Utilisation : famille-tui" in result.out
         assert "Exemple" in result.out, name
         assert "famille-tui " in result.out.split("Exemple", 1)[1], name
+
+
+def test_a_commune_the_portal_does_not_serve_exits_2_before_the_password(
+    cli: Cli, portal: PortalProcess
+) -> None:
+    wrong = f"{portal.origin}/chambon/"
+    # No password anywhere: the address is judged first (exit 3 « no password » before).
+    result = cli("--portal", wrong, "--login", "martin", "invoices", password=None)
+    assert result.code == 2
+    assert result.err_lines == [
+        f"famille-tui : Commune inconnue sur ce portail : {wrong} ne mène à aucune commune. "
+        f"Communes de ce portail : Chaponost ({portal.origin}/chaponost/), Le "
+        f"Chambon-Feugerolles ({portal.origin}/le-chambon-feugerolles/). Corrigez l'adresse "
+        "dans la configuration (ou --portal, --commune)."]

@@ -58,7 +58,7 @@ def test_kiosk_code_prints_a_config_line(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("stdin", "words"),
     [("creche-2026\ncreche-2027\n", "diffèrent"), ("abc\nabc\n", "au moins"),
-     ("", "Aucun code")],
+     ("", "Code du personnel : ce champ est obligatoire ; rien n'a été fait.")],
 )
 def test_kiosk_code_refusals(cli: Cli, stdin: str, words: str) -> None:
     result = cli("kiosk-code", stdin=stdin)

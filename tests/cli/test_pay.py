@@ -15,7 +15,7 @@ import pytest
 from famille_tui.api import InvoiceList, InvoiceStatus, Payment, PaymentStatus
 from famille_tui.portal.launcher import PortalProcess
 from tests.cli.conftest import FAMILLE_TUI, MARTIN_PASSWORD, Cli, famille_tui_process, process_env
-from tests.support import CHAMBON, start_test_portal
+from tests.support import CHAMBON, forget_email, start_test_portal
 from tests.support.sandbox import pay_in_sandbox
 
 REFUSED_CARD = "4000 0000 0000 0002"
@@ -216,3 +216,18 @@ def test_a_refused_page_says_the_payment_exists_and_is_never_offered(
     assert listing.code == 0, listing.err
     assert "a pourtant été préparé par le portail" in listing.out
     assert "paiementws.web" not in listing.out  # the refused page is never offered
+
+
+def test_no_email_on_file_says_the_leaflets_way_out(martin: Cli, portal: PortalProcess) -> None:
+    forget_email(portal.data_path)
+    number = payable_numbers(martin)[0]
+    result = martin("pay", number, "--no-browser")
+    assert result.code == 2
+    assert result.err_lines == [
+        "famille-tui : Aucune adresse électronique n'est enregistrée pour votre compte : "
+        "précisez celle du justificatif avec --email. Si vous n'avez jamais donné d'adresse "
+        "électronique à l'inscription de votre enfant, demandez-en l'enregistrement à Crèche "
+        "Les Pirouettes : creche.lespirouettes@lechambon.fr ou 04 77 06 20 10."]
+    assert martin("payments", "--json").json() == {"payments": []}  # nothing was started
+    # With --email the payment goes ahead as usual.
+    assert martin("pay", number, "--no-browser", "--email", "claire@exemple.fr").code == 0

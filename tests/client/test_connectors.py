@@ -76,3 +76,36 @@ def test_the_famille_api_is_the_default_dialect() -> None:
 def test_an_unknown_dialect_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="Type de portail inconnu"):
         connector_for("http://127.0.0.1:8765/chaponost/", dialect="minitel")
+
+
+@pytest.mark.parametrize("dialect", ["espace-citoyens", "noethysweb"])
+async def test_only_the_famille_api_answers_messages(dialect: str) -> None:
+    # Neither site has a form to answer a message: said « non proposé », never faked (the
+    # call fails before anything is sent, so no portal is needed; the Espace Citoyens
+    # connector's own test says it logged in on the replica too).
+    portal = connector_for("http://127.0.0.1:1/lechambonfeugerolles/espace-citoyens/",
+                           dialect=dialect)
+    async with portal:
+        assert not portal.offers(Capability.MESSAGE_REPLY)
+        with pytest.raises(NotOffered) as caught:
+            await portal.reply_to_message(1, "Bonjour")
+    assert caught.value.message == "La réponse aux messages : non proposé par ce portail."
+    assert caught.value.capability == "message_reply"
+
+
+@pytest.mark.parametrize("dialect", ["famille-api", "espace-citoyens", "noethysweb"])
+async def test_an_empty_login_or_password_is_the_one_sentence_for_an_empty_field(
+    dialect: str,
+) -> None:
+    # Refused before anything is sent, in the words the portal and every face use
+    # (« identifiant requis », « mot de passe requis » and pydantic's English before).
+    from famille_tui.api.base import EMPTY_FIELD
+    from famille_tui.client.errors import ValidationFailed
+
+    portal = connector_for("http://127.0.0.1:1/lechambonfeugerolles/espace-citoyens/",
+                           dialect=dialect)
+    async with portal:
+        for login, password, field in [("  ", "secret", "login"), ("martin", "", "password")]:
+            with pytest.raises(ValidationFailed) as refused:
+                await portal.login(login, password)
+            assert refused.value.field_errors == {field: EMPTY_FIELD}

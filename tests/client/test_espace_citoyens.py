@@ -21,6 +21,7 @@ from famille_tui.client.errors import (
 )
 from famille_tui.client.portal_client import PortalClient
 from famille_tui.client.portals import connector_for, detect_dialect
+from famille_tui.client.portals.base import Capability
 from famille_tui.client.portals.espace_citoyens.connector import EspaceCitoyensConnector
 from famille_tui.client.portals.espace_citoyens.french import parse_cents, parse_date
 from famille_tui.client.portals.espace_citoyens.urls import tenant_root
@@ -164,6 +165,11 @@ async def test_what_the_portal_lacks_is_not_offered(shared: PortalProcess) -> No
             await portal.profile()
         with pytest.raises(NotOffered, match="Le tableau de bord"):
             await portal.dashboard()
+        # Its site has no form to answer a message: never an answer faked as sent.
+        assert not portal.offers(Capability.MESSAGE_REPLY)
+        with pytest.raises(NotOffered,
+                           match="La réponse aux messages : non proposé par ce portail"):
+            await portal.reply_to_message(1, "Bonjour")
         await portal.logout()
 
 

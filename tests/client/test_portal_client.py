@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from famille_tui.api import (
+    MAX_REPLY_CHARS,
     ContactCreate,
     ContactUpdate,
     InvoiceFilter,
@@ -28,6 +29,7 @@ from famille_tui.client import (
     ValidationFailed,
     list_communes,
 )
+from famille_tui.client.portals.base import Capability
 from tests.support import CHAMBON, start_test_portal
 
 
@@ -180,6 +182,28 @@ async def test_family_help_and_dashboard(chambon_url: str) -> None:
         assert (await client.dashboard()).unread_messages == len(unread) - 1
         with pytest.raises(NotFound):
             await client.mark_message_read(999_999)
+
+
+async def test_answering_a_message(chambon_url: str) -> None:
+    async with await martin(chambon_url) as client:
+        assert client.offers(Capability.MESSAGE_REPLY)
+        message = (await client.dashboard()).messages[0]
+        reply = await client.reply_to_message(message.id, "Merci, bien reçu.")
+        assert (reply.message_id, reply.text, reply.to) == (
+            message.id, "Merci, bien reçu.", message.sender)
+        again = next(m for m in (await client.dashboard()).messages if m.id == message.id)
+        assert [r.text for r in again.replies] == ["Merci, bien reçu."]
+        # What the portal would refuse is refused before sending, by field, in French.
+        for text, words in [("  ", "Ce champ est obligatoire"),
+                            ("x" * (MAX_REPLY_CHARS + 1),
+                             "2000 caractères au plus (votre texte en compte 2001)")]:
+            with pytest.raises(ValidationFailed) as refused:
+                await client.reply_to_message(message.id, text)
+            assert refused.value.status == 0
+            assert words.lower() in refused.value.field_errors["text"].lower()
+        with pytest.raises(NotFound):
+            await client.reply_to_message(999_999, "Bonjour")
+        assert len((await client.dashboard()).messages[0].replies) == 1
 
 
 async def test_entourage_add_update_remove(chambon_url: str) -> None:

@@ -291,3 +291,27 @@ def test_the_values_to_retype() -> None:
     assert retyped_sentence(values) == (
         "La page de paiement de l'État vous demandera de saisir : Numéro de facture : "
         "2026100042 ; Adresse électronique : a@b.fr.")
+
+
+def test_what_a_parent_with_no_email_on_file_is_told() -> None:
+    from famille_tui.api import HelpContact
+    from famille_tui.client.rules import no_email_way_out, reset_code_sentence
+
+    chaponost = HelpContact(
+        commune="Chaponost", structure="Service Familles – restauration scolaire et crèche",
+        address="Mairie de Chaponost, place de la Mairie", postal_code="69630",
+        city="Chaponost", phone="04 78 00 00 00", email="infos.familles@mairie-chaponost.fr",
+        opening_hours=[])
+    lead = ("Si vous n'avez jamais donné d'adresse électronique à l'inscription de votre "
+            "enfant, demandez-en l'enregistrement à ")
+    # The leaflet's « je fais une demande à infos.familles@mairie-chaponost.fr ».
+    assert no_email_way_out(chaponost) == lead + (
+        "Service Familles – restauration scolaire et crèche : "
+        "infos.familles@mairie-chaponost.fr ou 04 78 00 00 00.")
+    assert no_email_way_out(chaponost.model_copy(update={"phone": " "})).endswith(
+        " : infos.familles@mairie-chaponost.fr.")
+    # No contact from the portal: no address made up.
+    assert no_email_way_out(None) == lead + "la structure qui l'accueille."
+    assert reset_code_sentence(None).startswith(
+        "Le code est envoyé à l'adresse électronique enregistrée pour ce compte ; sans "
+        "adresse enregistrée, aucun code n'arrive. Si vous n'avez jamais")

@@ -17,6 +17,8 @@ from famille_tui.client.config import LaunchOptions, Settings
 from famille_tui.plain.app import run_with
 from famille_tui.plain.console import Console
 from tests.plain.scripted import Pick, ScriptedInput
+from tests.portal.helpers import Api
+from tests.support import forget_email
 from tests.support.keyring import MemoryKeyring
 from tests.support.sandbox import pay_in_sandbox
 
@@ -201,3 +203,110 @@ def test_wait_lines_still_waiting_and_network_loss(portal: object, chambon_url: 
     allowed = re.compile(r"^(Toujours en attente|Portail injoignable|Connexion au portail|"
                          r"Essai \d+ sans réponse|Réglée : )")
     assert all(allowed.match(line) for line in lines), lines
+
+
+def test_answering_the_message_just_read(portal: object, chambon_url: str) -> None:
+    """Read a message, then the menu's last entry answers it, a line at a time; the portal
+    lost at sending: the reason said, the text kept and sent again on « o »."""
+
+    def lose_the_portal(prompt: str) -> str:
+        portal.stop()  # type: ignore[attr-defined]
+        return "o"
+
+    def bring_it_back(prompt: str) -> str:
+        assert prompt.rstrip().endswith("Réponse non envoyée. Réessayer ? (o ou n, Entrée : oui) :")
+        portal.restart()  # type: ignore[attr-defined]
+        return "o"
+
+    answers: list[Answer] = [
+        *LOGIN, "n", Pick("Tableau de bord"), Pick("Messages"),
+        Pick("Non lu, de Crèche Les Pirouettes, le 12 novembre"),
+        Pick("Répondre au message"),
+        "Bonjour,", "un tirage de la photo 3, merci.", "", lose_the_portal, bring_it_back,
+        "0", "0", *QUIT]
+    code, said, stdin = run_script(chambon_url, answers, width=200)
+    assert code == 0, said
+    assert not stdin.answers
+    assert ("Réponse à « Photos de l'atelier peinture », envoyée à Crèche Les Pirouettes. "
+            "Tapez-la ligne par ligne ; une ligne vide la termine ; 2000 caractères au plus."
+            ) in said
+    assert "Votre réponse :\nBonjour,\nun tirage de la photo 3, merci.\n" in said
+    assert re.search(r"^Erreur : .*portail", said, re.MULTILINE), said
+    assert "Réponse envoyée à Crèche Les Pirouettes." in said
+    with Api(portal).login("martin") as api:  # type: ignore[arg-type]
+        message = next(m for m in api.get("dashboard").json()["messages"]
+                       if m["subject"] == "Photos de l'atelier peinture")
+    assert [r["text"] for r in message["replies"]] == [
+        "Bonjour,\nun tirage de la photo 3, merci."]
+
+
+def test_a_reply_line_too_long_is_refused_and_the_others_kept(chambon_url: str) -> None:
+    answers: list[Answer] = [
+        *LOGIN, "n", Pick("Tableau de bord"), Pick("Messages"), Pick("Non lu", fallback="1"),
+        Pick("Répondre au message"), "Bonjour,", "x" * 1995, "Merci.", "", "o",
+        "0", "0", *QUIT]
+    code, said, _stdin = run_script(chambon_url, answers, width=200)
+    assert code == 0, said
+    assert ("Saisie refusée : 2000 caractères au plus, cette ligne les dépasse de 4 : "
+            "tapez-la plus courte.") in said
+    assert "Votre réponse :\nBonjour,\nMerci.\n" in said
+    assert "Réponse envoyée à Crèche Les Pirouettes." in said
+
+
+def test_no_reply_entry_where_the_portal_takes_none(portal: object) -> None:
+    """Espace Citoyens has no dashboard at all; a portal with messages but no answers (the
+    Famille API connector offering less) lists the messages and never offers to answer."""
+    from famille_tui.plain.app import run_with as run
+    from tests.support.connectors import NoReplies
+
+    made: list[NoReplies] = []
+    out = io.StringIO()
+    stdin = ScriptedInput(out, [*LOGIN, "n", Pick("Tableau de bord"), Pick("Messages"),
+                                Pick("Non lu", fallback="1"), "0", "0", *QUIT])
+    url = portal.base_url("le-chambon-feugerolles")  # type: ignore[attr-defined]
+    code = run(options(url), Console(stdin=stdin, stdout=out, width=200),  # type: ignore[arg-type]
+               credentials=CredentialStore(backend=MemoryKeyring()),
+               opener=lambda _url: False, connector_factory=NoReplies.factory(made))
+    said = out.getvalue()
+    assert code == 0, said
+    assert "Fin du message, marqué comme lu." in said
+    assert "Répondre" not in said
+    assert not [r for r in made[0].requests if r.endswith("/reply")]
+
+
+def test_no_email_on_file_is_told_the_leaflets_way_out(portal: object,
+                                                        chambon_url: str) -> None:
+    """Paying: the receipt's e-mail asked with what to type and where to have one recorded;
+    « Mot de passe oublié »: the same way out, said to every login before the code."""
+    forget_email(portal.data_path)  # type: ignore[attr-defined]
+    way_out = ("Si vous n'avez jamais donné d'adresse électronique à l'inscription de votre "
+               "enfant, demandez-en l'enregistrement à Crèche Les Pirouettes : "
+               "creche.lespirouettes@lechambon.fr ou 04 77 06 20 10.")
+    answers: list[Answer] = [
+        Pick("Mot de passe oublié"), "0",
+        *LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"), "3", "0", "0",
+        *QUIT]
+    code, said, stdin = run_script(chambon_url, answers, width=400)
+    assert code == 0, said
+    assert not stdin.answers
+    assert ("Mot de passe oublié : un code vous sera envoyé par e-mail.\n"
+            "Le code est envoyé à l'adresse électronique enregistrée pour ce compte ; sans "
+            f"adresse enregistrée, aucun code n'arrive. {way_out}\n") in said
+    assert ("Aucune adresse électronique n'est enregistrée pour votre compte : tapez celle où "
+            "recevoir le justificatif (la page de paiement de l'État en demande une).\n"
+            f"{way_out}\n") in said
+    assert "E-mail du justificatif (exemple : prenom.nom@exemple.fr) : " in stdin.prompts
+
+
+def test_a_wrong_commune_is_said_before_the_login(portal: object) -> None:
+    wrong = f"{portal.origin}/chambon/"  # type: ignore[attr-defined]
+    code, said, _stdin = run_script(wrong, [Pick("Se connecter avec"), "martin",
+                                            "demo-martin", "n", *QUIT], width=400)
+    assert code == 0, said
+    sentence = f"Erreur : Commune inconnue sur ce portail : {wrong} ne mène à aucune commune."
+    first = said.index(sentence)
+    # Said at once, before the first menu; the login tried says it again.
+    assert first < said.index("Accueil")
+    assert said.count(sentence) == 2
+    assert "Erreur : Commune inconnue sur ce portail.\n" not in said  # said once, whole
+    assert "Connexion réussie" not in said

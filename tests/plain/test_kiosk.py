@@ -310,7 +310,7 @@ def test_nothing_demo_only_nor_untrue_at_a_desk(chambon_url: str) -> None:
     assert code == 0, said
     assert "Démonstration" not in said and "e-mails envoyés" not in said
     assert "Entrée garde martin" not in said
-    assert "Saisie refusée : réponse vide." in said  # the login was not filled in
+    assert "Saisie refusée : ce champ est obligatoire." in said  # the login was not filled in
     for untrue in ("Contrôle D quitte", "Contrôle\u00a0D quitte", "prochaine connexion",
                    "0 pour le personnel", "trousseau", "Se souvenir de moi"):
         assert untrue not in said, untrue

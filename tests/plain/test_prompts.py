@@ -116,7 +116,7 @@ def test_ask_text_default_hint_and_check() -> None:
 def test_ask_text_required_refuses_empty() -> None:
     console, out = console_with("", "  Jeanne ")
     assert ask_text(console, "Prénom") == "Jeanne"
-    assert lines(out)[1] == "Saisie refusée : réponse vide."
+    assert lines(out)[1] == "Saisie refusée : ce champ est obligatoire."
 
 
 def test_ask_text_optional_and_clearable() -> None:
@@ -145,7 +145,7 @@ def test_ask_selection_numbers_ranges_and_all() -> None:
     console, out = console_with("", "1 x", "1 7", "3,1")
     assert ask_selection(console, "Factures à payer", [1, 2, 3]) == [1, 3]
     said = lines(out)
-    assert said[1] == "Saisie refusée : réponse vide."
+    assert said[1] == "Saisie refusée : ce champ est obligatoire."
     assert said[3] == "Saisie refusée : seulement des numéros, de 1 à 3."
     assert said[5] == "Saisie refusée : il n'y a pas de facture 7 à choisir."
     console, _ = console_with("tout")

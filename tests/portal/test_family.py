@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from famille_tui.portal.launcher import PortalProcess
 from tests.portal.helpers import Api, count_rows, error_of
-from tests.support import CHAPONOST
+from tests.support import CHAMBON, CHAPONOST, forget_email
 
 NEW_CONTACT = {
     "first_name": "Awa",
@@ -71,6 +72,66 @@ def test_reading_a_message(portal: PortalProcess) -> None:
         assert api.get("dashboard").json()["unread_messages"] == 1
         missing = api.post("messages/9999/read")
         assert missing.status_code == 404
+
+
+def test_answering_a_message(portal: PortalProcess) -> None:
+    with Api(portal).login("martin") as api:
+        message = next(m for m in api.get("dashboard").json()["messages"]
+                       if m["subject"] == "Photos de l'atelier peinture")
+        assert message["replies"] == []
+        text = "Bonjour,\nNous voudrions un tirage de la photo n° 3.\nMerci !"
+        sent = api.post(f"messages/{message['id']}/reply", json={"text": f"  {text}\n"})
+        assert sent.status_code == 201, sent.text
+        reply = sent.json()
+        assert reply["message_id"] == message["id"]
+        assert reply["text"] == text  # the spaces around go, the lines stay
+        assert reply["to"] == "Crèche Les Pirouettes"
+        # Kept with the message, for the family to see what it answered.
+        again = next(m for m in api.get("dashboard").json()["messages"]
+                     if m["id"] == message["id"])
+        assert [r["text"] for r in again["replies"]] == [text]
+        # The structure receives it at its own address (the leaflet's).
+        mail = api.outbox()[-1]
+        assert mail["to"] == "creche.lespirouettes@lechambon.fr"
+        assert mail["subject"] == "Re : Photos de l'atelier peinture (Famille Martin)"
+        assert text in mail["body"] and "identifiant martin" in mail["body"]
+        assert "12/11/2026 à 16 h 40" in mail["body"]  # the message's Paris time
+
+
+def test_a_reply_empty_too_long_or_with_controls_is_refused_by_field(
+    portal: PortalProcess,
+) -> None:
+    with Api(portal).login("martin") as api:
+        message_id = api.get("dashboard").json()["messages"][0]["id"]
+        mails = len(api.outbox())
+        for body, expected in [
+            ("", "ce champ est obligatoire"),
+            ("   \n\t ", "ce champ est obligatoire"),
+            ("x" * 2001, "2000 caractères au plus (votre texte en compte 2001)"),
+            ("bonjour\x1b[2J", "caractères de contrôle interdits"),
+        ]:
+            answer = api.post(f"messages/{message_id}/reply", json={"text": body})
+            assert answer.status_code == 422, answer.text
+            assert error_of(answer)["field_errors"] == {"text": expected}
+        for document in [{"text": 5}, {}, {"text": "ok", "to": "x"}]:
+            answer = api.post(f"messages/{message_id}/reply", json=document)
+            assert answer.status_code in (400, 422), answer.text
+            error_of(answer)
+        assert api.post(f"messages/{message_id}/reply",
+                        json={"text": "x" * 2000}).status_code == 201
+        assert len(api.outbox()) == mails + 1
+        assert count_rows(portal, "message_replies") == 1
+
+
+def test_replies_to_one_message_are_capped(portal: PortalProcess) -> None:
+    with Api(portal).login("martin") as api:
+        message_id = api.get("dashboard").json()["messages"][0]["id"]
+        for n in range(20):
+            assert api.post(f"messages/{message_id}/reply",
+                            json={"text": f"réponse {n}"}).status_code == 201
+        refused = api.post(f"messages/{message_id}/reply", json={"text": "une de plus"})
+        assert refused.status_code == 409
+        assert "directement" in error_of(refused)["message"]
 
 
 def test_entourage_add_edit_remove(portal: PortalProcess) -> None:
@@ -143,6 +204,22 @@ def test_profile_view_and_edit(portal: PortalProcess) -> None:
         assert api.get("profile").json()["address"] == "4 place Jean Jaurès"
 
 
+def test_a_parent_with_no_email_on_file(portal: PortalProcess) -> None:
+    forget_email(portal.data_path)
+    login = httpx.post(portal.base_url(CHAMBON) + "api/v1/session", trust_env=False,
+                       json={"login": "martin", "password": "demo-martin"})
+    assert login.json()["account"]["email"] is None  # none, not ""
+    with Api(portal).login("martin") as api:
+        assert api.get("profile").json()["email"] is None
+        mails = len(api.outbox())
+        # The same answer as for any login, and no e-mail sent to nowhere.
+        asked = api.post("password-reset", json={"login": "martin"})
+        assert asked.status_code == 202
+        assert len(api.outbox()) == mails
+        # The way out the faces give: the structure's contact, public.
+        assert api.get("help").json()["email"] == "creche.lespirouettes@lechambon.fr"
+
+
 def test_coordinates_reach_the_family(portal: PortalProcess) -> None:
     """« Mes coordonnées » are the account holder's: the family's adult shows them
     (issue 19, bug 4); the other parent is left as they were."""
@@ -168,6 +245,8 @@ def test_martin_cannot_touch_durands_entourage_or_messages(portal: PortalProcess
             martin.patch(f"entourage/{contact_id}", json={"relationship": "Pirate"}),
             martin.delete(f"entourage/{contact_id}"),
             martin.post(f"messages/{message_id}/read"),
+            martin.post(f"messages/{message_id}/reply", json={"text": "Bonjour"}),
+            martin.post("messages/9999/reply", json={"text": "Bonjour"}),
         ]
         assert contact_id not in {c["id"] for c in martin.get("entourage").json()}
     for answer in answers:
@@ -176,3 +255,5 @@ def test_martin_cannot_touch_durands_entourage_or_messages(portal: PortalProcess
     with Api(portal).login("durand") as durand:
         assert durand.get("entourage").json()[0]["relationship"] == "Grand-père"
         assert durand.get("dashboard").json()["unread_messages"] == 1
+        assert durand.get("dashboard").json()["messages"][0]["replies"] == []
+    assert count_rows(portal, "message_replies") == 0

@@ -33,6 +33,10 @@ def test_communes_openapi_and_pages_for_people(portal: PortalProcess) -> None:
         paths = client.get("/openapi.json").json()["paths"]
         assert "/{commune}/api/v1/payments/{payment_id}" in paths
         assert "/{commune}/api/v1/demo/outbox" in paths
+        reply = paths["/{commune}/api/v1/messages/{message_id}/reply"]["post"]
+        assert set(reply["responses"]) >= {"201", "422"}
+        assert reply["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ReplyCreate"}
         home = client.get("/")
         assert home.status_code == 200 and "text/html" in home.headers["content-type"]
         assert "/le-chambon-feugerolles/outbox" in home.text and "4111 1111 1111 1111" in home.text

@@ -40,6 +40,17 @@ def start_test_portal(
     )
 
 
+def forget_email(data_path: Path, login: str = "martin", commune: str = CHAMBON) -> None:
+    """The account's coordinates without an e-mail, as for a parent who never gave one at
+    the child's enrolment (the column is kept empty: the portal says none)."""
+    with sqlite3.connect(data_path) as conn:
+        changed = conn.execute(
+            "UPDATE profiles SET email = '' WHERE account_id = (SELECT id FROM accounts"
+            " WHERE login = ? AND commune = ?)", (login, commune)).rowcount
+    conn.close()
+    assert changed == 1, (login, commune)
+
+
 def expire_sessions(data_path: Path) -> None:
     """Make every session of the portal idle for a day: its next call answers « expirée »."""
     with sqlite3.connect(data_path) as conn:

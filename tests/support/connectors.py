@@ -21,6 +21,7 @@ from famille_tui.api import (
     HelpContact,
     Payment,
     Profile,
+    Reply,
     ReservationPeriod,
 )
 from famille_tui.client.config import PortalProfile
@@ -98,3 +99,14 @@ class InvoicesOnly(PortalClient):
                            child_id: int | None = None) -> ReservationPeriod:
         self.require(Capability.RESERVATIONS)
         return await super().reservations(start, end, child_id)
+
+
+class NoReplies(InvoicesOnly):
+    """The Famille API with everything but answering messages (as Espace Citoyens and
+    Noethysweb, whose sites have no such form): the dashboard and its messages are there."""
+
+    OFFERED = frozenset(Capability) - {Capability.MESSAGE_REPLY}
+
+    async def reply_to_message(self, message_id: int, text: str) -> Reply:
+        self.require(Capability.MESSAGE_REPLY)
+        return await super().reply_to_message(message_id, text)

@@ -16,11 +16,13 @@ from famille_tui.client.portal_client import PortalClient
 from famille_tui.tui.screens.entourage import EntourageScreen
 from famille_tui.tui.widgets.notice import Notice
 from tests.support import expire_sessions
+from tests.support.connectors import NoReplies
 from tests.support.tui import (
     CHAMBON,
     field,
     log_in,
     logged_in,
+    notifications,
     screen_name,
     type_into,
     wait_until,
@@ -173,6 +175,14 @@ async def test_password_reset_with_the_code_from_the_outbox(make_app: Any, porta
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: screen_name(app) == "PasswordResetScreen")
         assert field(app, "login").value == "martin"
+        # Said to every login alike: the way out for a parent with no e-mail on file.
+        way_out = app.screen.query_one("#reset-no-email", Static)
+        await wait_until(pilot, lambda: way_out.display, what="the way out")
+        assert str(way_out.render()) == (
+            "Le code est envoyé à l'adresse électronique enregistrée pour ce compte ; sans "
+            "adresse enregistrée, aucun code n'arrive. Si vous n'avez jamais donné d'adresse "
+            "électronique à l'inscription de votre enfant, demandez-en l'enregistrement à "
+            "Crèche Les Pirouettes : creche.lespirouettes@lechambon.fr ou 04 77 06 20 10.")
         await pilot.press("enter")  # « Recevoir un code par e-mail »
         await wait_until(pilot, lambda: app.focused is field(app, "code").input,
                          what="code step")
@@ -349,6 +359,105 @@ async def test_reading_a_message_marks_it_read(make_app: Any, portal: Any) -> No
     messages = (await client.dashboard()).messages
     assert [m.read for m in messages if m.subject == subject] == [True]
     await client.aclose()
+
+
+async def open_message(pilot: Any, subject: str) -> None:
+    """From the family: « 3 », the message of this subject, Entrée."""
+    app = pilot.app
+    await pilot.press("3")
+    await wait_until(pilot, lambda: screen_name(app) == "DashboardScreen")
+    table = app.screen.query_one("#messages-table", DataTable)
+    await wait_until(pilot, lambda: table.row_count > 1, what="messages")
+    row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[3]) == subject)
+    table.move_cursor(row=row)
+    table.focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: screen_name(app) == "MessageScreen")
+
+
+async def test_answering_a_message(make_app: Any, portal: Any) -> None:
+    from textual import events
+    from textual.widgets import TextArea
+
+    subject = "Photos de l'atelier peinture"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await logged_in(pilot)
+        await open_message(pilot, subject)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen_name(app) == "ReplyScreen")
+        form = app.screen
+        error = form.query_one("#reply-error", Static)
+        assert "Crèche Les Pirouettes" in str(form.query_one("#reply-to", Static).render())
+        # Nothing typed: the one sentence for an empty field, beside the field.
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "obligatoire" in str(error.render()), what="error")
+        assert str(error.render()) == "✗ Ce champ est obligatoire"
+        assert error.display and form.query_one("#field-text").has_class("-invalid")
+        # Typing clears it; a paste that is too long is refused with the count, text kept.
+        await pilot.press(*"Bonjour,", "enter", *"un tirage de la photo 3, merci.")
+        assert not form.query_one("#field-text").has_class("-invalid")
+        area = form.query_one(TextArea)
+        typed = "Bonjour,\nun tirage de la photo 3, merci."
+        assert area.text == typed
+        # The limit as the refusal words it, and where the parent is.
+        assert str(form.query_one("#reply-count", Static).render()) == (
+            "2000 caractères au plus (40 saisis)")
+        app.post_message(events.Paste("x" * 2000))  # as the terminal sends a paste
+        await wait_until(pilot, lambda: len(area.text) > 2000, what="the paste")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "au plus" in str(error.render()), what="too long")
+        assert str(error.render()) == "✗ 2000 caractères au plus (votre texte en compte 2040)"
+        assert area.text == typed + "x" * 2000  # nothing lost
+        await pilot.press("ctrl+z")  # the paste undone
+        await wait_until(pilot, lambda: area.text == typed, what="undone")
+        # Échap keeps the draft: « Répondre » again gives it back.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen_name(app) == "MessageScreen")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen_name(app) == "ReplyScreen")
+        assert app.screen.query_one(TextArea).text == typed
+        # The portal unreachable: said under the form, the text kept for another try.
+        portal.stop()
+        await pilot.press("ctrl+s")
+        notice = app.screen.query_one(Notice)
+        await wait_until(pilot, lambda: "portail" in str(notice.render()).lower(),
+                         timeout=40, what="the portal unreachable")
+        assert app.screen.query_one(TextArea).text == typed
+        portal.restart()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen_name(app) == "MessageScreen", timeout=30)
+        await wait_until(pilot, lambda: notifications(app), what="the toast")
+        assert [(n.title, n.message) for n in notifications(app)] == [
+            ("Répondre", "Réponse envoyée à Crèche Les Pirouettes.")]
+        replies = str(app.screen.query_one("#message-replies", Static).render())
+        assert replies.startswith("Votre réponse du ") and "photo 3, merci." in replies
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen_name(app) == "DashboardScreen")
+        # Opened again, the message shows it still (the dashboard kept it).
+        await open_message(pilot, subject)
+        replies = str(app.screen.query_one("#message-replies", Static).render())
+        assert "photo 3, merci." in replies
+    client = await fresh_client(portal)
+    message = next(m for m in (await client.dashboard()).messages if m.subject == subject)
+    assert [r.text for r in message.replies] == [typed]
+    mails = await client.outbox()
+    await client.aclose()
+    assert mails[-1].to == "creche.lespirouettes@lechambon.fr" and typed in mails[-1].body
+
+
+async def test_a_portal_without_replies_says_so(make_app: Any, portal: Any) -> None:
+    made: list[NoReplies] = []
+    app = make_app(connector_factory=NoReplies.factory(made))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await logged_in(pilot)
+        await open_message(pilot, "Photos de l'atelier peinture")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: notifications(app), what="the notice")
+        assert [(n.title, n.message) for n in notifications(app)] == [
+            ("Répondre", "La réponse aux messages : non proposé par ce portail.")]
+        assert screen_name(app) == "MessageScreen"
+    assert not [r for r in made[0].requests if r.endswith("/reply")]
 
 
 async def test_every_section_is_one_key_away(make_app: Any) -> None:

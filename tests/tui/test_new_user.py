@@ -7,7 +7,7 @@ from typing import Any
 
 from famille_tui.tui.widgets.form import EMPTY_FIELD
 from famille_tui.tui.widgets.notice import Notice
-from tests.support.tui import field, logged_in, screen_name, type_into, wait_until
+from tests.support.tui import field, logged_in, screen_name, settled, type_into, wait_until
 
 
 def error_of(app: Any, name: str) -> str:
@@ -123,3 +123,41 @@ async def test_a_paid_invoice_shows_its_proof(make_app: Any) -> None:
         text = str(detail.render())
         assert "2026080017" in text and "198,50" in text
         assert "carte bancaire, en ligne (PayFiP)" in text and "autorisation n° " in text
+
+
+async def test_a_wrong_commune_is_said_before_the_credentials(make_app: Any,
+                                                              portal: Any) -> None:
+    """The config names `…/chambon/` (a typo): the login page says at once that the portal
+    serves no such commune, which ones it serves, and keeps saying it while the parent types;
+    « Se connecter » says it again instead of trying the credentials."""
+    from textual.widgets import Static
+
+    from famille_tui.client.config import PortalProfile
+
+    wrong = f"{portal.origin}/chambon/"
+    app = make_app(portals=[PortalProfile(name="Chambon", url=wrong)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        said = app.screen.query_one("#commune-unknown", Static)
+        await wait_until(pilot, lambda: said.display, what="the commune said unknown")
+        text = str(said.render())
+        assert text.startswith(f"✗ Commune inconnue sur ce portail : {wrong} ne mène à aucune "
+                               "commune. Communes de ce portail : Chaponost (")
+        await type_into(pilot, "login", "martin")
+        await type_into(pilot, "password", "demo-martin")
+        assert said.display  # still there while typing
+        await pilot.press("enter")
+        notice = app.screen.query_one(Notice)
+        await wait_until(pilot, lambda: "Commune inconnue" in str(notice.render()),
+                         what="the login refused")
+        assert screen_name(app) == "LoginScreen"
+
+
+async def test_a_served_commune_says_nothing_of_it(make_app: Any) -> None:
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
+        await settled(pilot, what="the address checked")
+        assert not app.screen.query_one("#commune-unknown", Static).display

@@ -32,7 +32,7 @@ from famille_tui.tui.screens.payment_summary import PaymentSummaryScreen
 from famille_tui.tui.screens.payment_wait import PaymentWaitScreen
 from famille_tui.tui.widgets.form import FormField
 from famille_tui.tui.widgets.qr import QRCode
-from tests.support import start_test_portal
+from tests.support import forget_email, start_test_portal
 from tests.support.sandbox import REFUSED_CARD, pay_in_sandbox
 from tests.support.tui import (
     busy_workers,
@@ -382,6 +382,46 @@ async def test_double_press_and_retry_make_one_payment(
         assert payments_in_portal(portal) == 1
         assert len(journal().entries()) == 1
         assert len(opened_urls(browser_log)) == 1
+
+
+async def test_no_email_on_file_says_what_to_type_and_the_leaflets_way_out(
+    portal: PortalProcess, browser_log: Path
+) -> None:
+    forget_email(portal.data_path)
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, OVERDUE)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentSummaryScreen))
+        summary = app.screen
+        note = summary.query_one("#summary-no-email", Static)
+        await wait_until(pilot, lambda: note.display, what="the note")
+        assert text_of(summary, "#summary-no-email") == (
+            "Aucune adresse électronique n'est enregistrée pour votre compte : tapez celle où "
+            "recevoir le justificatif (la page de paiement de l'État en demande une). Si vous "
+            "n'avez jamais donné d'adresse électronique à l'inscription de votre enfant, "
+            "demandez-en l'enregistrement à Crèche Les Pirouettes : "
+            "creche.lespirouettes@lechambon.fr ou 04 77 06 20 10.")
+        field = summary.query_one(FormField)
+        assert field.value == "" and app.focused is field.input
+        # One typed here is the receipt's: the payment goes on as usual.
+        await pilot.press(*"claire@exemple.fr", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentWaitScreen))
+        await browser_url(pilot, browser_log)
+
+
+async def test_an_email_on_file_needs_no_note(portal: PortalProcess) -> None:
+    app = build_app(portal)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_invoices(pilot)
+        await tick(pilot, screen, OVERDUE)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentSummaryScreen))
+        summary = app.screen
+        await wait_until(pilot, lambda: summary.query_one(FormField).value)
+        await wait_until(pilot, lambda: not busy_workers(app, of=summary))
+        assert not summary.query_one("#summary-no-email", Static).display
 
 
 async def test_disallowed_payment_host_is_refused(portal: PortalProcess,

@@ -43,6 +43,7 @@ from famille_tui.api import (
     Payment,
     Profile,
     ProfileUpdate,
+    Reply,
     ReservationChange,
     ReservationPeriod,
 )
@@ -74,6 +75,7 @@ class Capability(StrEnum):
     ENTOURAGE_EDIT = "entourage_edit"
     DASHBOARD = "dashboard"
     MESSAGE_READ = "message_read"  # marking a message read on the portal
+    MESSAGE_REPLY = "message_reply"  # answering a message of « Échanges à lire »
     PROFILE = "profile"
     PROFILE_EDIT = "profile_edit"
     INVOICES = "invoices"
@@ -106,6 +108,7 @@ _LABELS: dict[Capability, str] = {
     Capability.ENTOURAGE_EDIT: "La modification de l'entourage",
     Capability.DASHBOARD: "Le tableau de bord",
     Capability.MESSAGE_READ: "Le marquage des messages lus",
+    Capability.MESSAGE_REPLY: "La réponse aux messages",
     Capability.PROFILE: "Les coordonnées",
     Capability.PROFILE_EDIT: "La modification des coordonnées",
     Capability.INVOICES: "Les factures",
@@ -265,6 +268,13 @@ class PortalConnector(ABC):
 
     # --- session -------------------------------------------------------------------------
 
+    async def check_address(self) -> HelpContact | None:
+        """Before any login: raise UnknownCommune when the portal answers but serves no
+        commune at this address (a typo in the config or `--portal`), so that a face says so
+        at once instead of after the credentials. May hand back the structure's contact it
+        read to know (None otherwise). Anything else (the network…) is left to the login."""
+        return None
+
     async def login_challenge(self) -> LoginChallenge | None:
         """The captcha the next login must answer, or None if this portal asks none.
         Each call may fetch a new one (« nouveau code »)."""
@@ -327,6 +337,12 @@ class PortalConnector(ABC):
 
     async def mark_message_read(self, message_id: int) -> Message:
         raise _missing(Capability.MESSAGE_READ)
+
+    async def reply_to_message(self, message_id: int, text: str) -> Reply:
+        """Answer one of the family's messages (sent to the structure; at most
+        `MAX_REPLY_CHARS` characters). A portal whose site has no such form says
+        NotOffered: an answer is never faked as sent."""
+        raise _missing(Capability.MESSAGE_REPLY)
 
     async def profile(self) -> Profile:
         raise _missing(Capability.PROFILE)

@@ -315,7 +315,7 @@ async def login(body: LoginRequest, db: Db, state: State, commune: CommuneRow) -
         account=Account(
             login=account["login"],
             display_name=account["display_name"],
-            email=account["email"],
+            email=account["email"] or None,
             family_name=account["family_name"],
         ),
     )

@@ -149,7 +149,8 @@ def _profile(row: sqlite3.Row) -> Profile:
         city=row["city"],
         phone_home=row["phone_home"],
         phone_mobile=row["phone_mobile"],
-        email=row["email"],
+        # An empty column: the parent never gave one (said as none, not as "").
+        email=row["email"] or None,
     )
 
 

@@ -44,7 +44,7 @@ def profile_lines(profile: Profile) -> list[tuple[str, str]]:
         ("Adresse", f"{profile.address}\n{profile.postal_code} {profile.city}"),
         ("Téléphone fixe", profile.phone_home or "—"),
         ("Téléphone portable", profile.phone_mobile or "—"),
-        ("E-mail", profile.email),
+        ("E-mail", profile.email or "aucune adresse enregistrée"),
     ]
 
 

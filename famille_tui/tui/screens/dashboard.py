@@ -1,6 +1,7 @@
 """« Mon tableau de bord »: messages to read, requests history, upcoming events, news.
 
-Opening a message shows it whole and marks it read on the portal (`mark_message_read`).
+Opening a message shows it whole and marks it read on the portal (`mark_message_read`);
+« Répondre » there answers it (`reply_to_message`).
 Every status is a word with a symbol, never a colour alone.
 """
 
@@ -155,9 +156,17 @@ class DashboardScreen(FamilySpaceScreen):
         if not 0 <= index < len(self.messages):
             return
         message = self.messages[index]
-        self.app.push_screen(MessageScreen(message))
+        self.app.push_screen(MessageScreen(message), self._message_closed)
         if not message.read:
             self._mark_read(message)
+
+    def _message_closed(self, message: Message | None) -> None:
+        """The message as its screen leaves it: the replies sent from it are kept here."""
+        if message is None:
+            return
+        self.messages = [
+            m.model_copy(update={"replies": message.replies}) if m.id == message.id else m
+            for m in self.messages]
 
     @work(group="mark-read")
     async def _mark_read(self, message: Message) -> None:

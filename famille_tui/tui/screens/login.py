@@ -34,6 +34,7 @@ from famille_tui.client.errors import (
     CredentialStoreUnavailable,
     FamilleError,
     InvalidCredentials,
+    UnknownCommune,
 )
 from famille_tui.client.portals.base import Capability
 from famille_tui.tui.screens.base import FamilleScreenMixin, not_offered
@@ -108,6 +109,9 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         with VerticalScroll(classes="page"):
             yield Static(shown(f"Espace famille — {self.famille.commune_name}"),
                          classes="title", id="login-title")
+            # Said as soon as the portal's address is checked, and kept while typing (the
+            # notice under the form goes at the first key).
+            yield Static("", id="commune-unknown", classes="error hidden")
             with Vertical(id="remembered", classes="" if remembered else "hidden"):
                 yield from self._remembered_buttons(remembered)
                 with Horizontal(classes="buttons"):
@@ -167,6 +171,20 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         if portal is not None and portal.name == commune_slug(portal.url):
             self._commune_name(portal)
         self._load_challenge()
+        self._check_address()
+
+    @work(exclusive=True, group="address")
+    async def _check_address(self) -> None:
+        """The portal's address, checked before any credentials (the same reading as the
+        captcha's: `session.open`); an unknown commune is said at once."""
+        try:
+            await self.session.open()
+        except UnknownCommune as error:
+            said = self.query_one("#commune-unknown", Static)
+            said.update(shown("✗ ", error.message))
+            said.remove_class("hidden")
+        except FamilleError:
+            return  # the login will say what is wrong with the portal
 
     @work(thread=True, exclusive=True, group="keyring")
     def _probe_keyring(self) -> None:

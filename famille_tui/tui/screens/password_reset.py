@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
+from famille_tui.client.display import shown
 from famille_tui.client.errors import FamilleError
 from famille_tui.tui.screens.activation import MISMATCH, AccountReady, check_new_password
 from famille_tui.tui.screens.base import FamilleScreenMixin, demo_outbox_hint
@@ -39,6 +40,9 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[AccountReady | None]):
             with Vertical(id="step-ask"):
                 yield Static("1. Saisissez votre identifiant : un code vous sera envoyé par "
                              "e-mail.", classes="explanation")
+                # Filled once the portal's contact is read: the way out for a parent with
+                # no e-mail on file (the leaflet's), said to every account alike.
+                yield Static("", classes="hint hidden", id="reset-no-email")
                 yield FormField("Identifiant", "login", value=self.initial_login)
                 with Horizontal(classes="buttons"):
                     yield Button("Recevoir un code par e-mail", id="ask", variant="primary")
@@ -62,6 +66,16 @@ class PasswordResetScreen(FamilleScreenMixin, Screen[AccountReady | None]):
 
     def on_mount(self) -> None:
         self.query_one("#field-login", FormField).input.focus()
+        self._way_out()
+
+    @work(group="reset-way-out")
+    async def _way_out(self) -> None:
+        from famille_tui.client.rules import reset_code_sentence
+
+        contact = await self.session.structure_contact()
+        hint = self.query_one("#reset-no-email", Static)
+        hint.update(shown(reset_code_sentence(contact)))  # the portal's words: data
+        hint.remove_class("hidden")
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -99,6 +99,7 @@ class PaymentSummaryScreen(FamilleModal):
                 )
             yield Static("Le justificatif est envoyé par le portail à l'adresse e-mail qu'il "
                          "a pour votre famille.", id="summary-receipt", classes="hidden")
+            yield Static("", id="summary-no-email", classes="hint hidden")
             yield Notice(id="summary-notice")
             with Horizontal(id="summary-buttons"):
                 yield Button("Payer par carte bancaire", id="summary-pay", variant="primary")
@@ -137,6 +138,14 @@ class PaymentSummaryScreen(FamilleModal):
             field.value = email
         if not field.value:
             field.input.focus()
+        if email is None and self.session.no_email_on_file:
+            # None on file: what to type here, and the leaflet's way to have one recorded.
+            from famille_tui.client.rules import NO_EMAIL_FOR_RECEIPT, no_email_way_out
+
+            contact = await self.session.structure_contact()
+            note = self.query_one("#summary-no-email", Static)
+            note.update(shown(NO_EMAIL_FOR_RECEIPT, " ", no_email_way_out(contact)))
+            note.remove_class("hidden")
 
     # -- paying ----------------------------------------------------------------------------
 

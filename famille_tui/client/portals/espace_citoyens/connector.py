@@ -66,6 +66,7 @@ from famille_tui.api import (
     PaymentStatus,
     check_email,
 )
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.config import is_loopback_host, normalize_portal_url
 from famille_tui.client.display import clean_message
 from famille_tui.client.errors import (
@@ -389,8 +390,8 @@ class EspaceCitoyensConnector(PortalConnector):
         login = login.strip()
         if not login or not password:
             raise ValidationFailed(field_errors={
-                **({"login": "identifiant requis"} if not login else {}),
-                **({"password": "mot de passe requis"} if not password else {}),
+                **({"login": EMPTY_FIELD} if not login else {}),
+                **({"password": EMPTY_FIELD} if not password else {}),
             })
         if self._logged_in:
             await self.logout()

@@ -51,6 +51,7 @@ from famille_tui.api import (
     Payment,
     PaymentStatus,
 )
+from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.config import commune_slug, is_loopback_host, normalize_portal_url
 from famille_tui.client.display import clean_message
 from famille_tui.client.errors import (
@@ -334,7 +335,7 @@ class NoethyswebConnector(PortalConnector):
         login = login.strip()
         if not login or not password:
             raise ValidationFailed(field_errors={
-                "login" if not login else "password": "ce champ est obligatoire"})
+                "login" if not login else "password": EMPTY_FIELD})
         form = self._form or await self._load_login_form()
         self._form = None  # a captcha key and a token serve once
         answer_text = (challenge_answer or "").strip()
