@@ -413,7 +413,7 @@ class Console:
     def _read_cooked(self, prompt: str) -> str:
         """No readline: the terminal's own line editing, echo on for the line."""
         self._write(prompt)
-        with self._echo(True, cooked=True):
+        with self._echo(True):
             line = self.stdin.readline()
         if line == "":
             raise EOFError
@@ -517,14 +517,7 @@ class Console:
         try:
             self._saved_termios = termios.tcgetattr(fd)
             quiet = termios.tcgetattr(fd)
-            # Between questions: no echo, and no line discipline either. A ctrl+d typed
-            # while the terminal is canonical is kept as an end-of-file mark, which readline,
-            # once it has put the terminal in its own mode, reads as a NUL byte: the ctrl+d
-            # just after a held ctrl+c was lost. Kept raw, it is the byte readline reads as
-            # ctrl+d (readline and the password reader only change ECHO from here).
-            quiet[3] &= ~(termios.ECHO | termios.ICANON)
-            quiet[6][termios.VMIN] = 1
-            quiet[6][termios.VTIME] = 0
+            quiet[3] &= ~termios.ECHO
             termios.tcsetattr(fd, termios.TCSANOW, quiet)
         except termios.error:
             self._saved_termios = None
@@ -547,9 +540,7 @@ class Console:
             termios.tcsetattr(self.stdin.fileno(), termios.TCSANOW, self._saved_termios)
 
     @contextlib.contextmanager
-    def _echo(self, on: bool, *, cooked: bool = False) -> Iterator[None]:
-        """Echo on or off for a question; `cooked`: with the terminal's own line editing
-        (no readline), which only a canonical terminal has."""
+    def _echo(self, on: bool) -> Iterator[None]:
         import termios
 
         fd = self.stdin.fileno()
@@ -560,8 +551,6 @@ class Console:
             return
         new = termios.tcgetattr(fd)
         new[3] = new[3] | termios.ECHO if on else new[3] & ~termios.ECHO
-        if cooked:
-            new[3] |= termios.ICANON
         termios.tcsetattr(fd, termios.TCSANOW, new)
         try:
             yield
