@@ -105,6 +105,9 @@ class InvoicesScreen(FamilySpaceScreen):
     # -- layout ----------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
+        # The width's classes before the first styling: set on the first Resize instead,
+        # each restyled the whole mounted screen once more.
+        self._size_classes(self.app.size.width)
         with Vertical(id="invoices-body"):
             with Horizontal(id="invoices-top"):
                 yield Static("Reste à payer : …", id="invoices-total")
@@ -134,9 +137,12 @@ class InvoicesScreen(FamilySpaceScreen):
             self.reload()
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
-        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        self._size_classes(event.size.width)
         self._show_detail()
+
+    def _size_classes(self, width: int) -> None:
+        self.set_class(width >= WIDE_COLUMNS, "-wide")
+        self.set_class(width < NARROW_COLUMNS, "-narrow")
 
     @property
     def wide(self) -> bool:
