@@ -105,6 +105,11 @@ T = TypeVar("T")
 
 #: Seconds the portal has to answer the logout before the session is left to expire there.
 LOGOUT_TIMEOUT_SECONDS = 3.0
+#: How long the list of every invoice read with the family space counts as « just read »:
+#: the first « Mes factures » opened within it is drawn from it instead of asking the portal
+#: the same question again a moment later (issue 18). Past it, or once a payment started or
+#: ended, the portal is asked.
+JUST_READ_SECONDS = 30.0
 
 
 # --- the policy --------------------------------------------------------------------------
@@ -478,6 +483,10 @@ class FamilySession:
         self.no_email_on_file = False
         self._portal_now: datetime | None = None
         self._reservations_version = 0
+        #: Every invoice, read with the family space: (the list, the `invoices_version` it
+        #: was read at, the session clock's time it stops counting as just read).
+        self._just_read: tuple[InvoiceList, int, float] | None = None
+        self._just_read_expiry: asyncio.TimerHandle | None = None
 
     # -- what it holds -------------------------------------------------------------------
 
@@ -615,6 +624,7 @@ class FamilySession:
         ChallengeFailed…). On a portal with a captcha, `login_challenge` comes first."""
         connector = await self.open()
         account = await connector.login(login, password, challenge_answer=challenge_answer)
+        self._forget_just_read()
         self._generation += 1
         self._emit(Change.ACCOUNT)
         return account
@@ -654,15 +664,67 @@ class FamilySession:
 
     async def load_family_space(self) -> None:
         """After login: the family (when the portal offers it) and « Reste à payer » (left
-        unknown if it cannot be read: the family space opens anyway)."""
+        unknown if it cannot be read: the family space opens anyway), asked together.
+
+        « Reste à payer » is read from the list of every invoice (its total is the same
+        whatever the filter), kept a moment for the first « Mes factures »
+        (`invoices(just_read=True)`): one list asked at login instead of two, one after
+        the other, and none when the section opens."""
         from famille_tui.client.portals.base import Capability
 
-        if self.offers(Capability.FAMILY):
-            await self.refresh_family()
-        with contextlib.suppress(FamilleError):
-            await self.refresh_remaining()
+        listing = asyncio.ensure_future(self._read_every_invoice())
+        try:
+            if self.offers(Capability.FAMILY):
+                await self.refresh_family()
+            await listing
+        finally:
+            if not listing.done():  # the family failed: its error is the one said
+                listing.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await listing
         self._in_family_space = True
         self._emit(Change.ACCOUNT)
+
+    async def _read_every_invoice(self) -> None:
+        from famille_tui.api import InvoiceFilter
+        from famille_tui.client.portals.base import Capability
+
+        if not self.offers(Capability.INVOICES):
+            return
+        version = self._invoices_version
+        try:
+            listing = await self.call(lambda: self.connector.invoices(InvoiceFilter.ALL))
+        except FamilleError:
+            return
+        self._set_remaining(listing.total_remaining_cents)
+        if self._closed:
+            return
+        self._forget_just_read()
+        self._just_read = (listing, version, self._clock() + JUST_READ_SECONDS)
+        # Not kept past its use: a family that never opens « Mes factures » does not carry
+        # thousands of invoices all session long.
+        self._just_read_expiry = asyncio.get_running_loop().call_later(
+            JUST_READ_SECONDS, self._forget_just_read)
+
+    def _forget_just_read(self) -> None:
+        self._just_read = None
+        if self._just_read_expiry is not None:
+            self._just_read_expiry.cancel()
+            self._just_read_expiry = None
+
+    def just_read_invoices(self) -> InvoiceList | None:
+        """The list of every invoice read with the family space, if it is still the
+        portal's as far as this session knows — read less than `JUST_READ_SECONDS` ago, no
+        payment started or ended since —, marked as `invoices` marks it; given once (the
+        next reader asks the portal). None otherwise: ask `invoices()`."""
+        held, self._just_read = self._just_read, None
+        self._forget_just_read()
+        if held is None or self._closed:
+            return None
+        listing, version, until = held
+        if version != self._invoices_version or self._clock() >= until:
+            return None
+        return self._marked(listing)
 
     async def refresh_family(self) -> Family:
         family = await self.call(self.connector.family)
@@ -710,11 +772,17 @@ class FamilySession:
         """The family's invoices; one of a payment this session still follows is « en
         cours » even when the list was read a moment before the portal knew it (it must
         not be paid twice). « Reste à payer » is kept up to date from it."""
-        from famille_tui.api import InvoiceFilter, InvoiceStatus
+        from famille_tui.api import InvoiceFilter
 
         wanted = status or InvoiceFilter.ALL
         listing = await self.call(lambda: self.connector.invoices(wanted))
         self._set_remaining(listing.total_remaining_cents)
+        return self._marked(listing)
+
+    def _marked(self, listing: InvoiceList) -> InvoiceList:
+        """The invoices of a payment this session follows « en cours » (see `invoices`)."""
+        from famille_tui.api import InvoiceStatus
+
         following = self.in_progress_invoice_ids()
         if not any(i.id in following and i.status is InvoiceStatus.A_PAYER
                    for i in listing.invoices):
@@ -1099,6 +1167,7 @@ class FamilySession:
                     await task
         self._tasks.clear()
         self._followed.clear()
+        self._forget_just_read()
         self._family = None
         self._remaining = None
         self._in_family_space = False

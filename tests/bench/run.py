@@ -115,10 +115,12 @@ def row_login(work: Path, quick: bool, raw: dict[str, Any]) -> Row:
     finally:
         portal.stop()
     raw["login"] = times
-    value = median(times)
-    return Row("login → invoices on screen", "pilot: Entrée on « Se connecter », key 4, rows "
-               "of « Mes factures » drawn; embedded portal on loopback", "≤ 300 ms median",
-               f"{ms(value)} median", value <= 0.3)
+    value = median(times["drawn"])
+    return Row("login → invoices on screen", "pilot: Entrée on « Se connecter », key 4 once the "
+               "family space is drawn, the first frame holding the rows of « Mes factures »; "
+               "embedded portal on loopback", "≤ 300 ms median",
+               f"{ms(value)} median (measured as before issue 18's second round, through "
+               f"the pilot's waits: {ms(median(times['pilot']))})", value <= 0.3)
 
 
 def row_reglee(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
@@ -158,7 +160,7 @@ def row_large(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
     try:
         done = subprocess.run(
             [PYTHON, str(ROOT / "tests" / "bench" / "large_family.py"), portal.origin,
-             str(fresh_dir(work / "large")), "1" if quick else "5"],
+             str(fresh_dir(work / "large")), "2" if quick else "5"],
             capture_output=True, text=True, cwd=ROOT, timeout=900,
         )
     finally:
@@ -168,11 +170,18 @@ def row_large(work: Path, quick: bool, raw: dict[str, Any]) -> list[Row]:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     raw["large"] = result
     opened, switched, ended = (median(result[k]) for k in ("open", "filter", "end"))
+    settled, first = median(result["open_settled"]), result["first_open"]
     peak_mib = result["maxrss_kib"] / 1024
     how = "martin with 5 000 invoices (a third paid); pilot, medians"
     return [
-        Row("a large family: invoice screen usable", how + "; key 4 → rows drawn",
-            "≤ 300 ms", ms(opened), opened <= 0.3),
+        Row("a large family: invoice screen usable", how + "; key 4 on a new screen → the "
+            "first frame holding its rows (the list read from the portal)", "≤ 300 ms",
+            f"{ms(opened)} (measured as before, through the pilot's last pause: {ms(settled)})",
+            opened <= 0.3),
+        Row("a large family: first « Mes factures » after login", "key 4 within seconds of "
+            "the login: the list read with the family space → the first frame holding its rows",
+            "≤ 300 ms", f"{ms(first['drawn'])} (through the pilot's last pause: "
+            f"{ms(first['settled'])})", first["drawn"] <= 0.3),
         Row("a large family: filter switch", "« f » → the next filter's rows drawn",
             "≤ 500 ms", ms(switched), switched <= 0.5),
         Row("a large family: scroll to the end", "Ctrl+Fin → last row highlighted and drawn",

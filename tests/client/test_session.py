@@ -17,6 +17,7 @@ from famille_tui.client.payments import PaymentJournal, new_idempotency_key
 from famille_tui.client.portal_client import PortalClient
 from famille_tui.client.portals import Capability
 from famille_tui.client.session import (
+    JUST_READ_SECONDS,
     Change,
     FamilySession,
     SessionChange,
@@ -155,6 +156,65 @@ async def test_a_given_up_session_is_raised() -> None:
 
 
 # --- paying -----------------------------------------------------------------------------------
+
+
+async def test_the_family_space_reads_every_invoice_once_for_the_first_list() -> None:
+    api = FamilleApi()
+    session = session_on(api)
+    await session.login("martin", PASSWORD)
+    await session.load_family_space()
+    assert api.requests.count("GET invoices") == 1
+    listing = session.just_read_invoices()
+    assert listing is not None
+    assert sorted(i.id for i in listing.invoices) == sorted(api.invoices)
+    assert listing.total_remaining_cents == session.remaining_cents
+    # Given once: the next reader asks the portal, and « r » always does.
+    assert session.just_read_invoices() is None
+    await session.invoices()
+    assert api.requests.count("GET invoices") == 2
+
+
+async def test_a_list_read_too_long_ago_is_not_handed_over() -> None:
+    api = FamilleApi()
+    now = [1000.0]
+    session = FamilySession(api.profile, LAPTOP, connector_factory=api.connector,
+                            clock=lambda: now[0])
+    await session.login("martin", PASSWORD)
+    await session.load_family_space()
+    now[0] += JUST_READ_SECONDS
+    assert session.just_read_invoices() is None
+
+
+async def test_a_payment_started_since_the_list_was_read_makes_it_old() -> None:
+    api = FamilleApi()
+    session = await logged_in(api)
+    await session.start_payment([api.invoices[1]], "claire@exemple.fr",
+                                idempotency_key=new_idempotency_key())
+    assert session.just_read_invoices() is None
+
+
+async def test_the_list_read_marks_a_followed_payments_invoices_en_cours() -> None:
+    api = FamilleApi()
+    session = session_on(api)
+    await session.login("martin", PASSWORD)
+    await session.load_family_space()
+    # A payment of a previous run, found pending after the list was read (`resume`).
+    page_api = FamilleApi()
+    other = await logged_in(page_api)
+    page = await other.start_payment([page_api.invoices[1]], "claire@exemple.fr",
+                                     idempotency_key=new_idempotency_key())
+    session.track(page.payment)
+    listing = session.just_read_invoices()
+    assert listing is not None
+    assert next(i for i in listing.invoices if i.id == 1).status is InvoiceStatus.EN_COURS
+
+
+async def test_a_closed_session_holds_no_list() -> None:
+    api = FamilleApi()
+    session = await logged_in(api, KIOSK)
+    await session.close(hand_over=True)
+    assert session.just_read_invoices() is None
+    assert session._just_read is None
 
 
 async def logged_in(api: FamilleApi, policy: SessionPolicy = LAPTOP) -> FamilySession:

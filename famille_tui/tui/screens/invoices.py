@@ -20,7 +20,13 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Static
 
-from famille_tui.api import Invoice, InvoiceFilter, InvoiceStatus, PaymentStatus
+from famille_tui.api import (
+    Invoice,
+    InvoiceFilter,
+    InvoiceList,
+    InvoiceStatus,
+    PaymentStatus,
+)
 from famille_tui.api.money import format_euros
 from famille_tui.client.errors import FamilleError
 from famille_tui.client.portals.base import Capability
@@ -99,6 +105,9 @@ class InvoicesScreen(FamilySpaceScreen):
     # -- layout ----------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
+        # The width's classes before the first styling: set on the first Resize instead,
+        # each restyled the whole mounted screen once more.
+        self._size_classes(self.app.size.width)
         with Vertical(id="invoices-body"):
             with Horizontal(id="invoices-top"):
                 yield Static("Reste à payer : …", id="invoices-total")
@@ -128,9 +137,12 @@ class InvoicesScreen(FamilySpaceScreen):
             self.reload()
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
-        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        self._size_classes(event.size.width)
         self._show_detail()
+
+    def _size_classes(self, width: int) -> None:
+        self.set_class(width >= WIDE_COLUMNS, "-wide")
+        self.set_class(width < NARROW_COLUMNS, "-narrow")
 
     @property
     def wide(self) -> bool:
@@ -144,6 +156,17 @@ class InvoicesScreen(FamilySpaceScreen):
         if session is None or not session.offers(Capability.INVOICES):
             return
         self._version = session.invoices_version
+        if not self._loaded:
+            # The first time, the list the session read with the family space a moment
+            # ago, if it still is the portal's (`just_read_invoices` says when): drawn in
+            # the screen's first frame, without asking the portal again. « r » always asks.
+            listing = session.just_read_invoices()
+            if listing is not None:
+                self._loaded = True
+                self._listed(listing)
+                if not self.is_mounted:  # called from `on_mount`: the detail once mounted
+                    self.call_later(self._show_detail)
+                return
         self._load(session)
 
     @work(group="invoices-load", exclusive=True, exit_on_error=False)
@@ -166,6 +189,9 @@ class InvoicesScreen(FamilySpaceScreen):
         finally:
             table.loading = False
         self._loaded = True
+        self._listed(result)
+
+    def _listed(self, result: InvoiceList) -> None:
         self.invoices = sort_by_due_date(result.invoices)
         self.total_remaining_cents = result.total_remaining_cents
         self._give_back_ticks()
