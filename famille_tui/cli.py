@@ -21,8 +21,6 @@ from typing import NoReturn
 
 from famille_tui import __version__
 from famille_tui.commands.parsing import FrenchArgumentParser
-from famille_tui.payfip.options import add_payfip_arguments, payfip_from
-from famille_tui.portal.options import add_serve_arguments, serve_from
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -43,6 +41,8 @@ def _add_face_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from famille_tui.commands import add_common_options, register_all
+    from famille_tui.payfip.options import add_payfip_arguments
+    from famille_tui.portal.options import add_serve_arguments
 
     parser = FrenchArgumentParser(
         prog="famille-tui",
@@ -144,8 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
 
     if args.command == "serve":
+        from famille_tui.portal.options import serve_from
+
         return serve_from(args)
     if args.command == "payfip":
+        from famille_tui.payfip.options import payfip_from
+
         return payfip_from(args)
 
     from famille_tui.client.config import launch_options, load_settings, save_settings

@@ -36,74 +36,172 @@ At the origin: `GET /communes` → list[Commune], `GET /openapi.json`.
 Every error: an HTTP status and ErrorResponse.
 """
 
-from famille_tui.api.accounts import (
-    Accepted,
-    Account,
-    ActivationRequest,
-    LoginRequest,
-    PasswordPolicy,
-    PasswordResetConfirm,
-    PasswordResetRequest,
-    SessionCreated,
-)
-from famille_tui.api.base import check_email, check_refdet, normalize_phone
-from famille_tui.api.dashboard import (
-    MAX_REPLY_CHARS,
-    Dashboard,
-    Event,
-    Message,
-    NewsItem,
-    Reply,
-    ReplyCreate,
-    RequestItem,
-)
-from famille_tui.api.errors import ErrorBody, ErrorCode, ErrorResponse
-from famille_tui.api.family import (
-    Adult,
-    Child,
-    Contact,
-    ContactCreate,
-    ContactUpdate,
-    Family,
-    HelpContact,
-    Profile,
-    ProfileUpdate,
-)
-from famille_tui.api.invoices import (
-    Invoice,
-    InvoiceFilter,
-    InvoiceList,
-    InvoiceStatus,
-    Receipt,
-    ReceiptMethod,
-)
-from famille_tui.api.payments import MAX_WAIT_SECONDS, Payment, PaymentCreate, PaymentStatus
-from famille_tui.api.portal import Commune, OutboxMessage
-from famille_tui.api.reservations import (
-    MAX_CHANGES,
-    MAX_PERIOD_DAYS,
-    Activity,
-    ActivityList,
-    BookingRule,
-    ChangeAction,
-    ChangeLine,
-    ChangeOutcome,
-    ChangeResult,
-    ChildActivities,
-    ChildDay,
-    ChildReservations,
-    Deadline,
-    DeadlineKind,
-    FamilyDeadline,
-    LateCancellation,
-    RefusalCode,
-    ReservationChange,
-    ReservationChanges,
-    ReservationPeriod,
-    Service,
-    Slot,
-    SlotState,
-)
+# The names are re-exported lazily (PEP 562): `from famille_tui.api import Invoice` imports
+# `famille_tui.api.invoices` (and pydantic) only then, so that a module needing one
+# pydantic-free helper (`api.places`, `api.money`, `api.clock`) does not build every model
+# of the contract — the TUI's start reaches its first frame without any of them.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from famille_tui.api.accounts import (
+        Accepted,
+        Account,
+        ActivationRequest,
+        LoginRequest,
+        PasswordPolicy,
+        PasswordResetConfirm,
+        PasswordResetRequest,
+        SessionCreated,
+    )
+    from famille_tui.api.base import check_email, check_refdet, normalize_phone
+    from famille_tui.api.dashboard import (
+        MAX_REPLY_CHARS,
+        Dashboard,
+        Event,
+        Message,
+        NewsItem,
+        Reply,
+        ReplyCreate,
+        RequestItem,
+    )
+    from famille_tui.api.errors import ErrorBody, ErrorCode, ErrorResponse
+    from famille_tui.api.family import (
+        Adult,
+        Child,
+        Contact,
+        ContactCreate,
+        ContactUpdate,
+        Family,
+        HelpContact,
+        Profile,
+        ProfileUpdate,
+    )
+    from famille_tui.api.invoice_filter import InvoiceFilter
+    from famille_tui.api.invoices import (
+        Invoice,
+        InvoiceList,
+        InvoiceStatus,
+        Receipt,
+        ReceiptMethod,
+    )
+    from famille_tui.api.payments import MAX_WAIT_SECONDS, Payment, PaymentCreate, PaymentStatus
+    from famille_tui.api.portal import Commune, OutboxMessage
+    from famille_tui.api.reservations import (
+        MAX_CHANGES,
+        MAX_PERIOD_DAYS,
+        Activity,
+        ActivityList,
+        BookingRule,
+        ChangeAction,
+        ChangeLine,
+        ChangeOutcome,
+        ChangeResult,
+        ChildActivities,
+        ChildDay,
+        ChildReservations,
+        Deadline,
+        DeadlineKind,
+        FamilyDeadline,
+        LateCancellation,
+        RefusalCode,
+        ReservationChange,
+        ReservationChanges,
+        ReservationPeriod,
+        Service,
+        Slot,
+        SlotState,
+    )
+
+#: Each public name and the submodule that defines it.
+_EXPORTS: dict[str, str] = {
+    "InvoiceFilter": "invoice_filter",
+    **dict.fromkeys((
+        "Accepted",
+        "Account",
+        "ActivationRequest",
+        "LoginRequest",
+        "PasswordPolicy",
+        "PasswordResetConfirm",
+        "PasswordResetRequest",
+        "SessionCreated",
+    ), "accounts"),
+    **dict.fromkeys((
+        "check_email",
+        "check_refdet",
+        "normalize_phone",
+    ), "base"),
+    **dict.fromkeys((
+        "MAX_REPLY_CHARS",
+        "Dashboard",
+        "Event",
+        "Message",
+        "NewsItem",
+        "Reply",
+        "ReplyCreate",
+        "RequestItem",
+    ), "dashboard"),
+    **dict.fromkeys((
+        "ErrorBody",
+        "ErrorCode",
+        "ErrorResponse",
+    ), "errors"),
+    **dict.fromkeys((
+        "Adult",
+        "Child",
+        "Contact",
+        "ContactCreate",
+        "ContactUpdate",
+        "Family",
+        "HelpContact",
+        "Profile",
+        "ProfileUpdate",
+    ), "family"),
+    **dict.fromkeys((
+        "Invoice",
+        "InvoiceList",
+        "InvoiceStatus",
+        "Receipt",
+        "ReceiptMethod",
+    ), "invoices"),
+    **dict.fromkeys((
+        "MAX_WAIT_SECONDS",
+        "Payment",
+        "PaymentCreate",
+        "PaymentStatus",
+    ), "payments"),
+    **dict.fromkeys((
+        "Commune",
+        "OutboxMessage",
+    ), "portal"),
+    **dict.fromkeys((
+        "MAX_CHANGES",
+        "MAX_PERIOD_DAYS",
+        "Activity",
+        "ActivityList",
+        "BookingRule",
+        "ChangeAction",
+        "ChangeLine",
+        "ChangeOutcome",
+        "ChangeResult",
+        "ChildActivities",
+        "ChildDay",
+        "ChildReservations",
+        "Deadline",
+        "DeadlineKind",
+        "FamilyDeadline",
+        "LateCancellation",
+        "RefusalCode",
+        "ReservationChange",
+        "ReservationChanges",
+        "ReservationPeriod",
+        "Service",
+        "Slot",
+        "SlotState",
+    ), "reservations"),
+}
 
 API_PREFIX = "api/v1/"
 
@@ -176,3 +274,16 @@ __all__ = [
     "check_refdet",
     "normalize_phone",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

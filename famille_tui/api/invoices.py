@@ -8,20 +8,13 @@ from enum import StrEnum
 from pydantic import Field
 
 from famille_tui.api.base import Cents, Response
+from famille_tui.api.invoice_filter import InvoiceFilter
 
 
 class InvoiceStatus(StrEnum):
     A_PAYER = "a_payer"
     EN_COURS = "en_cours"  # a payment is pending for it
     REGLEE = "reglee"
-
-
-class InvoiceFilter(StrEnum):
-    """`GET invoices?status=`."""
-
-    UNPAID = "unpaid"  # a_payer and en_cours
-    PAID = "paid"
-    ALL = "all"
 
 
 class ReceiptMethod(StrEnum):

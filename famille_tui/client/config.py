@@ -18,16 +18,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from famille_tui.client.errors import ConfigError, InsecurePortalError
 
@@ -57,42 +58,163 @@ def normalize_portal_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-class PortalProfile(BaseModel):
+class SettingsInvalid(ValueError):
+    """A value the settings refuse: `where` (« portals.0.url », « theme ») and `reason`, in
+    French. `load_settings` turns it into the ConfigError a parent reads."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where} : {reason}")
+        self.where = where
+        self.reason = reason
+
+
+def _fields_of(cls: type, data: Mapping[str, object], where: str) -> None:
+    """Unknown keys are refused: a typo in config.toml must not be silently dropped."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            raise SettingsInvalid(f"{where}{key}", "clé inconnue")
+
+
+def _check_bool(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise SettingsInvalid(where, "true ou false attendu")
+
+
+def _check_int(value: object, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsInvalid(where, "nombre entier attendu")
+    if not low <= value <= high:
+        raise SettingsInvalid(where, f"entre {low} et {high}")
+    return value
+
+
+def _check_text(value: object, where: str, *, low: int = 0, high: int | None = None,
+                optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise SettingsInvalid(where, "texte attendu")
+    if len(value) < low:
+        raise SettingsInvalid(where, "ce champ est obligatoire")
+    if high is not None and len(value) > high:
+        raise SettingsInvalid(where, f"{high} caractères au plus")
+    return value
+
+
+# Settings are plain dataclasses checked by hand, not pydantic models: every face reads them
+# before its first frame, and pydantic (≈ 60 ms to import, ≈ 15 ms to build these three
+# models) was the largest part of the TUI's start that the bare Textual app does not pay.
+# They keep the small part of pydantic's interface the project uses: `model_validate`,
+# `model_copy(update=…)` and `model_dump(exclude=…, exclude_defaults=…)`.
+
+
+@dataclass(kw_only=True)
+class PortalProfile:
     """One commune's portal: a name for people and a base URL for the client."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=100)
+    name: str
     url: str
     #: The portal's dialect (`famille-api`, …; see client/portals): None to tell from the URL.
-    dialect: str | None = Field(default=None, max_length=40)
+    dialect: str | None = None
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
+    def __post_init__(self) -> None:
+        self._check("")
+
+    def _check(self, where: str) -> None:
+        _check_text(self.name, f"{where}name", low=1, high=100)
+        _check_text(self.url, f"{where}url")
         try:
-            return normalize_portal_url(value)
+            self.url = normalize_portal_url(self.url)
         except ConfigError as error:
-            raise ValueError(error.message) from error
+            raise SettingsInvalid(f"{where}url", error.message) from error
+        _check_text(self.dialect, f"{where}dialect", high=40, optional=True)
+
+    @classmethod
+    def model_validate(cls, data: object, *, where: str = "") -> PortalProfile:
+        if isinstance(data, PortalProfile):
+            return data
+        if not isinstance(data, Mapping):
+            raise SettingsInvalid(where.rstrip(".") or "portail", "table attendue")
+        _fields_of(cls, data, where)
+        for key in ("name", "url"):
+            if key not in data:
+                raise SettingsInvalid(f"{where}{key}", "ce champ est obligatoire")
+        profile = cls.__new__(cls)
+        profile.name, profile.url = data["name"], data["url"]
+        profile.dialect = data.get("dialect")
+        profile._check(where)
+        return profile
+
+    def model_copy(self, *, update: Mapping[str, object] | None = None) -> PortalProfile:
+        return dataclasses.replace(self, **(update or {}))  # type: ignore[arg-type]
+
+    def model_dump(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+THEMES = ("default", "high-contrast")
 
-    portals: list[PortalProfile] = Field(default_factory=list)
+
+@dataclass(kw_only=True)
+class Settings:
+    portals: list[PortalProfile] = field(default_factory=list)
     theme: Literal["default", "high-contrast"] = "default"
     animations: bool = True
     screen_reader: bool = False
-    still_waiting_interval: int = Field(default=60, ge=0, le=3600)
+    still_waiting_interval: int = 60
     kiosk: bool = False
-    kiosk_idle_seconds: int = Field(default=120, ge=5, le=3600)
-    kiosk_warning_seconds: int = Field(default=30, ge=20, le=600)
+    kiosk_idle_seconds: int = 120
+    kiosk_warning_seconds: int = 30
     kiosk_staff_code_hash: str | None = None
     #: The graphical browser the staff allows at the desk (« Ouvrir ici »), a command as
     #: `BROWSER` reads it; None (the default): the desk never starts a browser.
-    kiosk_browser: str | None = Field(default=None, max_length=400)
+    kiosk_browser: str | None = None
     #: Demo mode: the embedded sandbox is an allowed payment host.
     demo: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.portals, list):
+            raise SettingsInvalid("portals", "liste attendue")
+        self.portals = [PortalProfile.model_validate(p, where=f"portals.{i}.")
+                        for i, p in enumerate(self.portals)]
+        if self.theme not in THEMES:
+            raise SettingsInvalid("theme", "« default » ou « high-contrast » attendu")
+        for name in ("animations", "screen_reader", "kiosk", "demo"):
+            _check_bool(getattr(self, name), name)
+        _check_int(self.still_waiting_interval, "still_waiting_interval", 0, 3600)
+        _check_int(self.kiosk_idle_seconds, "kiosk_idle_seconds", 5, 3600)
+        _check_int(self.kiosk_warning_seconds, "kiosk_warning_seconds", 20, 600)
+        _check_text(self.kiosk_staff_code_hash, "kiosk_staff_code_hash", optional=True)
+        _check_text(self.kiosk_browser, "kiosk_browser", high=400, optional=True)
+
+    @classmethod
+    def model_validate(cls, data: object) -> Settings:
+        if isinstance(data, Settings):
+            return data
+        if not isinstance(data, Mapping):
+            raise SettingsInvalid("config", "table attendue")
+        _fields_of(cls, data, "")
+        return cls(**data)
+
+    def model_copy(self, *, update: Mapping[str, object] | None = None) -> Settings:
+        return dataclasses.replace(self, **(update or {}))  # type: ignore[arg-type]
+
+    def model_dump(self, *, exclude: Iterable[str] = (),
+                   exclude_defaults: bool = False) -> dict[str, object]:
+        left_out = set(exclude)
+        default = Settings() if exclude_defaults else None
+        dump: dict[str, object] = {}
+        for f in dataclasses.fields(self):
+            if f.name in left_out:
+                continue
+            value = getattr(self, f.name)
+            if default is not None and value == getattr(default, f.name):
+                continue
+            dump[f.name] = ([p.model_dump() for p in value] if f.name == "portals"
+                            else value)
+        return dump
 
 
 def config_dir() -> Path:
@@ -131,10 +253,9 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings.model_validate(data)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"Le fichier {path} n'est pas un TOML valide : {error}.") from error
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"Le fichier {path} est invalide ({where} : {first['msg']}).") from error
+    except SettingsInvalid as error:
+        raise ConfigError(
+            f"Le fichier {path} est invalide ({error.where} : {error.reason}).") from error
 
 
 def _toml_value(value: object) -> str:
@@ -168,12 +289,11 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     os.replace(tmp, path)
 
 
-class LaunchOptions(BaseModel):
+@dataclass(kw_only=True)
+class LaunchOptions:
     """What the command line asked for, handed to the TUI, the plain interface and the commands."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    settings: Settings = Field(default_factory=Settings)
+    settings: Settings = field(default_factory=Settings)
     #: `--portal URL`: one portal for this run (already normalised).
     portal_url: str | None = None
     #: `--commune NAME`: a configured portal by slug or name.
@@ -189,6 +309,9 @@ class LaunchOptions(BaseModel):
     #: A sentence every face says first (`famille-tui demo`: where its portal is when it is
     #: not where the README says).
     start_notice: str | None = None
+
+    def model_copy(self, *, update: Mapping[str, object] | None = None) -> LaunchOptions:
+        return dataclasses.replace(self, **(update or {}))  # type: ignore[arg-type]
 
 
 def commune_slug(url: str) -> str:

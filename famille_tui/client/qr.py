@@ -7,8 +7,6 @@ Two modules stack in one terminal cell (« ▀ », « ▄ », « █ », « »),
 
 from __future__ import annotations
 
-import segno
-
 from famille_tui.client.captcha import half_block_lines
 
 __all__ = ["QUIET_ZONE", "qr_rows"]
@@ -18,6 +16,8 @@ QUIET_ZONE = 2
 
 def qr_rows(data: str, *, border: int = QUIET_ZONE) -> list[str]:
     """The code as lines of half-block characters (dark modules drawn, light ones blank)."""
+    import segno  # ≈ 11 ms: the login screen imports this module, it draws no code
+
     code = segno.make(data, error="l", boost_error=False)
     return half_block_lines(
         [[bool(module) for module in row] for row in code.matrix_iter(scale=1, border=border)])

@@ -15,20 +15,17 @@ import asyncio
 import contextlib
 import importlib
 import inspect
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from famille_tui.client.errors import FamilleError
-from famille_tui.commands.base import CommandContext, ExitCode, exit_code_for
-from famille_tui.commands.parsing import Subparsers
 
 if TYPE_CHECKING:
     from famille_tui.client.config import PortalProfile
     from famille_tui.client.portals.base import PortalConnector
+    from famille_tui.commands.parsing import Subparsers
 
 #: The command modules, in the order of `famille-tui --help`. Imported by `register_all` only:
 #: the TUI's start goes through `famille_tui.commands.parsing` (hence this package) without
@@ -82,6 +79,14 @@ def run_command(
 ) -> int:
     """Run the handler the parser chose; every failure becomes one line and an exit code.
     `connector_factory` makes the portal's connector (default: `connector_for`)."""
+    # Here, not at the top: the TUI's start imports this package (for `add_common_options`)
+    # and needs neither the commands' context (getpass, the output's rich table and Paris
+    # clock) nor logging and traceback.
+    import logging
+    import traceback
+
+    from famille_tui.commands.base import CommandContext, ExitCode, exit_code_for
+
     if getattr(args, "json", False) and getattr(args, "plain", False):
         # Each level's group is exclusive, but `--json CMD --plain` crosses two levels.
         print("famille-tui : les options --json et --plain ne vont pas ensemble.",

@@ -19,7 +19,6 @@ from contextlib import asynccontextmanager
 from enum import IntEnum
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from famille_tui.api.base import EMPTY_FIELD
 from famille_tui.client.errors import (
     AuthError,
     ConfigError,
@@ -251,6 +250,10 @@ class CommandContext:
                 typed = ""
             if typed:
                 return typed, "prompt"
+            # Here, not at the top: this module is imported by the TUI's start (through
+            # `commands.parsing`), which must not load pydantic for `api.base`.
+            from famille_tui.api.base import EMPTY_FIELD
+
             raise MissingCredentials(f"Mot de passe : {EMPTY_FIELD} ; rien n'a été fait.")
         raise MissingCredentials(
             f"Mot de passe introuvable pour {login} : retenez-le avec « famille-tui login "

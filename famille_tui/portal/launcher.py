@@ -409,8 +409,9 @@ def _demo_portal(origin: str, commune: dict[str, str]) -> dict[str, str | None]:
 
 def ensure_demo_portal(settings: S) -> S:
     """Start (or find) the demo portal and return `settings` with its communes as the
-    portals and demo mode on. `settings` is the client's Settings (a pydantic model); it is
-    rebuilt through its own class so that this module needs nothing of the client.
+    portals and demo mode on. `settings` is the client's Settings (its `model_dump` and
+    `model_validate`, as a pydantic model's); it is rebuilt through its own class so that
+    this module needs nothing of the client.
     Raises PortalStartError (with a French `message`) when the portal cannot start."""
     try:
         origin = demo_origin()

@@ -53,7 +53,7 @@ from textual.widget import Widget
 from famille_tui.client.config import LaunchOptions, PortalProfile, resolve_portals
 from famille_tui.client.errors import FamilleError, SessionExpired
 from famille_tui.client.session import Change, FamilySession, SessionChange, SessionPolicy
-from famille_tui.tui.internals import mark_styled_like
+from famille_tui.tui.internals import mark_styled_like, start_with_theme
 from famille_tui.tui.themes import FAMILLE, HIGH_CONTRAST, theme_for_setting
 from famille_tui.tui.widgets.loading import Chargement
 
@@ -176,9 +176,10 @@ class FamilleApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
     #: The login screens live in their own mode, so that the family space can go back to
-    #: them (a mode must be known to `switch_mode`, which Textual's "_default" is not).
+    #: them (a mode must be known to `switch_mode`, which Textual's "_default" is not); added
+    #: in `__init__`, its screen marked as styled (`mark_styled_like`: the first mode's screen
+    #: otherwise costs a whole reparse and restyle before the first frame).
     DEFAULT_MODE: ClassVar[str] = LOGIN_MODE
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {LOGIN_MODE: Screen}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Not in the footer: the section bar of every family-space screen shows them.
@@ -223,9 +224,10 @@ class FamilleApp(App[int]):
         self._quitting = False
         #: Said in the terminal after quitting (payments still awaited), None: nothing.
         self.farewell: str | None = None
+        self.add_mode(LOGIN_MODE, lambda: mark_styled_like(Screen(), self))
         self.register_theme(FAMILLE)
         self.register_theme(HIGH_CONTRAST)
-        self.theme = theme_for_setting(options.settings.theme)
+        start_with_theme(self, theme_for_setting(options.settings.theme))
         if not options.settings.animations:
             self.animation_level = "none"
 

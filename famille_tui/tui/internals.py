@@ -16,6 +16,14 @@ overrides named here (2. and 3.):
    which is empty until the flag is set.
 3. `Case.render` (widgets/checkbox.py) sets `BUTTON_INNER` (a public class attribute read
    by Textual's private `ToggleButton._button`) to draw ✓ rather than Textual's ✗-like X.
+4. `start_with_theme(app, name)` (below), from the app's `__init__`: what Textual's
+   `App._watch_theme` does to an app that has parsed and mounted nothing yet — the classes
+   `-theme-NAME`, `-dark-mode`/`-light-mode` and the stylesheet's variables — without the
+   `refresh_css` it queues (a whole reparse, and with its cache cleared the next parse is whole
+   again: ≈ 15 ms before the first frame; the bare app, on Textual's default theme, pays
+   neither). Only for a theme as dark as the one the app was built with, whose ANSI filter
+   (`_refresh_truecolor_filter`, the watcher's other step) is then already the right one;
+   otherwise the ordinary `app.theme = name`.
 """
 
 from __future__ import annotations
@@ -32,3 +40,18 @@ def mark_styled_like(screen: S, app: App[Any]) -> S:
     """`screen`, counted as styled with the app's current stylesheets (see 1. above)."""
     screen._css_update_count = app._css_update_count
     return screen
+
+
+def start_with_theme(app: App[Any], name: str) -> None:
+    """The app's first theme, set before it runs (see 4. above)."""
+    theme = app.get_theme(name)
+    if theme is None or theme.dark != app.current_theme.dark:
+        app.theme = name
+        return
+    app.set_reactive(App.theme, name)
+    for old in [c for c in app.classes if c.startswith("-theme-")]:
+        app.remove_class(old, update=False)
+    app.add_class(f"-theme-{name}", update=False)
+    app.set_class(theme.dark, "-dark-mode", update=False)
+    app.set_class(not theme.dark, "-light-mode", update=False)
+    app.stylesheet.set_variables(app.get_css_variables())

@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets._toggle_button import ToggleButton
 
 import famille_tui
-from famille_tui.tui.internals import mark_styled_like
+from famille_tui.tui.internals import mark_styled_like, start_with_theme
+from famille_tui.tui.themes import FAMILLE, HIGH_CONTRAST
 
 PACKAGE = Path(famille_tui.__file__).parent
 ROOT = PACKAGE.parent
@@ -35,6 +36,37 @@ async def test_a_screen_marked_styled_keeps_the_apps_count() -> None:
     source = inspect.getsource(App)
     assert "_css_update_count" in inspect.getsource(App._init_mode)
     assert "_css_update_count" in source
+
+
+class _Themed(App[None]):
+    def __init__(self, name: str, *, ours: bool) -> None:
+        super().__init__()
+        self.register_theme(FAMILLE)
+        self.register_theme(HIGH_CONTRAST)
+        if ours:
+            start_with_theme(self, name)
+        else:
+            self.theme = name
+
+
+async def test_a_theme_started_with_is_the_theme_textual_sets() -> None:
+    for name in (FAMILLE.name, HIGH_CONTRAST.name):
+        seen = []
+        for ours in (True, False):
+            app = _Themed(name, ours=ours)
+            async with app.run_test() as pilot:
+                await pilot.pause()
+                seen.append((app.theme, sorted(app.classes), app.stylesheet._variables,
+                             app.theme_variables))
+        assert seen[0] == seen[1]
+    # What Textual's theme watcher does, of which start_with_theme does all but the last
+    # three steps (the ANSI filter of a theme as dark; a refresh of nothing parsed yet).
+    watcher = inspect.getsource(App._watch_theme)
+    for step in ('f"-theme-{self.current_theme.name}"', '"-dark-mode"', '"-light-mode"',
+                 "self._refresh_truecolor_filter", "self._invalidate_css()",
+                 "self.refresh_css", "theme_changed_signal.publish"):
+        assert step in watcher, step
+    assert "get_css_variables()" in inspect.getsource(App.refresh_css)
 
 
 def test_the_tick_box_is_drawn_from_button_inner() -> None:

@@ -23,36 +23,39 @@ from enum import StrEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar
 
-from famille_tui.api import (
-    Accepted,
-    Account,
-    ActivityList,
-    ChangeResult,
-    Contact,
-    ContactCreate,
-    ContactUpdate,
-    Dashboard,
-    Family,
-    HelpContact,
-    Invoice,
-    InvoiceFilter,
-    InvoiceList,
-    Message,
-    OutboxMessage,
-    PasswordPolicy,
-    Payment,
-    Profile,
-    ProfileUpdate,
-    Reply,
-    ReservationChange,
-    ReservationPeriod,
-)
+# The contract's models are only named here (annotations): importing them would build every
+# pydantic model before the login screen's first frame, which needs none.
+from famille_tui.api.invoice_filter import InvoiceFilter
 from famille_tui.client.errors import NotOffered
 
 if TYPE_CHECKING:
     from datetime import date
 
     import httpx
+
+    from famille_tui.api import (
+        Accepted,
+        Account,
+        ActivityList,
+        ChangeResult,
+        Contact,
+        ContactCreate,
+        ContactUpdate,
+        Dashboard,
+        Family,
+        HelpContact,
+        Invoice,
+        InvoiceList,
+        Message,
+        OutboxMessage,
+        PasswordPolicy,
+        Payment,
+        Profile,
+        ProfileUpdate,
+        Reply,
+        ReservationChange,
+        ReservationPeriod,
+    )
 
 __all__ = [
     "Capability",

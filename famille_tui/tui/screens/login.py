@@ -113,10 +113,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
             # notice under the form goes at the first key).
             yield Static("", id="commune-unknown", classes="error hidden")
             with Vertical(id="remembered", classes="" if remembered else "hidden"):
-                yield from self._remembered_buttons(remembered)
-                with Horizontal(classes="buttons"):
-                    yield Button("Oublier ce compte", id="forget")
-                    yield Button("Autre compte", id="other-account")
+                # Its buttons are mounted when there is a remembered login to show (here,
+                # or once the keyring has answered): the first frame waits for no hidden one.
+                if remembered:
+                    yield from self._remembered_buttons(remembered)
+                    yield self._remembered_choices()
             with Vertical(id="login-form", classes="hidden" if remembered else ""):
                 yield FormField("Identifiant", "login", value=self.initial_login,
                                 placeholder="votre identifiant")
@@ -148,6 +149,11 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         """Back to the list of communes (only when this screen was opened from it)."""
         if self._over_commune_choice():
             self.app.pop_screen()
+
+    @staticmethod
+    def _remembered_choices() -> Horizontal:
+        return Horizontal(Button("Oublier ce compte", id="forget"),
+                          Button("Autre compte", id="other-account"), classes="buttons")
 
     @staticmethod
     def _remembered_buttons(remembered: list[str]) -> list[Button]:
@@ -208,8 +214,12 @@ class LoginScreen(FamilleScreenMixin, Screen[None]):
         typed = login_field.value != self.initial_login or password_field.value or ticked
         if not remembered or typed:
             return  # the parent has started on the form: it stays (« Autre compte » kept)
-        await self.query_one("#remembered", Vertical).mount_all(
-            self._remembered_buttons(remembered), before=0)
+        block = self.query_one("#remembered", Vertical)
+        if block.children:
+            await block.mount_all(self._remembered_buttons(remembered), before=0)
+        else:
+            await block.mount_all([*self._remembered_buttons(remembered),
+                                   self._remembered_choices()])
         self.query_one("#remembered").remove_class("hidden")
         self.query_one("#login-form").add_class("hidden")
         self._focus_first()

@@ -9,6 +9,10 @@ portal asks one at all; `code_or_focus()` gives the typed code, or None (and the
 a sentence when it was already there) when it is missing. An image that cannot be read says so in
 words, never a traceback; where the portal has an audio version, the screen-reader face
 (`--screen-reader`, which plays it) is named.
+
+Its parts (label, drawing, field, button: eight widgets) are mounted when the portal first asks
+a code, not with the login screen: most portals ask none, and the screen's first frame does not
+wait for widgets it hides.
 """
 
 from __future__ import annotations
@@ -81,13 +85,26 @@ class CaptchaField(Vertical):
         self._loading = False
 
     def compose(self) -> ComposeResult:
-        yield Static("Code de sécurité : recopiez les caractères de l'image",
-                     classes="field-label")
-        yield CaptchaPicture(id="captcha-picture")
-        yield Static("", id="captcha-note", classes="captcha-note", markup=False)
-        yield FormField("Code", "captcha", placeholder="le code de l'image")
-        with Horizontal(classes="buttons"):
-            yield Button("Nouveau code", id="captcha-new")
+        return []  # the parts come with the first code (`_mount_parts`)
+
+    @staticmethod
+    def _parts() -> list[Widget]:
+        return [
+            Static("Code de sécurité : recopiez les caractères de l'image",
+                   classes="field-label"),
+            CaptchaPicture(id="captcha-picture"),
+            Static("", id="captcha-note", classes="captcha-note", markup=False),
+            FormField("Code", "captcha", placeholder="le code de l'image"),
+            Horizontal(Button("Nouveau code", id="captcha-new"), classes="buttons"),
+        ]
+
+    @property
+    def _has_parts(self) -> bool:
+        return bool(self.children)
+
+    async def _mount_parts(self) -> None:
+        if not self._has_parts:
+            await self.mount_all(self._parts())
 
     async def load(self, session: FamilySession, *, focus: bool = False) -> None:
         """The portal's captcha from the session (its connector made first: the dialect is
@@ -112,6 +129,7 @@ class CaptchaField(Vertical):
                 self.asks = False
                 self.add_class("hidden")
             return
+        await self._mount_parts()
         self.asks = True
         self.remove_class("hidden")
         self.show(challenge)
@@ -141,6 +159,8 @@ class CaptchaField(Vertical):
 
     def watch_challenge(self, old: LoginChallenge | None,
                         challenge: LoginChallenge | None) -> None:
+        if not self._has_parts:
+            return  # set only once the parts are mounted (`load`)
         picture = self.query_one(CaptchaPicture)
         note = self.query_one("#captcha-note", Static)
         words = ""
@@ -160,7 +180,7 @@ class CaptchaField(Vertical):
 
     @property
     def value(self) -> str:
-        return self._input.value.strip()
+        return self._input.value.strip() if self._has_parts else ""
 
     @property
     def _input(self) -> Input:
@@ -168,13 +188,16 @@ class CaptchaField(Vertical):
 
     @property
     def code_focused(self) -> bool:
-        return self._input.has_focus
+        return self._has_parts and self._input.has_focus
 
     def focus_code(self) -> None:
-        self._input.focus()
+        if self._has_parts:
+            self._input.focus()
 
     def set_error(self, message: str | None) -> None:
         """A French sentence under the code's field (None: none), scrolled into view."""
+        if not self._has_parts:
+            return  # no code was ever asked: there is no field to say it under
         field = self.query_one("#field-captcha", FormField)
         field.set_error(message)
         if message:
@@ -182,6 +205,8 @@ class CaptchaField(Vertical):
 
     def note(self, words: str) -> None:
         """Words under the drawing (a code that could not be fetched…)."""
+        if not self._has_parts:
+            return
         self.query_one("#captcha-note", Static).update(words)
 
     def action_new_code(self) -> None:
