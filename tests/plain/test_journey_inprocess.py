@@ -159,6 +159,37 @@ def test_wait_stopped_then_payment_resumed_at_next_login(chambon_url: str) -> No
     assert "Paiements en cours" not in said  # the journal no longer holds it
 
 
+def test_leaving_with_a_payment_pending_says_how_its_outcome_will_come(chambon_url: str) -> None:
+    """Quitting with a payment still awaited is said as the TUI says it on `q`: where it
+    stands, until when its page holds, how its outcome will be told; nothing once it ended."""
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        opened.append(url)
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return True
+
+    answers: list[Answer] = [*LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"),
+                             "1", "", "o", "0", *QUIT]
+    code, said, _ = run_script(chambon_url, answers, opener=browser, width=400)
+    assert code == 0, said
+    assert "Attente arrêtée. Le paiement reste suivi" in said
+    farewell = re.search(r"^Le paiement de [^\n]* est toujours en attente : terminez-le dans le "
+                         r"navigateur \(sa page est valable jusqu'à \d+ heures? \d{2}[^)]*\)\. "
+                         r"Il est noté sur cette machine : le résultat sera affiché au prochain "
+                         r"lancement de famille-tui sur ce compte, et « famille-tui payments » le "
+                         r"donne dès maintenant\.$", said, re.MULTILINE)
+    assert farewell, said[-1500:]
+    assert "€" not in farewell.group(0)  # the amount in words, as every amount here
+    assert said.index("Déconnexion faite.") < farewell.start() < said.index("Au revoir.")
+
+    pay_in_sandbox(opened[0])
+    code, said, _ = run_script(chambon_url, [*LOGIN, "n", *QUIT], width=400)
+    assert code == 0, said
+    assert "Réglée : le paiement de " in said
+    assert "toujours en attente" not in said
+
+
 def test_wait_lines_still_waiting_and_network_loss(portal: object, chambon_url: str) -> None:
     """While waiting: « toujours en attente » at the configured interval, one line when the
     portal is lost, one when it is back, then the outcome; nothing else."""
