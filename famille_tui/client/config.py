@@ -127,14 +127,53 @@ def load_settings(path: Path | None = None) -> Settings:
     except OSError as error:
         raise ConfigError(f"Lecture impossible de {path} : {error.strerror}.") from error
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = _settings_under_portals_lifted(tomllib.loads(raw.decode("utf-8")))
         return Settings.model_validate(data)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"Le fichier {path} n'est pas un TOML valide : {error}.") from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"Le fichier {path} est invalide ({where} : {first['msg']}).") from error
+        why = _VALIDATION_WORDS.get(first["type"], first["msg"])
+        raise ConfigError(f"Le fichier {path} est invalide ({where} : {why}).") from error
+
+
+#: pydantic's reasons a person may meet in a config file, in French (others as pydantic says).
+_VALIDATION_WORDS = {
+    "extra_forbidden": "réglage inconnu",
+    "missing": "obligatoire",
+    "bool_parsing": "true ou false attendu",
+    "bool_type": "true ou false attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "string_type": "texte entre guillemets attendu",
+    "literal_error": "valeur non prévue",
+    "greater_than_equal": "trop petit",
+    "less_than_equal": "trop grand",
+}
+
+
+def _settings_under_portals_lifted(data: dict[str, object]) -> dict[str, object]:
+    """A line of the top of the file that landed under a `[[portals]]` table is lifted back
+    to the top. `famille-tui kiosk-code >> config.toml` (docs/kiosk.md) appends its line at
+    the end, and TOML gives every line after `[[portals]]` to that portal: a desk set up as
+    documented, on a file that already lists portals (`famille-tui demo` writes them), would
+    otherwise refuse to start. Only names that are settings and no portal field are lifted,
+    and never over the same name set at the top."""
+    portals = data.get("portals")
+    if not isinstance(portals, list):
+        return data
+    top_level = set(Settings.model_fields) - {"portals"}
+    portal_fields = set(PortalProfile.model_fields)
+    lifted = dict(data)
+    for portal in portals:
+        if not isinstance(portal, dict):
+            continue
+        for name in [k for k in portal if k in top_level and k not in portal_fields]:
+            if name in lifted:
+                continue  # said as an unknown portal setting by the validation
+            lifted[name] = portal.pop(name)
+    return lifted
 
 
 def _toml_value(value: object) -> str:
