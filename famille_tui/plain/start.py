@@ -17,7 +17,7 @@ from famille_tui.client import (
 from famille_tui.client.config import PortalProfile
 from famille_tui.client.errors import ChallengeFailed
 from famille_tui.client.portals.base import Capability
-from famille_tui.client.rules import reset_code_sentence
+from famille_tui.client.rules import after_colon, reset_code_sentence
 from famille_tui.plain.captcha import answer_challenge
 from famille_tui.plain.console import Interrupted
 from famille_tui.plain.prompts import GoBack, ask_secret, ask_text, ask_yes_no, choose
@@ -242,7 +242,8 @@ def read_policy(session: Session) -> PasswordPolicy | None:
         policy = session.call(lambda: session.client.password_policy())
     except Failed:
         return None
-    session.say("Règles du mot de passe : " + speakable(policy.description).rstrip(".") + ".")
+    session.say("Règles du mot de passe : "
+                + after_colon(speakable(policy.description)).rstrip(".") + ".")
     return policy
 
 

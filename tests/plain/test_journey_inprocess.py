@@ -341,3 +341,15 @@ def test_a_wrong_commune_is_said_before_the_login(portal: object) -> None:
     assert said.count(sentence) == 2
     assert "Erreur : Commune inconnue sur ce portail.\n" not in said  # said once, whole
     assert "Connexion réussie" not in said
+
+
+def test_the_password_rules_are_read_before_a_new_password(chambon_url: str) -> None:
+    """« Première connexion » reads the portal's rules first, the sentence after the colon in
+    lower case as French writes it (« Règles du mot de passe : le mot de passe doit… »)."""
+    answers: list[Answer] = [Pick("Première connexion"), "bernard", "pas-le-bon", "0", "0", "0",
+                             *QUIT]
+    code, said, _ = run_script(chambon_url, answers, width=400)
+    assert code == 0, said
+    assert re.search(r"^Règles du mot de passe : le mot de passe doit comporter au moins 8 "
+                     r"caractères, dont au moins une lettre et un chiffre\.$", said,
+                     re.MULTILINE), said
