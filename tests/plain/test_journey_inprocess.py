@@ -353,3 +353,21 @@ def test_the_password_rules_are_read_before_a_new_password(chambon_url: str) -> 
     assert re.search(r"^Règles du mot de passe : le mot de passe doit comporter au moins 8 "
                      r"caractères, dont au moins une lettre et un chiffre\.$", said,
                      re.MULTILINE), said
+
+
+def test_a_direct_debit_is_nothing_to_pay(portal: object) -> None:
+    """Chaponost's canteen invoice taken by direct debit is « rien à faire »: not « à payer
+    avant le … » beside it, and not counted among the invoices to pay (nor in the total)."""
+    from tests.support import CHAPONOST
+
+    url = portal.base_url(CHAPONOST)  # type: ignore[attr-defined]
+    code, said, _ = run_script(url, [*LOGIN, "n", Pick("Mes factures"), "0", *QUIT],
+                               width=400)
+    assert code == 0, said
+    line = next(line for line in said.splitlines() if "prélevée automatiquement" in line)
+    assert line.endswith(", 70 euros 20, prélevée automatiquement le 25 novembre 2026, "
+                         "rien à faire."), line
+    assert "à payer avant" not in line
+    # Five to pay, 719,60 € (the 70,20 € of the direct debit in neither).
+    assert "Mes factures : 8 factures, 5 à payer, reste à payer 719 euros 60." in said
+    assert "Menu principal, Famille Martin : 5 factures à payer, 719 euros 60." in said
