@@ -59,6 +59,14 @@ def greet(session: Session) -> HelpContact | None:
 # --- the welcome menu ---------------------------------------------------------------------
 
 
+#: What each entry of the welcome menu needs of the portal (« … : non proposé par ce
+#: portail » when it lacks it: Espace Citoyens has no first connection nor reset here).
+WELCOME_NEEDS = {
+    "activate": Capability.ACTIVATION,
+    "reset": Capability.PASSWORD_RESET,
+}
+
+
 def welcome(session: Session, *, several_portals: bool,
             on_leaving: Callable[[], None] | None = None) -> str:
     """The menu before login. Returns "logged-in", "change" (another commune) or raises GoBack
@@ -94,6 +102,11 @@ def welcome(session: Session, *, several_portals: bool,
         if on_leaving is not None:
             on_leaving()
         action = entries[number - 1][1]
+        need = WELCOME_NEEDS.get(action)
+        if need is not None and not family_session.offers(need):
+            # Said at once, before an identifiant and a password are asked for nothing.
+            session.say(need.not_offered)
+            continue
         try:
             if action.startswith("remembered:"):
                 if login_remembered(session, action.split(":", 1)[1]):

@@ -371,3 +371,18 @@ def test_a_direct_debit_is_nothing_to_pay(portal: object) -> None:
     # Five to pay, 719,60 € (the 70,20 € of the direct debit in neither).
     assert "Mes factures : 8 factures, 5 à payer, reste à payer 719 euros 60." in said
     assert "Menu principal, Famille Martin : 5 factures à payer, 719 euros 60." in said
+
+
+def test_what_espace_citoyens_lacks_is_said_before_anything_is_asked(portal: object) -> None:
+    """At Le Chambon's Espace Citoyens (README tour, step 8), « Première connexion » and
+    « Mot de passe oublié » say « non proposé par ce portail » at once: no identifiant and
+    temporary password asked, then a password rule « non proposé » as an error."""
+    url = f"{portal.origin}/lechambonfeugerolles/espace-citoyens/"  # type: ignore[attr-defined]
+    answers: list[Answer] = [Pick("Première connexion"), Pick("Mot de passe oublié"), "0"]
+    code, said, stdin = run_script(url, answers, width=400)
+    assert code == 0, said
+    assert "La première connexion : non proposé par ce portail." in said
+    assert "La réinitialisation du mot de passe : non proposé par ce portail." in said
+    assert not any(p.startswith(("Identifiant", "Mot de passe provisoire"))
+                   for p in stdin.prompts), stdin.prompts
+    assert "Erreur" not in said
