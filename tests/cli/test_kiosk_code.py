@@ -107,3 +107,20 @@ def test_an_unknown_setting_is_said_in_french() -> None:
     with pytest.raises(ConfigError) as refused:
         load_settings()
     assert refused.value.message.endswith("est invalide (kiosk_idle : réglage inconnu).")
+
+
+def test_on_a_terminal_it_says_where_the_line_goes(cli: Cli,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`famille-tui kiosk-code` alone (as the desk's refusal says to run it) prints the line
+    on the screen: it also says which file it goes to (on stderr, never in the answer)."""
+    from famille_tui.client.config import config_path
+    from famille_tui.commands.base import CommandContext
+
+    monkeypatch.setattr(CommandContext, "stdout_is_tty", lambda self: True)
+    result = cli("kiosk-code", stdin="creche-2026\ncreche-2026\n")
+    assert result.code == 0, result.err
+    assert result.out.startswith("kiosk_staff_code_hash = ")
+    assert f"famille-tui kiosk-code >> {config_path()}" in " ".join(result.err.split())
+    monkeypatch.setattr(CommandContext, "stdout_is_tty", lambda self: False)  # `>> file`
+    piped = cli("kiosk-code", stdin="creche-2026\ncreche-2026\n")
+    assert "Ajoutez" not in piped.err
