@@ -73,7 +73,7 @@ def _fields_of(cls: type, data: Mapping[str, object], where: str) -> None:
     known = {f.name for f in dataclasses.fields(cls)}
     for key in data:
         if key not in known:
-            raise SettingsInvalid(f"{where}{key}", "clé inconnue")
+            raise SettingsInvalid(f"{where}{key}", "réglage inconnu")
 
 
 def _check_bool(value: object, where: str) -> bool:
@@ -249,13 +249,36 @@ def load_settings(path: Path | None = None) -> Settings:
     except OSError as error:
         raise ConfigError(f"Lecture impossible de {path} : {error.strerror}.") from error
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = _settings_under_portals_lifted(tomllib.loads(raw.decode("utf-8")))
         return Settings.model_validate(data)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"Le fichier {path} n'est pas un TOML valide : {error}.") from error
     except SettingsInvalid as error:
         raise ConfigError(
             f"Le fichier {path} est invalide ({error.where} : {error.reason}).") from error
+
+
+def _settings_under_portals_lifted(data: dict[str, object]) -> dict[str, object]:
+    """A line of the top of the file that landed under a `[[portals]]` table is lifted back
+    to the top. `famille-tui kiosk-code >> config.toml` (docs/kiosk.md) appends its line at
+    the end, and TOML gives every line after `[[portals]]` to that portal: a desk set up as
+    documented, on a file that already lists portals (`famille-tui demo` writes them), would
+    otherwise refuse to start. Only names that are settings and no portal field are lifted,
+    and never over the same name set at the top."""
+    portals = data.get("portals")
+    if not isinstance(portals, list):
+        return data
+    top_level = {f.name for f in dataclasses.fields(Settings)} - {"portals"}
+    portal_fields = {f.name for f in dataclasses.fields(PortalProfile)}
+    lifted = dict(data)
+    for portal in portals:
+        if not isinstance(portal, dict):
+            continue
+        for name in [k for k in portal if k in top_level and k not in portal_fields]:
+            if name in lifted:
+                continue  # said as an unknown portal setting by the validation
+            lifted[name] = portal.pop(name)
+    return lifted
 
 
 def _toml_value(value: object) -> str:

@@ -405,12 +405,15 @@ def too_many_for_one_payment(most: int) -> str:
 
 
 def retyped_sentence(values: Sequence[RetypedValue]) -> str | None:
-    """« La page de paiement de l'État vous demandera de saisir : Numéro de facture :
-    2026100042 ; Adresse électronique : … » (None when it asks nothing)."""
+    """« La page de paiement de l'État vous demandera de saisir les valeurs suivantes.
+    Numéro de facture : 2026100042. Adresse électronique : … » (None when it asks nothing):
+    one label and its value a sentence, never two colons in one."""
     if not values:
         return None
-    return ("La page de paiement de l'État vous demandera de saisir : "
-            + " ; ".join(f"{v.label} : {v.value}" for v in values) + ".")
+    several = len(values) > 1
+    return (f"La page de paiement de l'État vous demandera de saisir "
+            f"{'les valeurs suivantes' if several else 'la valeur suivante'}. "
+            + " ".join(f"{v.label} : {v.value}." for v in values))
 # --- paying on a portal that pays few invoices at a time --------------------------------
 
 

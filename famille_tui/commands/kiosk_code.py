@@ -61,4 +61,11 @@ def run_kiosk_code(ctx: CommandContext, args: argparse.Namespace) -> int:
         ctx.out.json({"kiosk_staff_code_hash": hashed})
     else:
         ctx.out.line(f'kiosk_staff_code_hash = "{hashed}"')
+        if ctx.stdout_is_tty():
+            # Printed on the screen only: where it goes, or the desk still will not start.
+            from famille_tui.client.config import config_path
+
+            ctx.out.note(f"Ajoutez cette ligne au fichier de configuration de la borne "
+                         f"({config_path()}), ou relancez : famille-tui kiosk-code >> "
+                         f"{config_path()}")
     return 0

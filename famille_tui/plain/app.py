@@ -16,7 +16,7 @@ from famille_tui.client.credentials import CredentialStore
 from famille_tui.client.errors import ConfigError
 from famille_tui.client.kiosk import ignore_job_control
 from famille_tui.client.portals.base import Capability, PortalConnector
-from famille_tui.client.rules import StaffGate, handed_over_sentence
+from famille_tui.client.rules import StaffGate, handed_over_sentence, left_pending_sentence
 from famille_tui.plain.console import Console, EndOfInput, Terminated
 from famille_tui.plain.dashboard import show_dashboard
 from famille_tui.plain.family import show_entourage, show_family
@@ -28,7 +28,7 @@ from famille_tui.plain.profile import show_profile
 from famille_tui.plain.prompts import GoBack, choose
 from famille_tui.plain.reservations import show_reservations
 from famille_tui.plain.session import Failed, Opener, Session
-from famille_tui.plain.speech import amount_words, count_words, speakable
+from famille_tui.plain.speech import amount_words, count_words, speakable, spoken_text
 from famille_tui.plain.start import choose_portal, greet, welcome
 
 EXIT_OK = 0
@@ -81,7 +81,7 @@ def run_with(
             except EndOfInput:
                 console.say("Fin de la saisie.")
             finally:
-                _end_session(session)
+                _end_session(session, leaving=True)
         except Terminated as stop:
             # A second signal during the logout: the session expires on the portal anyway.
             code = EXIT_SIGNAL_BASE + stop.signum
@@ -134,7 +134,7 @@ def _portals_loop(session: Session, portals: list[PortalProfile]) -> None:
                 leave = False
             finally:
                 console.idle_seconds = None
-            _end_session(session, keep_portal=True)
+            _end_session(session, keep_portal=True, leaving=leave and policy.may_quit)
             if leave and policy.may_quit:
                 return
         session.close_portal()
@@ -147,10 +147,13 @@ def _watch_idle(session: Session) -> None:
         session.console.idle_seconds, session.console.warning_seconds = idle
 
 
-def _end_session(session: Session, *, keep_portal: bool = False) -> None:
+def _end_session(session: Session, *, keep_portal: bool = False, leaving: bool = False) -> None:
     """Log out; on a shared machine also hand pending payments over and forget what was
-    typed."""
+    typed. `leaving`: the program ends, and a parent leaving payments awaited is told what
+    becomes of them, as the TUI says it on `q`."""
     policy = session.policy
+    farewell = _pending_on_leaving(session) if leaving and not policy.hands_over_payments \
+        else None
     if keep_portal:
         handed_over = session.end_family_session(hand_over=policy.hands_over_payments)
     else:
@@ -167,9 +170,27 @@ def _end_session(session: Session, *, keep_portal: bool = False) -> None:
         console.clear()
     if handed_over:
         session.say(handed_over_sentence(handed_over))
+    if farewell is not None:
+        session.say(spoken_text(farewell))
     console.forget_menus()
     if not policy.keeps_history:
         console.forget_history()
+
+
+def _pending_on_leaving(session: Session) -> str | None:
+    """What becomes of the payments still awaited when the parent leaves (None: none, or
+    no family session)."""
+    try:
+        family_session = session.family_session
+    except RuntimeError:
+        return None  # no portal chosen
+    if not family_session.logged_in:
+        return None
+    awaited = family_session.active_payments()
+    if not awaited:
+        return None
+    ends = [f.payment.expires_at for f in awaited if f.payment is not None]
+    return left_pending_sentence([f.amount_cents for f in awaited], min(ends) if ends else None)
 
 
 def _summary(session: Session, said: list[str]) -> str:

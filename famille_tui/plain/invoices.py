@@ -42,8 +42,10 @@ def invoice_label(invoice: Invoice) -> str:
 
 
 def is_open(invoice: Invoice) -> bool:
-    """Something is left to pay on it (`rules.invoice_state`)."""
-    return not invoice_state(invoice, date.today()).paid
+    """Something is left for the family to pay on it (`rules.invoice_state`): neither paid
+    nor taken by the town's direct debit (« rien à faire », not in « Reste à payer »)."""
+    state = invoice_state(invoice, date.today())
+    return not state.paid and state.direct_debit_on is None
 
 
 def can_pay(invoice: Invoice) -> bool:
@@ -61,15 +63,16 @@ def invoice_words(invoice: Invoice, today: date | None = None) -> str:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.REGLEE])
     elif state.pending:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.EN_COURS])
+    elif state.direct_debit_on is not None:
+        # Taken by the town's direct debit: nothing to pay before any date.
+        parts.append(f"prélevée automatiquement le {date_words(state.direct_debit_on)}, "
+                     "rien à faire")
     elif state.overdue:
         parts.append(f"en retard depuis le {date_words(invoice.due_date)}")
     elif invoice.due_date is not None:
         parts.append(f"à payer avant le {date_words(invoice.due_date)}")
     else:
         parts.append(INVOICE_STATUS_WORDS[InvoiceStatus.A_PAYER])
-    if state.direct_debit_on is not None:
-        parts.append(f"prélevée automatiquement le {date_words(state.direct_debit_on)}, "
-                     "rien à faire")
     if state.offline:
         parts.append("pas de paiement en ligne")
     return ", ".join(parts)

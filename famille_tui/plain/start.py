@@ -17,7 +17,7 @@ from famille_tui.client import (
 from famille_tui.client.config import PortalProfile
 from famille_tui.client.errors import ChallengeFailed
 from famille_tui.client.portals.base import Capability
-from famille_tui.client.rules import reset_code_sentence
+from famille_tui.client.rules import after_colon, reset_code_sentence
 from famille_tui.plain.captcha import answer_challenge
 from famille_tui.plain.console import Interrupted
 from famille_tui.plain.prompts import GoBack, ask_secret, ask_text, ask_yes_no, choose
@@ -59,6 +59,14 @@ def greet(session: Session) -> HelpContact | None:
 # --- the welcome menu ---------------------------------------------------------------------
 
 
+#: What each entry of the welcome menu needs of the portal (« … : non proposé par ce
+#: portail » when it lacks it: Espace Citoyens has no first connection nor reset here).
+WELCOME_NEEDS = {
+    "activate": Capability.ACTIVATION,
+    "reset": Capability.PASSWORD_RESET,
+}
+
+
 def welcome(session: Session, *, several_portals: bool,
             on_leaving: Callable[[], None] | None = None) -> str:
     """The menu before login. Returns "logged-in", "change" (another commune) or raises GoBack
@@ -94,6 +102,11 @@ def welcome(session: Session, *, several_portals: bool,
         if on_leaving is not None:
             on_leaving()
         action = entries[number - 1][1]
+        need = WELCOME_NEEDS.get(action)
+        if need is not None and not family_session.offers(need):
+            # Said at once, before an identifiant and a password are asked for nothing.
+            session.say(need.not_offered)
+            continue
         try:
             if action.startswith("remembered:"):
                 if login_remembered(session, action.split(":", 1)[1]):
@@ -242,7 +255,8 @@ def read_policy(session: Session) -> PasswordPolicy | None:
         policy = session.call(lambda: session.client.password_policy())
     except Failed:
         return None
-    session.say("Règles du mot de passe : " + speakable(policy.description).rstrip(".") + ".")
+    session.say("Règles du mot de passe : "
+                + after_colon(speakable(policy.description)).rstrip(".") + ".")
     return policy
 
 

@@ -41,7 +41,7 @@ def test_no_file_gives_the_defaults(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("toml", "where", "reason"), [
     ('theme = "sombre"\n', "theme", "« default » ou « high-contrast » attendu"),
-    ("animation = false\n", "animation", "clé inconnue"),
+    ("animation = false\n", "animation", "réglage inconnu"),
     ('animations = "non"\n', "animations", "true ou false attendu"),
     ("kiosk_idle_seconds = 2\n", "kiosk_idle_seconds", "entre 5 et 3600"),
     ("still_waiting_interval = true\n", "still_waiting_interval", "nombre entier attendu"),
@@ -50,7 +50,7 @@ def test_no_file_gives_the_defaults(tmp_path: Path) -> None:
      "ce champ est obligatoire"),
     ('[[portals]]\nname = "A"\n', "portals.0.url", "ce champ est obligatoire"),
     ('[[portals]]\nname = "A"\nurl = "https://a.example.fr/"\ncolour = 1\n',
-     "portals.0.colour", "clé inconnue"),
+     "portals.0.colour", "réglage inconnu"),
     ('[[portals]]\nname = "A"\nurl = "http://a.example.fr/"\n', "portals.0.url",
      "seule une adresse https://"),
 ])

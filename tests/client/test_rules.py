@@ -289,8 +289,11 @@ def test_the_values_to_retype() -> None:
     values = (RetypedValue("Numéro de facture", "2026100042", "invoice_number"),
               RetypedValue("Adresse électronique", "a@b.fr", "email"))
     assert retyped_sentence(values) == (
-        "La page de paiement de l'État vous demandera de saisir : Numéro de facture : "
-        "2026100042 ; Adresse électronique : a@b.fr.")
+        "La page de paiement de l'État vous demandera de saisir les valeurs suivantes. "
+        "Numéro de facture : 2026100042. Adresse électronique : a@b.fr.")
+    assert retyped_sentence(values[:1]) == (
+        "La page de paiement de l'État vous demandera de saisir la valeur suivante. "
+        "Numéro de facture : 2026100042.")
 
 
 def test_what_a_parent_with_no_email_on_file_is_told() -> None:

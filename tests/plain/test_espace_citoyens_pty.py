@@ -55,8 +55,9 @@ def test_a_journey_on_espace_citoyens(portal: PortalProcess, tmp_path: Path) -> 
         person.answer("par carte bancaire ?", "o")
         person.expect("Page de paiement ouverte dans le navigateur")
         said = " ".join(person.heard.split())  # lines are wrapped at the width
-        assert ("La page de paiement de l'État vous demandera de saisir : Numéro de facture "
-                f": 2026100042 ; Adresse électronique : {EMAIL}.") in said, said[-1500:]
+        assert ("La page de paiement de l'État vous demandera de saisir les valeurs suivantes. "
+                f"Numéro de facture : 2026100042. Adresse électronique : {EMAIL}.") in said, \
+            said[-1500:]
         person.expect("Attente du résultat")
         url = record.read_text(encoding="utf-8").strip()
         assert "refdet=&" in url and "mel=&" in url

@@ -159,6 +159,37 @@ def test_wait_stopped_then_payment_resumed_at_next_login(chambon_url: str) -> No
     assert "Paiements en cours" not in said  # the journal no longer holds it
 
 
+def test_leaving_with_a_payment_pending_says_how_its_outcome_will_come(chambon_url: str) -> None:
+    """Quitting with a payment still awaited is said as the TUI says it on `q`: where it
+    stands, until when its page holds, how its outcome will be told; nothing once it ended."""
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        opened.append(url)
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return True
+
+    answers: list[Answer] = [*LOGIN, "n", Pick("Mes factures"), Pick("Payer une ou plusieurs"),
+                             "1", "", "o", "0", *QUIT]
+    code, said, _ = run_script(chambon_url, answers, opener=browser, width=400)
+    assert code == 0, said
+    assert "Attente arrêtée. Le paiement reste suivi" in said
+    farewell = re.search(r"^Le paiement de [^\n]* est toujours en attente : terminez-le dans le "
+                         r"navigateur \(sa page est valable jusqu'à \d+ heures? \d{2}[^)]*\)\. "
+                         r"Il est noté sur cette machine : le résultat sera affiché au prochain "
+                         r"lancement de famille-tui sur ce compte, et « famille-tui payments » le "
+                         r"donne dès maintenant\.$", said, re.MULTILINE)
+    assert farewell, said[-1500:]
+    assert "€" not in farewell.group(0)  # the amount in words, as every amount here
+    assert said.index("Déconnexion faite.") < farewell.start() < said.index("Au revoir.")
+
+    pay_in_sandbox(opened[0])
+    code, said, _ = run_script(chambon_url, [*LOGIN, "n", *QUIT], width=400)
+    assert code == 0, said
+    assert "Réglée : le paiement de " in said
+    assert "toujours en attente" not in said
+
+
 def test_wait_lines_still_waiting_and_network_loss(portal: object, chambon_url: str) -> None:
     """While waiting: « toujours en attente » at the configured interval, one line when the
     portal is lost, one when it is back, then the outcome; nothing else."""
@@ -310,3 +341,48 @@ def test_a_wrong_commune_is_said_before_the_login(portal: object) -> None:
     assert said.count(sentence) == 2
     assert "Erreur : Commune inconnue sur ce portail.\n" not in said  # said once, whole
     assert "Connexion réussie" not in said
+
+
+def test_the_password_rules_are_read_before_a_new_password(chambon_url: str) -> None:
+    """« Première connexion » reads the portal's rules first, the sentence after the colon in
+    lower case as French writes it (« Règles du mot de passe : le mot de passe doit… »)."""
+    answers: list[Answer] = [Pick("Première connexion"), "bernard", "pas-le-bon", "0", "0", "0",
+                             *QUIT]
+    code, said, _ = run_script(chambon_url, answers, width=400)
+    assert code == 0, said
+    assert re.search(r"^Règles du mot de passe : le mot de passe doit comporter au moins 8 "
+                     r"caractères, dont au moins une lettre et un chiffre\.$", said,
+                     re.MULTILINE), said
+
+
+def test_a_direct_debit_is_nothing_to_pay(portal: object) -> None:
+    """Chaponost's canteen invoice taken by direct debit is « rien à faire »: not « à payer
+    avant le … » beside it, and not counted among the invoices to pay (nor in the total)."""
+    from tests.support import CHAPONOST
+
+    url = portal.base_url(CHAPONOST)  # type: ignore[attr-defined]
+    code, said, _ = run_script(url, [*LOGIN, "n", Pick("Mes factures"), "0", *QUIT],
+                               width=400)
+    assert code == 0, said
+    line = next(line for line in said.splitlines() if "prélevée automatiquement" in line)
+    assert line.endswith(", 70 euros 20, prélevée automatiquement le 25 novembre 2026, "
+                         "rien à faire."), line
+    assert "à payer avant" not in line
+    # Five to pay, 719,60 € (the 70,20 € of the direct debit in neither).
+    assert "Mes factures : 8 factures, 5 à payer, reste à payer 719 euros 60." in said
+    assert "Menu principal, Famille Martin : 5 factures à payer, 719 euros 60." in said
+
+
+def test_what_espace_citoyens_lacks_is_said_before_anything_is_asked(portal: object) -> None:
+    """At Le Chambon's Espace Citoyens (README tour, step 8), « Première connexion » and
+    « Mot de passe oublié » say « non proposé par ce portail » at once: no identifiant and
+    temporary password asked, then a password rule « non proposé » as an error."""
+    url = f"{portal.origin}/lechambonfeugerolles/espace-citoyens/"  # type: ignore[attr-defined]
+    answers: list[Answer] = [Pick("Première connexion"), Pick("Mot de passe oublié"), "0"]
+    code, said, stdin = run_script(url, answers, width=400)
+    assert code == 0, said
+    assert "La première connexion : non proposé par ce portail." in said
+    assert "La réinitialisation du mot de passe : non proposé par ce portail." in said
+    assert not any(p.startswith(("Identifiant", "Mot de passe provisoire"))
+                   for p in stdin.prompts), stdin.prompts
+    assert "Erreur" not in said

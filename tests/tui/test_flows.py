@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, DataTable, Static
 from famille_tui.client.portal_client import PortalClient
 from famille_tui.tui.screens.entourage import EntourageScreen
 from famille_tui.tui.widgets.notice import Notice
-from tests.support import expire_sessions
+from tests.support import CHAPONOST, expire_sessions
 from tests.support.connectors import NoReplies
 from tests.support.tui import (
     CHAMBON,
@@ -24,6 +24,7 @@ from tests.support.tui import (
     logged_in,
     notifications,
     screen_name,
+    settled,
     type_into,
     wait_until,
 )
@@ -153,7 +154,9 @@ async def test_activation_of_bernard_from_the_outbox(make_app: Any, portal: Any)
         await wait_until(pilot, lambda: "chargement" not in str(rules.render()))
         async with PortalClient(portal.base_url(CHAMBON)) as client:
             policy = await client.password_policy()
-        assert policy.description in str(rules.render())
+        # The portal's sentence after the colon, in lower case as French writes it.
+        assert str(rules.render()) == ("Règles du mot de passe : le mot de passe doit comporter "
+                                       + policy.description.split(" doit comporter ", 1)[1])
         await type_into(pilot, "temporary_password", temporary)
         await type_into(pilot, "new_password", "Nouveau-mot2passe")
         await type_into(pilot, "confirm_password", "Nouveau-mot3")
@@ -332,6 +335,23 @@ async def test_an_empty_dashboard_says_so_and_its_tabs_are_keys_in_the_footer(
         assert screen_name(app) == "DashboardScreen"  # « Aucun message » opens nothing
 
 
+async def test_the_subjects_of_the_messages_are_read_at_80_columns(make_app: Any) -> None:
+    """At 80×24 each message's subject is on screen whole, before its sender (Chaponost's
+    « Service Familles – restauration scolaire et crèche » took the width and left one
+    letter of the subject)."""
+    app = make_app(communes=(CHAPONOST,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        await pilot.press("3")
+        await wait_until(pilot, lambda: screen_name(app) == "DashboardScreen")
+        table = app.screen.query_one("#messages-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count > 1, what="messages")
+        await settled(pilot)
+        drawn = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        subjects = [m.subject for m in app.screen.messages]
+        assert subjects and all(subject in drawn for subject in subjects), drawn
+
+
 async def test_reading_a_message_marks_it_read(make_app: Any, portal: Any) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -343,7 +363,7 @@ async def test_reading_a_message_marks_it_read(make_app: Any, portal: Any) -> No
         unread = [i for i in range(table.row_count) if "Non lu" in str(table.get_row_at(i)[0])]
         assert unread, "the demo family has messages to read"
         table.move_cursor(row=unread[0])
-        subject = str(table.get_row_at(unread[0])[3])
+        subject = str(table.get_row_at(unread[0])[2])
         table.focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "MessageScreen")
@@ -368,7 +388,7 @@ async def open_message(pilot: Any, subject: str) -> None:
     await wait_until(pilot, lambda: screen_name(app) == "DashboardScreen")
     table = app.screen.query_one("#messages-table", DataTable)
     await wait_until(pilot, lambda: table.row_count > 1, what="messages")
-    row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[3]) == subject)
+    row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == subject)
     table.move_cursor(row=row)
     table.focus()
     await pilot.press("enter")

@@ -48,7 +48,14 @@ from famille_tui.tui.widgets.notice import Notice
 from famille_tui.tui.widgets.qr import QRCode
 from tests.support import CHAMBON
 from tests.support.sandbox import pay_in_sandbox
-from tests.support.tui import field, make_app, toasts_on_screen, type_into, wait_until
+from tests.support.tui import (
+    field,
+    make_app,
+    settled,
+    toasts_on_screen,
+    type_into,
+    wait_until,
+)
 
 STAFF_CODE = "guichet-2026"
 STAFF_HASH = hash_staff_code(STAFF_CODE)
@@ -688,3 +695,46 @@ async def test_a_pending_payment_is_handed_over_at_the_end(
         assert journal.entries() == []
         assert app.session is not None and journal is not app.session.journal
         assert app.session.journal.entries() == []
+
+
+async def test_a_long_payment_address_is_folded_whole_at_80_columns(
+    portal: PortalProcess, forbidden_keyring: ForbiddenKeyring
+) -> None:
+    """At a desk serving Le Chambon's Espace Citoyens (no short link: the TIPI address is
+    ≈ 300 characters), the address under the QR code is folded onto lines, all of it on
+    the screen, not cut at the 80th column."""
+    from famille_tui.client.config import PortalProfile
+
+    chambon = PortalProfile(name="Le Chambon-Feugerolles", dialect="espace-citoyens",
+                            url=f"{portal.origin}/lechambonfeugerolles/espace-citoyens/")
+    app = make_app(portal, kind="kiosk", portals=[chambon], staff_hash=STAFF_HASH)
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Espace Citoyens gives no contact for the welcome: « Se connecter » at once.
+        await wait_until(pilot, lambda: is_welcome(app), what="welcome screen")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), what="login")
+        await type_into(pilot, "login", "martin")
+        await type_into(pilot, "password", "demo-martin")
+        await pilot.press("enter")
+        invoices = await open_invoices(pilot)
+        target = next(i for i in invoices.shown_invoices() if i.number == "2026100042")
+        invoices.query_one("#invoice-table").move_cursor(
+            row=invoices.shown_invoices().index(target))
+        await pilot.press("p")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "PaymentSummaryScreen")
+        summary = app.screen
+        await wait_until(pilot, lambda: summary.query_one(FormField).value, what="e-mail")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, KioskPaymentScreen),
+                         what="the QR code screen")
+        screen = app.screen
+        assert isinstance(screen, KioskPaymentScreen)
+        await wait_until(pilot, lambda: screen.watched.qr_url, what="the address")
+        url = screen.watched.qr_url
+        assert url and len(url) > 160
+        address = screen.query_one("#kpay-url", Static)
+        await settled(pilot)
+        assert address.region.right <= 80
+        drawn = "".join("".join(address.render_line(y).text.split())
+                        for y in range(address.size.height))
+        assert drawn == "Adresse:" + url, drawn

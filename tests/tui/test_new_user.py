@@ -161,3 +161,12 @@ async def test_a_served_commune_says_nothing_of_it(make_app: Any) -> None:
         await wait_until(pilot, lambda: screen_name(app) == "LoginScreen", what="login")
         await settled(pilot, what="the address checked")
         assert not app.screen.query_one("#commune-unknown", Static).display
+
+
+def test_the_help_names_every_section_key() -> None:
+    """« Aide » lists the keys: every section of the bar, « 7 Réservations » included (the
+    tour's step 6; it was missing)."""
+    from famille_tui.tui.app import SECTIONS
+    from famille_tui.tui.screens.help import KEYS_HELP
+
+    assert all(f"{s.key} {s.title}" in KEYS_HELP for s in SECTIONS), KEYS_HELP

@@ -222,6 +222,9 @@ async def test_book_three_days_cancel_one_and_validate(chaponost_app: Any) -> No
         await book_three_and_cancel_one(pilot, screen)
         assert cell(screen, "cantine", "2026-12-08") == "+ réserver"
         assert cell(screen, "garderie-soir", "2026-12-08") == "− annuler"
+        # The change under the cursor, after a colon in lower case as French writes it.
+        assert ("Changement demandé : annuler la garderie du soir du mardi 8 décembre"
+                in text(app, "#reservations-cell")), text(app, "#reservations-cell")
         summary = text(app, "#reservations-summary")
         assert summary.startswith("4 changements : 3 réservations, 1 annulation — + 10,56 € "
                                   "sur la prochaine facture")

@@ -147,7 +147,9 @@ class KioskPaymentScreen(PaymentFollowScreen):
         else:
             box.mount(QRCode(url, id="kpay-qr"), before=0)
         self._line("kpay-scan", SCAN)
-        self._line("kpay-url", Text.assemble(("Adresse : ", "bold"), url))
+        # Folded, never cut: a State's page without a short link (Espace Citoyens' TIPI
+        # address, 300 characters) was cut at the screen's edge, useless to type.
+        self._line("kpay-url", Text.assemble(("Adresse : ", "bold"), url, overflow="fold"))
         self._place()
         if not self.may_open_here:
             here = ""

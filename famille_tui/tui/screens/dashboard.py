@@ -73,13 +73,15 @@ class DashboardScreen(FamilySpaceScreen):
                 yield Static("", id="news-body")
 
     def on_mount(self) -> None:
-        self.query_one("#messages-table", DataTable).add_columns("État", "Date", "De", "Objet")
+        # The subject before the sender: at 80 columns the structure's long name (« Service
+        # Familles – restauration scolaire et crèche ») left one letter of the subject.
+        self.query_one("#messages-table", DataTable).add_columns("État", "Date", "Objet", "De")
         self.query_one("#requests-table", DataTable).add_columns("Date", "Demande", "État")
         self.query_one("#events-table", DataTable).add_columns("Date", "Évènement", "Lieu")
         if not self.session.offers(Capability.DASHBOARD):
             self.query_one("#news-body", Static).update(not_offered(Capability.DASHBOARD))
             self.query_one("#messages-table", DataTable).add_row(
-                "", "", "", not_offered(Capability.DASHBOARD))
+                "", "", not_offered(Capability.DASHBOARD), "")
             return
         self.reload()
 
@@ -139,12 +141,12 @@ class DashboardScreen(FamilySpaceScreen):
         table.clear()
         for message in self.messages:
             table.add_row(READ if message.read else UNREAD,
-                          french_date(message.sent_at.date()), shown(message.sender),
-                          shown(message.subject), key=str(message.id))
+                          french_date(message.sent_at.date()), shown(message.subject),
+                          shown(message.sender), key=str(message.id))
         if self.messages:
             table.move_cursor(row=max(0, min(row, len(self.messages) - 1)))
         else:
-            table.add_row("", "", "", "Aucun message")  # Entrée on it opens nothing
+            table.add_row("", "", "Aucun message", "")  # Entrée on it opens nothing
         unread = sum(1 for m in self.messages if not m.read)
         self.query_one(TabbedContent).get_tab("messages").label = messages_label(unread)
 

@@ -14,7 +14,7 @@ from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 
 KEYS_HELP = (
     "Touches : 1 Famille · 2 Entourage · 3 Tableau de bord · 4 Mes factures · "
-    "5 Coordonnées · 6 Aide · q Quitter · Ctrl+P palette de commandes · "
+    "5 Coordonnées · 6 Aide · 7 Réservations · q Quitter · Ctrl+P palette de commandes · "
     "Tab / Maj+Tab pour passer d'un champ à l'autre."
 )
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, cast
 from textual import work
 from textual.widgets import Static
 
+from famille_tui.client.display import shown
 from famille_tui.client.errors import FamilleError
+from famille_tui.client.rules import after_colon
 
 if TYPE_CHECKING:
     from famille_tui.api import PasswordPolicy
@@ -39,7 +41,8 @@ class PasswordRules(Static):
             self.update("Règles du mot de passe : le portail ne les a pas données ; "
                         "choisissez au moins 10 caractères avec lettres et chiffres.")
             return
-        self.update(f"Règles du mot de passe : {self.policy.description}")
+        # The portal's sentence, shown as text (never markup), in lower case after the colon.
+        self.update(shown("Règles du mot de passe : ", after_colon(self.policy.description)))
 
     def problem(self, password: str) -> str | None:
         """What is wrong with `password` under the rules, in French; None if it fits."""

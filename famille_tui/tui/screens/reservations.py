@@ -37,6 +37,7 @@ from famille_tui.client.reservations import (
     summary_words,
     week_words,
 )
+from famille_tui.client.rules import after_colon
 from famille_tui.client.session import FamilySession
 from famille_tui.tui.screens.base import FamilySpaceScreen, not_offered
 from famille_tui.tui.widgets.loading import start_loading, stop_loading
@@ -277,7 +278,7 @@ class ReservationsScreen(FamilySpaceScreen):
         if deadline:
             text += f"\n{deadline[0].upper() + deadline[1:]}"
         if pending is not None:
-            text += f"\nChangement demandé : {pending.words}"
+            text += f"\nChangement demandé : {after_colon(pending.words)}"
         self.query_one("#reservations-cell", Static).update(shown(text))
 
     def _show_summary(self) -> None:
