@@ -186,7 +186,7 @@ class InvoiceTable(ScrollView, can_focus=True):
         self._invoices: Sequence[Invoice] = ()
         self._ticked: set[int] = set()
         self._today = date.min
-        self._headings = [Text.from_markup(heading) for _, heading in COLUMNS]
+        self._headings = [Text(heading) for _, heading in COLUMNS]
         #: Content width of each column: its heading's, then the widest cell of every list
         #: shown since (never narrower: a filter switch does not make the columns jump).
         self._widths = [cell_len(heading.plain) for heading in self._headings]
